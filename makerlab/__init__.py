@@ -1,0 +1,99 @@
+"""Makerlab: workshops, equipment bookings and kit loans for a youth maker lab."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from makerlab.config import DEFAULTS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application; ``config`` (tests) overrides everything else."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MAKERLAB")
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _configure_secret_key(app)
+    _configure_database(app)
+
+    from makerlab import api, cli, web
+    from makerlab.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
+    login_manager.init_app(app)
+    web.init_app(app)
+    api.init_app(app)
+    cli.init_app(app)
+    _install_audit()
+    with app.app_context():
+        from makerlab.db import configure_sqlite_engine
+
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite_engine(db.engine)
+    return app
+
+
+_audit_installed = False
+
+
+def _install_audit() -> None:
+    """Attach the audit hook once per process (it is global to all sessions)."""
+    global _audit_installed
+    if _audit_installed:
+        return
+    from sqlalchemy.orm import Session
+
+    from makerlab import audit
+
+    audit.install(Session)
+    _audit_installed = True
+
+
+def _configure_secret_key(app: Flask) -> None:
+    """Production needs an explicit key; development keeps one in instance/."""
+    if app.config.get("SECRET_KEY"):
+        return
+    if app.config.get("PRODUCTION"):
+        raise RuntimeError(
+            "MAKERLAB_SECRET_KEY is not set. Refusing to start in production without it."
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        uri = f"sqlite:///{Path(app.instance_path) / 'makerlab.sqlite3'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("sqlite") and ":memory:" not in uri and uri != "sqlite://":
+        options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        options.setdefault("pool_size", 20)
+        options.setdefault("max_overflow", 40)
+    else:
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", 10)
+        options.setdefault("max_overflow", 20)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -1,0 +1,235 @@
+"""The /api/v1 frame: token auth, problem+json errors, OpenAPI, pagination.
+
+Each domain has an ``api.py`` with a flask-smorest ``Blueprint`` made by
+:func:`api_blueprint`; routes declare their schemas, and the OpenAPI document
+at ``/api/v1/openapi.json`` is generated from those declarations.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, g, json, request
+from flask_smorest import Api, Blueprint
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from makerlab.auth.permissions import can
+from makerlab.errors import DomainError, Forbidden, Unauthorized
+
+API_PREFIX = "/api/v1"
+PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/auth/token", f"{API_PREFIX}/openapi.json"})
+log = logging.getLogger(__name__)
+
+
+def is_api_request() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def problem_response(body: dict[str, Any]) -> Response:
+    return Response(
+        json.dumps(body), status=body["status"], mimetype="application/problem+json"
+    )
+
+
+def _flatten_webargs(messages: Any) -> dict[str, list[str]]:
+    """webargs nests errors by location (json/query/...); problem+json wants fields."""
+    errors: dict[str, list[str]] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            errors.setdefault(prefix or "_schema", []).extend(value)
+        elif isinstance(value, list):
+            for i, sub in enumerate(value):
+                walk(f"{prefix}.{i}", sub)
+        else:
+            errors.setdefault(prefix or "_schema", []).append(str(value))
+
+    if isinstance(messages, dict):
+        for _location, fields in messages.items():
+            walk("", fields)
+    return errors
+
+
+def http_problem(exc: HTTPException) -> dict[str, Any]:
+    status = exc.code or 500
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": exc.name,
+        "status": status,
+        "detail": exc.description or exc.name,
+    }
+    data = getattr(exc, "data", None) or {}
+    if status == 422 and "messages" in data:
+        body["errors"] = _flatten_webargs(data["messages"])
+        body["detail"] = "The request contains invalid fields."
+    elif status == 400 and "messages" in data:
+        body["detail"] = "The request body is not valid JSON."
+    return body
+
+
+class MakerlabApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with problem+json errors for API paths."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        if is_api_request():
+            return problem_response(http_problem(error))
+        from makerlab.web import render_error_page
+
+        return render_error_page(error.code or 500, error.description or "")
+
+
+
+def api_blueprint(name: str, import_name: str, description: str = "") -> Blueprint:
+    return Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
+
+
+def current_actor() -> Any:
+    """The user authenticated by the bearer token of this API request."""
+    return g.api_user
+
+
+def require(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """403 unless the token's user holds ``permission`` (checked before the body)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not can(g.api_user, permission):
+                raise Forbidden("Your role may not use this route.")
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def resolve(
+    path_arg: str, loader: Callable[[Any, int], Any], as_name: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Load the object named in the path (404) before the body is validated (422)."""
+
+    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[as_name] = loader(g.api_user, kwargs.pop(path_arg))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def _authenticate_api_request() -> Response | None:
+    from makerlab.audit import set_actor
+    from makerlab.auth.services import user_for_token
+    from makerlab.extensions import db
+
+    if not is_api_request():
+        return None
+    # Precedence: a malformed body is 400 before anything else.
+    if request.method in ("POST", "PUT", "PATCH") and request.get_data():
+        if request.get_json(silent=True) is None:
+            return problem_response(
+                {
+                    "type": "about:blank",
+                    "title": "Bad Request",
+                    "status": 400,
+                    "detail": "The request body is not valid JSON.",
+                }
+            )
+    g.api_user = None
+    if request.path in PUBLIC_API_PATHS or request.method == "OPTIONS":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    user = user_for_token(token.strip()) if scheme.lower() == "bearer" and token else None
+    if user is None:
+        response = problem_response(Unauthorized("A valid bearer token is required.").problem())
+        response.headers["WWW-Authenticate"] = 'Bearer realm="makerlab"'
+        return response
+    g.api_user = user
+    set_actor(db.session, user)
+    return None
+
+
+def _domain_error(error: DomainError) -> Any:
+    from makerlab.extensions import db
+
+    db.session.rollback()
+    if is_api_request():
+        return problem_response(error.problem())
+    from makerlab.web import render_error_page
+
+    return render_error_page(error.status, error.detail)
+
+
+def _internal_error(error: Exception) -> Any:
+    from flask import current_app
+
+    from makerlab.extensions import db
+
+    if isinstance(error, HTTPException):
+        return error
+    db.session.rollback()
+    if current_app.config.get("PROPAGATE_EXCEPTIONS"):
+        raise error
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    if is_api_request():
+        return problem_response(
+            {
+                "type": "about:blank",
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": "Something went wrong on our side. It has been logged.",
+            }
+        )
+    from makerlab.web import render_error_page
+
+    return render_error_page(500, InternalServerError.description)
+
+
+def init_app(app: Flask) -> None:
+    from makerlab.extensions import csrf
+
+    api = MakerlabApi(app, spec_kwargs={"info": {"description": "Makerlab JSON API"}})
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    app.before_request(_authenticate_api_request)
+    app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(Exception, _internal_error)
+    for blueprint in _blueprints():
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)
+
+
+API_MODULES = (
+    "auth",
+    "sites",
+    "equipment",
+    "bookings",
+    "schools",
+    "participants",
+    "workshops",
+    "reports",
+    "notifications",
+)
+
+
+def _blueprints() -> list[Blueprint]:
+    """Each domain's ``api.blp``; domains without an API module yet are skipped."""
+    import importlib
+    import importlib.util
+
+    blueprints = []
+    for name in API_MODULES:
+        module_name = f"makerlab.{name}.api"
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        blueprints.append(importlib.import_module(module_name).blp)
+    return blueprints

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from makerlab import clock
+from makerlab.audit import audited
+from makerlab.db import Base, UTCDateTime
+from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, sql_in
+from makerlab.equipment.models import Equipment
+
+booking_participants = sa.Table(
+    "booking_participants",
+    Base.metadata,
+    sa.Column(
+        "booking_id", sa.ForeignKey("bookings.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column(
+        "participant_id",
+        sa.ForeignKey("participants.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
+class BookingSeries(Base):
+    """Occurrences of a recurring booking share one series."""
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recurrence: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+@audited
+class Booking(Base):
+    """One unit for ``[starts_at, ends_at)``.
+
+    ``blocked_until`` is ``ends_at`` plus the unit's buffer at booking time: the
+    range ``[starts_at, blocked_until)`` is what may not overlap (and what the
+    PostgreSQL exclusion constraint guards).
+    """
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("blocked_until >= ends_at", name="blocked_covers_booking"),
+        sa.CheckConstraint(sql_in("status", BookingStatus), name="status_known"),
+        sa.Index("ix_bookings_equipment_starts", "equipment_id", "starts_at"),
+        sa.Index("ix_bookings_starts_ends", "starts_at", "ends_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    equipment_id: Mapped[int] = mapped_column(sa.ForeignKey("equipment.id", ondelete="RESTRICT"))
+    booked_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    blocked_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    purpose: Mapped[str] = mapped_column(sa.String(500), default="")
+    status: Mapped[str] = mapped_column(sa.String(20), default=BookingStatus.RESERVED.value)
+    series_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("booking_series.id", ondelete="SET NULL"), index=True
+    )
+    session_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("workshop_sessions.id", ondelete="SET NULL"), index=True
+    )
+    checked_out_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    return_condition: Mapped[str | None] = mapped_column(sa.String(20))
+    return_note: Mapped[str] = mapped_column(sa.Text, default="")
+    cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=clock.now, onupdate=clock.now
+    )
+
+    equipment: Mapped[Equipment] = relationship()
+    participants: Mapped[list[Any]] = relationship(
+        "Participant", secondary=booking_participants, order_by="Participant.id"
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_BOOKING_STATUSES
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == BookingStatus.CHECKED_OUT.value and self.ends_at < clock.now()

@@ -1,0 +1,74 @@
+"""The only place that knows "now" and converts between UTC and site time.
+
+Tests move time with :func:`freeze`; nothing else calls ``datetime.now``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from zoneinfo import ZoneInfo
+
+_frozen: dt.datetime | None = None
+
+
+def now() -> dt.datetime:
+    """The current instant, tz-aware UTC."""
+    if _frozen is not None:
+        return _frozen
+    return dt.datetime.now(dt.UTC)
+
+
+@contextmanager
+def freeze(instant: dt.datetime) -> Iterator[None]:
+    """Pin ``now()`` to ``instant`` (tz-aware) inside the block."""
+    global _frozen
+    if instant.tzinfo is None:
+        raise ValueError("freeze() needs a tz-aware instant")
+    previous, _frozen = _frozen, instant.astimezone(dt.UTC)
+    try:
+        yield
+    finally:
+        _frozen = previous
+
+
+def set_frozen(instant: dt.datetime | None) -> None:
+    """Pin or release the clock (for test fixtures that span several requests)."""
+    global _frozen
+    _frozen = instant.astimezone(dt.UTC) if instant is not None else None
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def to_local(instant: dt.datetime, tz: str) -> dt.datetime:
+    return instant.astimezone(ZoneInfo(tz))
+
+
+def local_midnight(day: dt.date, tz: str) -> dt.datetime:
+    """The instant a site-local day starts, in UTC (correct across DST)."""
+    return combine(day, dt.time(0, 0), tz)
+
+
+def combine(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
+    """A site-local wall-clock time on ``day`` as a UTC instant.
+
+    Wall times skipped by a DST jump are moved forward by the gap (fold=0).
+    """
+    local = dt.datetime.combine(day, time, tzinfo=ZoneInfo(tz))
+    # Round-trip through UTC normalises non-existent wall times.
+    return local.astimezone(dt.UTC)
+
+
+def parse_instant(text: str, tz: str) -> dt.datetime:
+    """ISO 8601 date-time; without an offset it is read in the site's zone."""
+    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(dt.UTC)
+
+
+def today(tz: str) -> dt.date:
+    return now().astimezone(ZoneInfo(tz)).date()

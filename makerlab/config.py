@@ -1,0 +1,51 @@
+"""Configuration defaults.
+
+Order of precedence (last wins): these defaults, ``instance/config.py``,
+``MAKERLAB_*`` environment variables, the mapping given to ``create_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # None means: SQLite file in the instance folder (filled in by create_app).
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    # Production refuses to start without an explicit SECRET_KEY.
+    "PRODUCTION": False,
+    "SECRET_KEY": None,
+    "TIMEZONE": "Europe/Berlin",
+    "RETENTION_MONTHS": 24,
+    "CENTRE_NAME": "Passage 13",
+    "CENTRE_CONTACT": "Smart-City-Bildungszentrum Passage 13, Halle-Neustadt",
+    "MAIL_SERVER": "localhost",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": "Makerlab <makerlab@localhost>",
+    "MAIL_TIMEOUT": 10,
+    "OUTBOX_MAX_ATTEMPTS": 8,
+    "BABEL_DEFAULT_LOCALE": "de",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "LANGUAGES": ["de", "en"],
+    "API_TOKEN_TTL_DAYS": 90,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    # flask-smorest / OpenAPI
+    "API_TITLE": "Makerlab API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.1.0",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "PASSWORD_MIN_LENGTH": 10,
+    "SCHEDULER_EMBEDDED": False,
+}

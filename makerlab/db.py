@@ -1,0 +1,107 @@
+"""Declarative base, column types and transaction helpers shared by all models."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator[dt.datetime]):
+    """An instant: stored as UTC, always returned tz-aware.
+
+    SQLite has no time zone type, so values are normalised to naive UTC there;
+    PostgreSQL gets ``timestamptz``. Naive input is a programming error.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.DateTime(timezone=False))
+        return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class IdMixin:
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+
+_immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+
+
+def configure_sqlite_engine(engine: Engine) -> None:
+    """Make pysqlite transactions explicit so writes can take the lock up front.
+
+    pysqlite's own transaction handling lets concurrent check-then-insert
+    races through; emitting ``BEGIN IMMEDIATE`` ourselves serialises writers.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def begin_write(session: Any) -> None:
+    """Start a transaction that holds the database's write lock (SQLite).
+
+    Call before a check-then-write. Any read transaction already open (the
+    login user loader opens one) is ended first, since SQLite cannot upgrade
+    it safely. PostgreSQL needs nothing here: constraints and row locks do it.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    token = _immediate.set(True)
+    try:
+        session.connection()
+    finally:
+        _immediate.reset(token)
+
+
+def is_postgres(session: Any) -> bool:
+    return bool(session.get_bind().dialect.name == "postgresql")

@@ -1,0 +1,33 @@
+"""Imports every model so metadata (and Alembic) sees the whole schema."""
+
+from makerlab.audit.models import AuditEntry
+from makerlab.auth.models import ApiToken, User
+from makerlab.bookings.models import Booking, BookingSeries, booking_participants
+from makerlab.equipment.models import Equipment, MaintenanceBlock
+from makerlab.notifications.models import Notification, SchedulerLease
+from makerlab.participants.models import ConsentRecord, Induction, Participant
+from makerlab.schools.models import School
+from makerlab.sites.models import Closure, Site
+from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Booking",
+    "BookingSeries",
+    "Closure",
+    "ConsentRecord",
+    "Enrolment",
+    "Equipment",
+    "Induction",
+    "MaintenanceBlock",
+    "Notification",
+    "Participant",
+    "SchedulerLease",
+    "School",
+    "Site",
+    "User",
+    "Workshop",
+    "WorkshopSession",
+    "booking_participants",
+]

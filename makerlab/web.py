@@ -1,0 +1,257 @@
+"""Browser-facing frame: locale, login loading, filters, dashboard, error pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_datetime, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from makerlab import clock
+from makerlab.auth.permissions import can
+from makerlab.extensions import db, login_manager
+
+bp = Blueprint("main", __name__)
+
+# Navigation: (endpoint, label, permission). Entries whose endpoint is not
+# registered yet are skipped, so a domain's pages appear once it adds them.
+NAV_ITEMS: list[tuple[str, Any, str | None]] = [
+    ("main.index", _l("Overview"), None),
+    ("bookings.calendar", _l("Calendar"), "bookings.view"),
+    ("bookings.find_free", _l("Find a free unit"), "bookings.create"),
+    ("bookings.mine", _l("My bookings"), "bookings.view"),
+    ("bookings.loans", _l("Out right now"), "loans.manage"),
+    ("equipment.index", _l("Equipment"), "equipment.view"),
+    ("workshops.index", _l("Workshops"), "workshops.view"),
+    ("participants.index", _l("Participants"), "participants.manage"),
+    ("schools.index", _l("Schools"), "schools.manage"),
+    ("reports.weekly", _l("Reports"), "reports.view"),
+    ("notifications.outbox", _l("Outbox"), "notifications.view"),
+    ("audit.index", _l("Audit log"), "audit.view"),
+    ("auth.users", _l("Accounts"), "users.manage"),
+    ("auth.tokens", _l("API tokens"), None),
+]
+
+STATUS_LABELS: dict[str, Any] = {
+    "reserved": _l("reserved"),
+    "checked_out": _l("checked out"),
+    "returned": _l("returned"),
+    "cancelled": _l("cancelled"),
+    "confirmed": _l("confirmed"),
+    "waitlisted": _l("waitlisted"),
+    "available": _l("available"),
+    "maintenance": _l("maintenance"),
+    "retired": _l("retired"),
+    "pending": _l("pending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "scheduled": _l("scheduled"),
+}
+
+
+def nav_items() -> list[dict[str, Any]]:
+    if not current_user.is_authenticated:
+        return []
+    items = []
+    for endpoint, label, permission in NAV_ITEMS:
+        if endpoint not in current_app.view_functions:
+            continue
+        if permission is not None and not can(current_user, permission):
+            continue
+        items.append(
+            {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint}
+        )
+    return items
+
+
+def role_label(role: str) -> Any:
+    from makerlab.auth.forms import ROLE_LABELS
+
+    return ROLE_LABELS.get(role, role)  # type: ignore[call-overload]
+
+
+def select_locale() -> str:
+    """User setting, then the language chosen this session, then the browser."""
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    user_locale = getattr(current_user, "locale", None) if current_user else None
+    if user_locale in languages:
+        return str(user_locale)
+    chosen = session.get("lang")
+    if chosen in languages:
+        return str(chosen)
+    best = request.accept_languages.best_match(languages)
+    return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return str(current_app.config["TIMEZONE"])
+
+
+def site_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def render_error_page(status: int, detail: str) -> tuple[str, int]:
+    titles = {
+        400: _("Bad request"),
+        401: _("Please log in"),
+        403: _("Not allowed"),
+        404: _("Not found"),
+        405: _("Not allowed"),
+        409: _("Conflict"),
+        422: _("Please check your input"),
+        429: _("Too many attempts"),
+        500: _("Something went wrong"),
+    }
+    return (
+        render_template(
+            "error.html", status=status, title=titles.get(status, _("Error")), detail=detail
+        ),
+        status,
+    )
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> Any:
+    from makerlab.audit import set_actor
+    from makerlab.auth.models import User
+
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is not None and user.active:
+        set_actor(db.session, user)
+        return user
+    return None
+
+
+def _localtime(value: dt.datetime | None, fmt: str = "short") -> str:
+    if value is None:
+        return ""
+    return str(format_datetime(value, fmt))
+
+
+def _to_local(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(site_tz())
+
+
+@bp.route("/")
+def index() -> Any:
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return render_template("dashboard.html", **_dashboard_data())
+
+
+def _dashboard_data() -> dict[str, Any]:
+    """Figures for the role's dashboard, in a fixed number of queries."""
+    from makerlab.bookings.models import Booking
+    from makerlab.enums import BookingStatus, Role
+    from makerlab.equipment.models import Equipment
+    from makerlab.workshops.models import Enrolment, WorkshopSession
+
+    now = clock.now()
+    data: dict[str, Any] = {"now": now}
+    if current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER):
+        data["my_bookings"] = db.session.scalars(
+            sa.select(Booking)
+            .options(sa.orm.joinedload(Booking.equipment))
+            .where(
+                Booking.booked_by_id == current_user.id,
+                Booking.ends_at > now,
+                Booking.status.in_([BookingStatus.RESERVED, BookingStatus.CHECKED_OUT]),
+            )
+            .order_by(Booking.starts_at)
+            .limit(8)
+        ).all()
+        data["out_now"] = db.session.scalar(
+            sa.select(sa.func.count()).where(Booking.status == BookingStatus.CHECKED_OUT)
+        )
+        data["overdue"] = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Booking.status == BookingStatus.CHECKED_OUT, Booking.ends_at < now
+            )
+        )
+        data["units_in_maintenance"] = db.session.scalar(
+            sa.select(sa.func.count()).where(Equipment.status == "maintenance")
+        )
+    upcoming = (
+        sa.select(WorkshopSession)
+        .options(sa.orm.joinedload(WorkshopSession.workshop))
+        .where(WorkshopSession.starts_at > now, WorkshopSession.status == "scheduled")
+        .order_by(WorkshopSession.starts_at)
+        .limit(6)
+    )
+    data["upcoming_sessions"] = db.session.scalars(upcoming).all()
+    if current_user.role == Role.TEACHER:
+        data["school_enrolments"] = db.session.scalars(
+            sa.select(Enrolment)
+            .options(sa.orm.joinedload(Enrolment.session).joinedload(WorkshopSession.workshop))
+            .join(WorkshopSession, WorkshopSession.id == Enrolment.session_id)
+            .where(Enrolment.school_id == current_user.school_id, WorkshopSession.ends_at > now)
+            .order_by(WorkshopSession.starts_at)
+        ).all()
+    return data
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str) -> Any:
+    """Switch the interface language (remembered on the account when logged in)."""
+    from makerlab.auth.services import set_locale
+
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    if current_user.is_authenticated:
+        set_locale(current_user, code)
+        db.session.commit()
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for("main.index")
+    return redirect(target)
+
+
+@bp.route("/healthz")
+def healthz() -> Response:
+    """Liveness and database check for load balancers."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        return Response('{"status": "database unavailable"}', 503, mimetype="application/json")
+    return Response('{"status": "ok"}', 200, mimetype="application/json")
+
+
+def init_app(app: Flask) -> None:
+    from makerlab.auth.views import bp as auth_bp
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = ""
+    app.register_blueprint(bp)
+    app.register_blueprint(auth_bp)
+    app.jinja_env.filters["localtime"] = _localtime
+    app.jinja_env.filters["to_local"] = _to_local
+    app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
+    app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["view_names"] = lambda: current_app.view_functions
+    app.jinja_env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    app.jinja_env.globals["role_label"] = role_label
