@@ -240,13 +240,39 @@ def healthz() -> Response:
     return Response('{"status": "ok"}', 200, mimetype="application/json")
 
 
-def init_app(app: Flask) -> None:
-    from makerlab.auth.views import bp as auth_bp
+DOMAINS = (
+    "auth",
+    "sites",
+    "equipment",
+    "bookings",
+    "schools",
+    "participants",
+    "workshops",
+    "reports",
+    "notifications",
+    "audit",
+)
 
+
+def domain_modules(suffix: str) -> list[Any]:
+    """``makerlab.<domain>.<suffix>`` for every domain that has one."""
+    import importlib
+    import importlib.util
+
+    modules = []
+    for name in DOMAINS:
+        module_name = f"makerlab.{name}.{suffix}"
+        if importlib.util.find_spec(module_name) is not None:
+            modules.append(importlib.import_module(module_name))
+    return modules
+
+
+def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = ""
     app.register_blueprint(bp)
-    app.register_blueprint(auth_bp)
+    for module in domain_modules("views"):
+        app.register_blueprint(module.bp)
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)

@@ -276,3 +276,58 @@ def api_as(app: Flask, client: FlaskClient, make_user: Callable[..., Any]) -> Ca
         return ApiClient(client, token, user)
 
     return make
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(app: Flask, database_uri: str, tmp_path: Path) -> Iterator[str]:
+    """The app under gunicorn (3 workers x 4 threads) on loopback; yields its base URL.
+
+    It shares the test's database, so data made with factories is visible.
+    """
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = Path(__file__).resolve().parent.parent
+    port = free_port()
+    env = {
+        **os.environ,
+        "MAKERLAB_SQLALCHEMY_DATABASE_URI": database_uri,
+        "MAKERLAB_SECRET_KEY": "test-secret-key",
+        "MAKERLAB_RATELIMIT_ENABLED": "false",
+        "MAKERLAB_MAIL_PORT": "1",
+    }
+    log = (tmp_path / "gunicorn.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", "3", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", "wsgi:app"],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError((tmp_path / "gunicorn.log").read_text()) from None
+            time.sleep(0.2)
+    db.session.commit()  # end the test's read transaction: the server writes next
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

@@ -208,28 +208,8 @@ def init_app(app: Flask) -> None:
         csrf.exempt(blueprint)
 
 
-API_MODULES = (
-    "auth",
-    "sites",
-    "equipment",
-    "bookings",
-    "schools",
-    "participants",
-    "workshops",
-    "reports",
-    "notifications",
-)
-
-
 def _blueprints() -> list[Blueprint]:
-    """Each domain's ``api.blp``; domains without an API module yet are skipped."""
-    import importlib
-    import importlib.util
+    """Each domain's ``api.blp`` (domains without an ``api`` module are skipped)."""
+    from makerlab.web import domain_modules
 
-    blueprints = []
-    for name in API_MODULES:
-        module_name = f"makerlab.{name}.api"
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        blueprints.append(importlib.import_module(module_name).blp)
-    return blueprints
+    return [module.blp for module in domain_modules("api")]

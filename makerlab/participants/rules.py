@@ -1,0 +1,78 @@
+"""Who may take part: age, guardian consent and inductions (SPEC rules 6 and 10).
+
+The booking and the enrolment services both ask these functions, so the
+rules are written once. Each returns plain-language problems (empty: fine).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from makerlab.extensions import db
+from makerlab.participants.models import Induction, Participant
+
+ADULT_AGE = 18
+
+
+def consent_and_age_problems(
+    participant: Participant,
+    on: dt.date,
+    *,
+    min_age: int | None = None,
+    max_age: int | None = None,
+) -> list[str]:
+    """Age limits and, for minors, guardian consent on day ``on``."""
+    name = participant.display_name
+    if participant.erased_at is not None:
+        return [_("Participant %(name)s has been erased.", name=name)]
+    age = participant.age_on(on)
+    problems = []
+    if age is None:
+        problems.append(_("%(name)s has no birth date on record.", name=name))
+        return problems
+    if min_age is not None and age < min_age:
+        problems.append(
+            _("%(name)s is %(age)d; the minimum age is %(min)d.", name=name, age=age, min=min_age)
+        )
+    if max_age is not None and age > max_age:
+        problems.append(
+            _("%(name)s is %(age)d; the maximum age is %(max)d.", name=name, age=age, max=max_age)
+        )
+    if age < ADULT_AGE and not participant.guardian_consent:
+        problems.append(
+            _("%(name)s is under 18 and has no guardian consent on record.", name=name)
+        )
+    return problems
+
+
+def inducted_categories(participant_ids: Iterable[int], on: dt.date) -> dict[int, set[str]]:
+    """Equipment categories each participant holds a valid induction for on ``on``."""
+    ids = list(participant_ids)
+    result: dict[int, set[str]] = {pid: set() for pid in ids}
+    if not ids:
+        return result
+    rows = db.session.execute(
+        sa.select(Induction.participant_id, Induction.category).where(
+            Induction.participant_id.in_(ids),
+            Induction.completed_on <= on,
+            sa.or_(Induction.valid_until.is_(None), Induction.valid_until >= on),
+        )
+    )
+    for pid, category in rows:
+        result[pid].add(category)
+    return result
+
+
+def induction_problem(participant: Participant, category: str, valid: set[str]) -> str | None:
+    """The refusal when ``participant`` lacks a valid induction for ``category``."""
+    if category in valid:
+        return None
+    return _(
+        "%(name)s has no valid safety induction for %(category)s.",
+        name=participant.display_name,
+        category=category,
+    )

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+
+from makerlab.api import api_blueprint, current_actor, require, resolve
+from makerlab.api.schemas import ListArgs, paginate
+from makerlab.extensions import db
+from makerlab.sites import services
+from makerlab.sites.models import Closure, Site
+from makerlab.sites.schemas import (
+    ClosureIn,
+    ClosureOut,
+    ClosurePage,
+    SiteIn,
+    SiteOut,
+    SitePage,
+    SitePatch,
+)
+
+blp = api_blueprint("sites_api", __name__, "Sites, opening hours and closures")
+
+
+@blp.route("/sites")
+class Sites(MethodView):
+    @require("sites.view")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, SitePage)
+    def get(self, args: dict[str, Any]) -> Any:
+        """List sites."""
+        return paginate(sa.select(Site).order_by(Site.id), args)
+
+    @require("sites.manage")
+    @blp.arguments(SiteIn)
+    @blp.response(201, SiteOut)
+    def post(self, payload: dict[str, Any]) -> Any:
+        """Add a site."""
+        site = services.create_site(current_actor(), **payload)
+        db.session.commit()
+        return site
+
+
+@blp.route("/sites/<int:site_id>")
+class SiteItem(MethodView):
+    @require("sites.view")
+    @resolve("site_id", services.get_site, "site")
+    @blp.response(200, SiteOut)
+    def get(self, site: Site) -> Any:
+        """One site with its opening hours."""
+        return site
+
+    @require("sites.manage")
+    @resolve("site_id", services.get_site, "site")
+    @blp.arguments(SitePatch)
+    @blp.response(200, SiteOut)
+    def patch(self, payload: dict[str, Any], site: Site) -> Any:
+        """Change a site (name, time zone, address, opening hours)."""
+        services.update_site(current_actor(), site, **payload)
+        db.session.commit()
+        return site
+
+
+@blp.route("/sites/<int:site_id>/closures")
+class SiteClosures(MethodView):
+    @require("sites.view")
+    @resolve("site_id", services.get_site, "site")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, ClosurePage)
+    def get(self, args: dict[str, Any], site: Site) -> Any:
+        """Closures of a site (holidays, school breaks, repairs)."""
+        stmt = sa.select(Closure).where(Closure.site_id == site.id).order_by(Closure.starts_on)
+        return paginate(stmt, args)
+
+    @require("sites.manage")
+    @resolve("site_id", services.get_site, "site")
+    @blp.arguments(ClosureIn)
+    @blp.response(201, ClosureOut)
+    def post(self, payload: dict[str, Any], site: Site) -> Any:
+        """Close the site for a day or a range of days (``ends_on`` inclusive)."""
+        closure = services.add_closure(current_actor(), site, **payload)
+        db.session.commit()
+        return closure
+
+
+@blp.route("/closures/<int:closure_id>")
+class ClosureItem(MethodView):
+    @require("sites.manage")
+    @resolve("closure_id", services.get_closure, "closure")
+    @blp.response(204)
+    def delete(self, closure: Closure) -> None:
+        """Remove a closure."""
+        services.delete_closure(current_actor(), closure)
+        db.session.commit()

@@ -1,0 +1,255 @@
+"""Sites: opening hours, closures, and the open time between two instants."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from makerlab import clock
+from makerlab.errors import Invalid, NotFound
+from makerlab.extensions import db
+from makerlab.sites.models import Closure, Site
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def validate_opening_hours(hours: Any) -> dict[str, list[list[str]]]:
+    """Check ``{"mon": [["09:00","18:00"], ...], ...}``; days left out are closed."""
+    if not isinstance(hours, dict):
+        raise Invalid({"opening_hours": [_("Opening hours must map weekdays to time ranges.")]})
+    errors: list[str] = []
+    clean: dict[str, list[list[str]]] = {day: [] for day in WEEKDAYS}
+    for day, ranges in hours.items():
+        if day not in WEEKDAYS:
+            errors.append(_("Unknown weekday %(day)s (use mon … sun).", day=day))
+            continue
+        if not isinstance(ranges, list):
+            errors.append(_("%(day)s: a list of [opens, closes] pairs is expected.", day=day))
+            continue
+        spans = []
+        for pair in ranges:
+            if (
+                not isinstance(pair, list | tuple)
+                or len(pair) != 2
+                or not all(isinstance(t, str) and _TIME.match(t) for t in pair)
+            ):
+                errors.append(_("%(day)s: times are written HH:MM, e.g. [\"09:00\", \"18:00\"].", day=day))
+                continue
+            opens, closes = _minutes(pair[0]), _minutes(pair[1])
+            if closes <= opens:
+                errors.append(_("%(day)s: closing time must be after opening time.", day=day))
+                continue
+            spans.append((opens, closes, [pair[0], pair[1]]))
+        spans.sort()
+        for (_o1, c1, _p1), (o2, _c2, _p2) in zip(spans, spans[1:], strict=False):
+            if o2 < c1:
+                errors.append(_("%(day)s: time ranges overlap.", day=day))
+                break
+        clean[day] = [p for _o, _c, p in spans]
+    if errors:
+        raise Invalid({"opening_hours": errors})
+    return clean
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid({"timezone": [_("Unknown time zone.")]}) from None
+    return name
+
+
+def default_site() -> Site:
+    """The first site: what site-bound objects belong to when none is named."""
+    site = db.session.scalar(sa.select(Site).order_by(Site.id).limit(1))
+    if site is None:
+        raise NotFound(_("No site exists yet."))
+    return site
+
+
+def get_site(actor: Any, site_id: int) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise NotFound(_("No such site."))
+    return site
+
+
+def resolve_site_id(site_id: int | None) -> int:
+    """``site_id`` if it exists (else 422), or the default site's."""
+    if site_id is None:
+        return default_site().id
+    if db.session.get(Site, site_id) is None:
+        raise Invalid({"site_id": [_("Unknown site.")]})
+    return site_id
+
+
+def create_site(actor: Any, *, name: str, timezone: str = "Europe/Berlin",
+                address: str = "", opening_hours: Any = None) -> Site:
+    """Add a centre."""
+    _check_name(name, None)
+    site = Site(
+        name=name.strip(),
+        timezone=validate_timezone(timezone),
+        address=address,
+        opening_hours=validate_opening_hours(opening_hours or {}),
+    )
+    db.session.add(site)
+    db.session.flush()
+    return site
+
+
+def update_site(actor: Any, site: Site, **changes: Any) -> Site:
+    """Change a site's name, address, time zone or opening hours."""
+    if "name" in changes:
+        _check_name(changes["name"], site.id)
+        site.name = changes["name"].strip()
+    if "timezone" in changes:
+        site.timezone = validate_timezone(changes["timezone"])
+    if "address" in changes:
+        site.address = changes["address"]
+    if "opening_hours" in changes:
+        site.opening_hours = validate_opening_hours(changes["opening_hours"])
+    db.session.flush()
+    return site
+
+
+def _check_name(name: str, site_id: int | None) -> None:
+    if not name or not name.strip():
+        raise Invalid({"name": [_("Please enter a name.")]})
+    clash = db.session.scalar(sa.select(Site.id).where(Site.name == name.strip()))
+    if clash is not None and clash != site_id:
+        raise Invalid({"name": [_("A site with this name exists already.")]})
+
+
+def add_closure(actor: Any, site: Site, *, starts_on: dt.date, ends_on: dt.date,
+                reason: str = "") -> Closure:
+    """Close the site from ``starts_on`` to ``ends_on`` (inclusive)."""
+    if ends_on < starts_on:
+        raise Invalid({"ends_on": [_("The last day cannot be before the first day.")]})
+    closure = Closure(site_id=site.id, starts_on=starts_on, ends_on=ends_on, reason=reason)
+    db.session.add(closure)
+    db.session.flush()
+    return closure
+
+
+def get_closure(actor: Any, closure_id: int) -> Closure:
+    closure = db.session.get(Closure, closure_id)
+    if closure is None:
+        raise NotFound(_("No such closure."))
+    return closure
+
+
+def delete_closure(actor: Any, closure: Closure) -> None:
+    """Reopen the days of a closure."""
+    db.session.delete(closure)
+    db.session.flush()
+
+
+def closures_between(site_id: int, first: dt.date, last: dt.date) -> list[Closure]:
+    """Closures of a site touching the days ``first`` .. ``last`` (inclusive)."""
+    return list(
+        db.session.scalars(
+            sa.select(Closure)
+            .where(Closure.site_id == site_id, Closure.starts_on <= last, Closure.ends_on >= first)
+            .order_by(Closure.starts_on)
+        )
+    )
+
+
+def _local_days(site: Site, start: dt.datetime, end: dt.datetime) -> list[dt.date]:
+    tz = ZoneInfo(site.timezone)
+    first = start.astimezone(tz).date()
+    last = (end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _day_intervals(site: Site, day: dt.date) -> list[Interval]:
+    out = []
+    for opens, closes in site.opening_hours.get(WEEKDAYS[day.weekday()], []):
+        begin = clock.combine(day, dt.time.fromisoformat(opens), site.timezone)
+        if closes == "24:00":
+            finish = clock.local_midnight(day + dt.timedelta(days=1), site.timezone)
+        else:
+            finish = clock.combine(day, dt.time.fromisoformat(closes), site.timezone)
+        out.append((begin, finish))
+    return out
+
+
+def open_intervals(
+    site: Site, start: dt.datetime, end: dt.datetime, *, closures: list[Closure] | None = None,
+    skip_closed_days: bool = True,
+) -> list[Interval]:
+    """The site's opening times within ``[start, end)``, as UTC intervals.
+
+    Closure days are left out unless ``skip_closed_days`` is False. Pass
+    ``closures`` when already loaded, to save the query.
+    """
+    if end <= start:
+        return []
+    days = _local_days(site, start, end)
+    if skip_closed_days and closures is None:
+        closures = closures_between(site.id, days[0], days[-1])
+    closed = set()
+    for c in (closures or []) if skip_closed_days else []:
+        d = max(c.starts_on, days[0])
+        while d <= min(c.ends_on, days[-1]):
+            closed.add(d)
+            d += dt.timedelta(days=1)
+    result = []
+    for day in days:
+        if day in closed:
+            continue
+        for begin, finish in _day_intervals(site, day):
+            lo, hi = max(begin, start), min(finish, end)
+            if lo < hi:
+                result.append((lo, hi))
+    return result
+
+
+def closed_days(site: Site, start: dt.datetime, end: dt.datetime) -> list[Closure]:
+    """Closures of the site overlapping the local days of ``[start, end)``."""
+    days = _local_days(site, start, end)
+    return closures_between(site.id, days[0], days[-1])
+
+
+def merge(intervals: list[Interval]) -> list[Interval]:
+    """Join touching or overlapping intervals (input sorted by start)."""
+    merged: list[Interval] = []
+    for begin, finish in intervals:
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], finish))
+        else:
+            merged.append((begin, finish))
+    return merged
+
+
+def within_opening_hours(site: Site, start: dt.datetime, end: dt.datetime) -> bool:
+    """True if all of ``[start, end)`` is opening time (closures not considered)."""
+    return merge(open_intervals(site, start, end, skip_closed_days=False)) == [(start, end)]
+
+
+def is_open_at(site: Site, instant: dt.datetime) -> bool:
+    """True if ``instant`` falls in opening hours, both ends included.
+
+    Used for pick-up and return of loans: handing back a kit at closing
+    time is fine.
+    """
+    day = instant.astimezone(ZoneInfo(site.timezone)).date()
+    for d in (day - dt.timedelta(days=1), day):
+        for begin, finish in _day_intervals(site, d):
+            if begin <= instant <= finish:
+                return True
+    return False
