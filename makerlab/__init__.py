@@ -31,14 +31,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_secret_key(app)
     _configure_database(app)
 
-    from makerlab import api, cli, web
+    from makerlab import api, cli, logs, security, web
     from makerlab.extensions import babel, csrf, db, login_manager, migrate
 
+    logs.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     login_manager.init_app(app)
+    security.init_app(app)
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)

@@ -79,11 +79,14 @@ def token_command(email: str, label: str) -> None:
 
 def init_app(app: Flask) -> None:
     """Register ``users``, ``demo`` and every domain's ``cli.commands``."""
+    from makerlab.backup import backup_command, restore_command
     from makerlab.demo import demo_cli
     from makerlab.web import domain_modules
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     for module in domain_modules("cli"):
         for command in module.commands:
             app.cli.add_command(command)

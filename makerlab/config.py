@@ -47,5 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PASSWORD_MIN_LENGTH": 10,
+    # Behind a reverse proxy (defaults to PRODUCTION): trust one X-Forwarded-* hop.
+    "BEHIND_PROXY": None,
+    # "json" for one JSON object per log line (production), "text" for humans.
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": "INFO",
     "SCHEDULER_EMBEDDED": False,
 }

@@ -12,6 +12,7 @@ from makerlab.api.schemas import Schema
 from makerlab.auth import services
 from makerlab.errors import Unauthorized
 from makerlab.extensions import db
+from makerlab.security import limiter, login_limit
 
 blp = api_blueprint("auth_api", __name__, "Authentication")
 
@@ -30,6 +31,8 @@ class TokenResponse(Schema):
 
 @blp.route("/auth/token")
 class TokenView(MethodView):
+    decorators = [limiter.limit(login_limit)]
+
     @blp.arguments(TokenRequest)
     @blp.response(201, TokenResponse)
     @blp.doc(security=[])

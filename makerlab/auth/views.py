@@ -17,6 +17,7 @@ from makerlab.auth.permissions import can
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
+from makerlab.security import limiter, login_limit
 from makerlab.schools.models import School
 
 bp = Blueprint("auth", __name__)
@@ -56,6 +57,7 @@ def apply_errors(form: Any, error: Invalid) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))

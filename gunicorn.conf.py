@@ -1,0 +1,25 @@
+"""gunicorn settings for production: ``gunicorn -c gunicorn.conf.py wsgi:app``.
+
+Every value can be overridden with an environment variable of the same
+meaning (MAKERLAB_BIND, MAKERLAB_WORKERS, MAKERLAB_THREADS). Run exactly one
+scheduler process beside it (``flask --app wsgi scheduler run``): workers
+never run jobs.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("MAKERLAB_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("MAKERLAB_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 9)))
+threads = int(os.environ.get("MAKERLAB_THREADS", 4))
+worker_class = "gthread"
+timeout = 60
+graceful_timeout = 20
+keepalive = 5
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+errorlog = "-"
+# Client addresses come from the reverse proxy (X-Forwarded-For, ProxyFix).
+forwarded_allow_ips = os.environ.get("MAKERLAB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'

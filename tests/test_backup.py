@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from makerlab.extensions import db
+from makerlab.schools.models import School
+
+
+def test_backup_and_restore_round_trip(runner: Any, make_school: Any, tmp_path: Path) -> None:
+    make_school(name="Grundschule Am Kirchteich")
+    target = tmp_path / "makerlab.backup"
+    result = runner.invoke(args=["backup", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.stat().st_size > 0
+
+    make_school(name="Added after the backup")
+    db.session.execute(sa.delete(School).where(School.name == "Grundschule Am Kirchteich"))
+    db.session.commit()
+    db.session.remove()
+
+    result = runner.invoke(args=["restore", str(target), "--yes"])
+    assert result.exit_code == 0, result.output
+    names = set(db.session.scalars(sa.select(School.name)))
+    assert names == {"Grundschule Am Kirchteich"}
