@@ -104,6 +104,7 @@ def require(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any
                 raise Forbidden("Your role may not use this route.")
             return view(*args, **kwargs)
 
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -34,6 +34,7 @@ def permission_required(permission: str) -> Callable[[Callable[..., Any]], Calla
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.required_permission = permission  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
