@@ -63,8 +63,11 @@ def backup_database(output: Path) -> None:
         source.close()
     elif dialect == "postgresql":
         env, args = _pg_env_and_args()
-        subprocess.run([_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(output),
-                        *args], env=env, check=True)
+        subprocess.run(
+            [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(output), *args],
+            env=env,
+            check=True,
+        )
     else:
         raise click.ClickException(f"Backups of {dialect} are not supported.")
 
@@ -83,8 +86,19 @@ def restore_database(source: Path) -> None:
         backup.close()
     elif dialect == "postgresql":
         env, args = _pg_env_and_args()
-        subprocess.run([_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner",
-                        "--single-transaction", *args, str(source)], env=env, check=True)
+        subprocess.run(
+            [
+                _pg_tool("pg_restore"),
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                *args,
+                str(source),
+            ],
+            env=env,
+            check=True,
+        )
     else:
         raise click.ClickException(f"Restoring {dialect} is not supported.")
 

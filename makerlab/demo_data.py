@@ -53,16 +53,43 @@ SCHOOLS = [
 ]
 
 WORKSHOPS = [
-    ("3D-Druck: Vom Entwurf zum Objekt", "Eigene Schlüsselanhänger und Figuren modellieren und drucken.", 10, 16, {"3d_printer": 4}),
-    ("Laser-Cutting für Einsteiger", "Sicher am Laser arbeiten: Holzboxen und Schilder gestalten.", 14, 18, {"laser_cutter": 1}),
-    ("Podcast-Werkstatt „Hauptsache Bildung!“", "Interviews führen, aufnehmen, schneiden: die eigene Folge.", 12, 18, {"podcast_kit": 2}),
-    ("Synthesizer selbst bauen", "Löten, Schaltungen verstehen und den eigenen Synth spielen.", 12, 18, {"synth_kit": 2}),
+    (
+        "3D-Druck: Vom Entwurf zum Objekt",
+        "Eigene Schlüsselanhänger und Figuren modellieren und drucken.",
+        10,
+        16,
+        {"3d_printer": 4},
+    ),
+    (
+        "Laser-Cutting für Einsteiger",
+        "Sicher am Laser arbeiten: Holzboxen und Schilder gestalten.",
+        14,
+        18,
+        {"laser_cutter": 1},
+    ),
+    (
+        "Podcast-Werkstatt „Hauptsache Bildung!“",
+        "Interviews führen, aufnehmen, schneiden: die eigene Folge.",
+        12,
+        18,
+        {"podcast_kit": 2},
+    ),
+    (
+        "Synthesizer selbst bauen",
+        "Löten, Schaltungen verstehen und den eigenen Synth spielen.",
+        12,
+        18,
+        {"synth_kit": 2},
+    ),
 ]
 
 PARTICIPANTS = [
-    ("Mia", "Schulze", dt.date(2012, 3, 14), 0), ("Leon", "Becker", dt.date(2011, 9, 2), 0),
-    ("Emilia", "Wagner", dt.date(2013, 1, 27), 1), ("Noah", "Hoffmann", dt.date(2010, 6, 8), 1),
-    ("Hannah", "Krüger", dt.date(2009, 11, 30), None), ("Elias", "Neumann", dt.date(2012, 7, 19), 0),
+    ("Mia", "Schulze", dt.date(2012, 3, 14), 0),
+    ("Leon", "Becker", dt.date(2011, 9, 2), 0),
+    ("Emilia", "Wagner", dt.date(2013, 1, 27), 1),
+    ("Noah", "Hoffmann", dt.date(2010, 6, 8), 1),
+    ("Hannah", "Krüger", dt.date(2009, 11, 30), None),
+    ("Elias", "Neumann", dt.date(2012, 7, 19), 0),
 ]
 
 
@@ -73,20 +100,34 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     site = db.session.scalar(sa.select(Site).order_by(Site.id))
     if site is None:
         raise RuntimeError("No site: run `flask --app wsgi db upgrade` first.")
-    schools = [School(name=n, address=a, contact_email=f"sekretariat{i}@schule.example")
-               for i, (n, a) in enumerate(SCHOOLS, 1)]
+    schools = [
+        School(name=n, address=a, contact_email=f"sekretariat{i}@schule.example")
+        for i, (n, a) in enumerate(SCHOOLS, 1)
+    ]
     db.session.add_all(schools)
     db.session.flush()
     users = {}
     for role, email, password, name in DEMO_LOGINS:
         users[role] = User(
-            email=email, role=role, name=name, password_hash=hash_password(password),
+            email=email,
+            role=role,
+            name=name,
+            password_hash=hash_password(password),
             school_id=schools[0].id if role == "teacher" else None,
         )
     db.session.add_all(users.values())
     units = [
-        Equipment(site_id=site.id, name=n, category=c, location=loc, loanable=loan,
-                  requires_induction=ind, min_age=age, buffer_minutes=buf, max_booking_minutes=mx)
+        Equipment(
+            site_id=site.id,
+            name=n,
+            category=c,
+            location=loc,
+            loanable=loan,
+            requires_induction=ind,
+            min_age=age,
+            buffer_minutes=buf,
+            max_booking_minutes=mx,
+        )
         for n, c, loc, loan, ind, age, buf, mx in EQUIPMENT
     ]
     db.session.add_all(units)
@@ -95,24 +136,41 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     people = []
     for first, last, born, school_index in PARTICIPANTS:
         p = Participant(
-            first_name=first, last_name=last, birth_date=born, birth_year=born.year,
+            first_name=first,
+            last_name=last,
+            birth_date=born,
+            birth_year=born.year,
             school_id=schools[school_index].id if school_index is not None else None,
-            guardian_name=f"Eltern {last}", guardian_email=f"{last.lower()}@familie.example",
-            guardian_phone="0345 000000", guardian_consent=True,
-            guardian_consent_on=today - dt.timedelta(days=60), photo_consent=first != "Leon",
+            guardian_name=f"Eltern {last}",
+            guardian_email=f"{last.lower()}@familie.example",
+            guardian_phone="0345 000000",
+            guardian_consent=True,
+            guardian_consent_on=today - dt.timedelta(days=60),
+            photo_consent=first != "Leon",
             may_go_home_alone=born.year <= 2011,
         )
         people.append(p)
     db.session.add_all(people)
     db.session.flush()
     for p in people[:4]:
-        db.session.add(Induction(participant_id=p.id, category="3d_printer",
-                                 completed_on=today - dt.timedelta(days=40),
-                                 valid_until=today + dt.timedelta(days=325),
-                                 recorded_by_id=users["youth_worker"].id))
-    db.session.add(Induction(participant_id=people[3].id, category="laser_cutter",
-                             completed_on=today - dt.timedelta(days=20), valid_until=None,
-                             recorded_by_id=users["youth_worker"].id))
+        db.session.add(
+            Induction(
+                participant_id=p.id,
+                category="3d_printer",
+                completed_on=today - dt.timedelta(days=40),
+                valid_until=today + dt.timedelta(days=325),
+                recorded_by_id=users["youth_worker"].id,
+            )
+        )
+    db.session.add(
+        Induction(
+            participant_id=people[3].id,
+            category="laser_cutter",
+            completed_on=today - dt.timedelta(days=20),
+            valid_until=None,
+            recorded_by_id=users["youth_worker"].id,
+        )
+    )
     _seed_workshops(site, schools, users, today)
     _seed_past_bookings(site, units, users["youth_worker"], today)
     db.session.commit()
@@ -130,10 +188,18 @@ def _at(day: dt.date, hour: int, tz: str) -> dt.datetime:
     return clock.combine(day, dt.time(hour, 0), tz)
 
 
-def _seed_workshops(site: Site, schools: list[School], users: dict[str, User], today: dt.date) -> None:
+def _seed_workshops(
+    site: Site, schools: list[School], users: dict[str, User], today: dt.date
+) -> None:
     for i, (title, description, lo, hi, needs) in enumerate(WORKSHOPS):
-        workshop = Workshop(title=title, description=description, min_age=lo, max_age=hi,
-                            facilitator_id=users["youth_worker"].id, equipment_needs=needs)
+        workshop = Workshop(
+            title=title,
+            description=description,
+            min_age=lo,
+            max_age=hi,
+            facilitator_id=users["youth_worker"].id,
+            equipment_needs=needs,
+        )
         db.session.add(workshop)
         db.session.flush()
         for week in (-2, 1, 3):
@@ -141,16 +207,27 @@ def _seed_workshops(site: Site, schools: list[School], users: dict[str, User], t
             if day.weekday() > 4:
                 day += dt.timedelta(days=7 - day.weekday())
             session = WorkshopSession(
-                workshop_id=workshop.id, site_id=site.id, starts_at=_at(day, 9, site.timezone),
-                ends_at=_at(day, 12, site.timezone), capacity=24, location="Werkstatt",
+                workshop_id=workshop.id,
+                site_id=site.id,
+                starts_at=_at(day, 9, site.timezone),
+                ends_at=_at(day, 12, site.timezone),
+                capacity=24,
+                location="Werkstatt",
             )
             db.session.add(session)
             db.session.flush()
-            db.session.add(Enrolment(
-                session_id=session.id, school_id=schools[i % 2].id, class_name=f"{7 + i}b",
-                headcount=18, seats=18, contact_email=f"klasse{7 + i}b@schule.example",
-                status="confirmed", attended_count=16 if week < 0 else None,
-            ))
+            db.session.add(
+                Enrolment(
+                    session_id=session.id,
+                    school_id=schools[i % 2].id,
+                    class_name=f"{7 + i}b",
+                    headcount=18,
+                    seats=18,
+                    contact_email=f"klasse{7 + i}b@schule.example",
+                    status="confirmed",
+                    attended_count=16 if week < 0 else None,
+                )
+            )
 
 
 def _seed_past_bookings(site: Site, units: list[Equipment], by: User, today: dt.date) -> None:
@@ -168,11 +245,18 @@ def _seed_past_bookings(site: Site, units: list[Equipment], by: User, today: dt.
             if unit.loanable and (back + n) % 2:
                 continue
             returned = unit.loanable
-            rows.append(Booking(
-                equipment_id=unit.id, booked_by_id=by.id, starts_at=start, ends_at=end,
-                blocked_until=end + dt.timedelta(minutes=unit.buffer_minutes),
-                purpose="Offene Werkstatt", status=BookingStatus.RETURNED if returned else BookingStatus.RESERVED,
-                checked_out_at=start if returned else None, returned_at=end if returned else None,
-                return_condition="ok" if returned else None,
-            ))
+            rows.append(
+                Booking(
+                    equipment_id=unit.id,
+                    booked_by_id=by.id,
+                    starts_at=start,
+                    ends_at=end,
+                    blocked_until=end + dt.timedelta(minutes=unit.buffer_minutes),
+                    purpose="Offene Werkstatt",
+                    status=BookingStatus.RETURNED if returned else BookingStatus.RESERVED,
+                    checked_out_at=start if returned else None,
+                    returned_at=end if returned else None,
+                    return_condition="ok" if returned else None,
+                )
+            )
     db.session.add_all(rows)

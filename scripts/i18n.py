@@ -24,10 +24,29 @@ PYBABEL = str(Path(sys.executable).parent / "pybabel")
 
 def main(dict_files: list[str]) -> int:
     pot = TRANSLATIONS / "messages.pot"
-    subprocess.run([PYBABEL, "-q", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_gettext",
-                    "-o", str(pot), "."], cwd=ROOT, check=True)
-    subprocess.run([PYBABEL, "-q", "update", "-i", str(pot), "-d", str(TRANSLATIONS),
-                    "--no-fuzzy-matching"], cwd=ROOT, check=True)
+    subprocess.run(
+        [
+            PYBABEL,
+            "-q",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+    )
+    subprocess.run(
+        [PYBABEL, "-q", "update", "-i", str(pot), "-d", str(TRANSLATIONS), "--no-fuzzy-matching"],
+        cwd=ROOT,
+        check=True,
+    )
     german: dict[str, object] = {}
     for f in dict_files:
         german.update(runpy.run_path(f)["T"])

@@ -202,7 +202,9 @@ def make_school(app: Flask) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def make_user(app: Flask, password_hash: str, make_school: Callable[..., Any]) -> Callable[..., Any]:
+def make_user(
+    app: Flask, password_hash: str, make_school: Callable[..., Any]
+) -> Callable[..., Any]:
     from makerlab.auth.models import User
 
     counter = iter(range(1, 10_000))
@@ -252,20 +254,28 @@ class ApiClient:
         return self.client.get(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
     def post(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.post(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.post(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def patch(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.patch(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.patch(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def put(self, path: str, json: Any = None, **kw: Any) -> Any:
-        return self.client.put(path, json=json, headers=self._headers(kw.pop("headers", None)), **kw)
+        return self.client.put(
+            path, json=json, headers=self._headers(kw.pop("headers", None)), **kw
+        )
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
 
 
 @pytest.fixture
-def api_as(app: Flask, client: FlaskClient, make_user: Callable[..., Any]) -> Callable[..., ApiClient]:
+def api_as(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any]
+) -> Callable[..., ApiClient]:
     """An API client authenticated as a new user of ``role``."""
     from makerlab.auth.services import issue_token
 
@@ -308,9 +318,24 @@ def served(app: Flask, database_uri: str, tmp_path: Path) -> Iterator[str]:
     }
     log = (tmp_path / "gunicorn.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "3", "--threads", "4",
-         "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "2", "wsgi:app"],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "3",
+            "--threads",
+            "4",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "2",
+            "wsgi:app",
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -39,8 +39,13 @@ def test_exclusion_constraint_on_postgres(app: Any, backend: str) -> None:
 
 def test_production_refuses_to_start_without_secret_key(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
-        create_app({"PRODUCTION": True, "SECRET_KEY": None,
-                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
+        create_app(
+            {
+                "PRODUCTION": True,
+                "SECRET_KEY": None,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3",
+            }
+        )
 
 
 def test_development_secret_key_is_generated_once(app: Any) -> None:
@@ -63,8 +68,9 @@ def test_environment_configuration(tmp_path: Path) -> None:
         "MAKERLAB_SECRET_KEY": "x" * 32,
         "MAKERLAB_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3",
     }
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.split() == ["Europe/Vienna", "12", "2525"]
 
 
@@ -75,9 +81,9 @@ def test_internal_errors_do_not_leak(app: Any) -> None:
     def boom() -> str:
         raise ValueError("secret internals")
 
-    from makerlab.auth.services import issue_token
     from makerlab.auth.models import User
     from makerlab.auth.passwords import hash_password
+    from makerlab.auth.services import issue_token
 
     user = User(email="a@b.example", role="admin", password_hash=hash_password("x" * 12))
     db.session.add(user)
@@ -107,7 +113,8 @@ def test_translation_catalogues_are_complete() -> None:
         translated = {
             (m.id if isinstance(m.id, str) else m.id[0])
             for m in catalogue
-            if m.id and (m.string if isinstance(m.string, str) else all(m.string))
+            if m.id
+            and (m.string if isinstance(m.string, str) else all(m.string))
             and "fuzzy" not in m.flags
         }
         missing = sorted(wanted - translated)

@@ -29,9 +29,7 @@ def is_api_request() -> bool:
 
 
 def problem_response(body: dict[str, Any]) -> Response:
-    return Response(
-        json.dumps(body), status=body["status"], mimetype="application/problem+json"
-    )
+    return Response(json.dumps(body), status=body["status"], mimetype="application/problem+json")
 
 
 def _flatten_webargs(messages: Any) -> dict[str, list[str]]:
@@ -84,7 +82,6 @@ class MakerlabApi(Api):  # type: ignore[misc]
         return render_error_page(error.code or 500, error.description or "")
 
 
-
 def api_blueprint(name: str, import_name: str, description: str = "") -> Blueprint:
     return Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
 
@@ -134,16 +131,16 @@ def _authenticate_api_request() -> Response | None:
     if not is_api_request():
         return None
     # Precedence: a malformed body is 400 before anything else.
-    if request.method in ("POST", "PUT", "PATCH") and request.get_data():
-        if request.get_json(silent=True) is None:
-            return problem_response(
-                {
-                    "type": "about:blank",
-                    "title": "Bad Request",
-                    "status": 400,
-                    "detail": "The request body is not valid JSON.",
-                }
-            )
+    has_body = request.method in ("POST", "PUT", "PATCH") and bool(request.get_data())
+    if has_body and request.get_json(silent=True) is None:
+        return problem_response(
+            {
+                "type": "about:blank",
+                "title": "Bad Request",
+                "status": 400,
+                "detail": "The request body is not valid JSON.",
+            }
+        )
     g.api_user = None
     if request.path in PUBLIC_API_PATHS or request.method == "OPTIONS":
         return None

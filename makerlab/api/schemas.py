@@ -97,7 +97,9 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 def paginate(stmt: sa.Select[Any], args: dict[str, Any]) -> dict[str, Any]:
     """Run ``stmt`` for one page, with the total number of matches."""
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
     items = db.session.scalars(stmt.limit(args["limit"]).offset(args["offset"])).unique().all()
     return {"items": list(items), "total": int(total or 0)}
 

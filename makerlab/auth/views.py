@@ -17,8 +17,8 @@ from makerlab.auth.permissions import can
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.security import limiter, login_limit
 from makerlab.schools.models import School
+from makerlab.security import limiter, login_limit
 
 bp = Blueprint("auth", __name__)
 
@@ -154,7 +154,10 @@ def tokens() -> Any:
         new_token = services.issue_token(current_user, form.label.data or "")
         db.session.commit()
     return render_template(
-        "auth/tokens.html", form=form, tokens=services.active_tokens(current_user), new_token=new_token
+        "auth/tokens.html",
+        form=form,
+        tokens=services.active_tokens(current_user),
+        new_token=new_token,
     )
 
 

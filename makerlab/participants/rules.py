@@ -43,9 +43,7 @@ def consent_and_age_problems(
             _("%(name)s is %(age)d; the maximum age is %(max)d.", name=name, age=age, max=max_age)
         )
     if age < ADULT_AGE and not participant.guardian_consent:
-        problems.append(
-            _("%(name)s is under 18 and has no guardian consent on record.", name=name)
-        )
+        problems.append(_("%(name)s is under 18 and has no guardian consent on record.", name=name))
     return problems
 
 

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate, validates_schema
 from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import ListArgs, Schema, page_schema
 

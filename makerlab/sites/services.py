@@ -46,7 +46,9 @@ def validate_opening_hours(hours: Any) -> dict[str, list[list[str]]]:
                 or len(pair) != 2
                 or not all(isinstance(t, str) and _TIME.match(t) for t in pair)
             ):
-                errors.append(_("%(day)s: times are written HH:MM, e.g. [\"09:00\", \"18:00\"].", day=day))
+                errors.append(
+                    _('%(day)s: times are written HH:MM, e.g. ["09:00", "18:00"].', day=day)
+                )
                 continue
             opens, closes = _minutes(pair[0]), _minutes(pair[1])
             if closes <= opens:
@@ -96,8 +98,14 @@ def resolve_site_id(site_id: int | None) -> int:
     return site_id
 
 
-def create_site(actor: Any, *, name: str, timezone: str = "Europe/Berlin",
-                address: str = "", opening_hours: Any = None) -> Site:
+def create_site(
+    actor: Any,
+    *,
+    name: str,
+    timezone: str = "Europe/Berlin",
+    address: str = "",
+    opening_hours: Any = None,
+) -> Site:
     """Add a centre."""
     _check_name(name, None)
     site = Site(
@@ -134,8 +142,9 @@ def _check_name(name: str, site_id: int | None) -> None:
         raise Invalid({"name": [_("A site with this name exists already.")]})
 
 
-def add_closure(actor: Any, site: Site, *, starts_on: dt.date, ends_on: dt.date,
-                reason: str = "") -> Closure:
+def add_closure(
+    actor: Any, site: Site, *, starts_on: dt.date, ends_on: dt.date, reason: str = ""
+) -> Closure:
     """Close the site from ``starts_on`` to ``ends_on`` (inclusive)."""
     if ends_on < starts_on:
         raise Invalid({"ends_on": [_("The last day cannot be before the first day.")]})
@@ -189,7 +198,11 @@ def _day_intervals(site: Site, day: dt.date) -> list[Interval]:
 
 
 def open_intervals(
-    site: Site, start: dt.datetime, end: dt.datetime, *, closures: list[Closure] | None = None,
+    site: Site,
+    start: dt.datetime,
+    end: dt.datetime,
+    *,
+    closures: list[Closure] | None = None,
     skip_closed_days: bool = True,
 ) -> list[Interval]:
     """The site's opening times within ``[start, end)``, as UTC intervals.

@@ -51,8 +51,12 @@ def test_common_password_is_refused(client: Any, login_as: Any) -> None:
     login_as("admin")
     response = client.post(
         "/users/new",
-        data={"email": "yw@x.example", "role": "youth_worker", "school_id": 0,
-              "password": "password123"},
+        data={
+            "email": "yw@x.example",
+            "role": "youth_worker",
+            "school_id": 0,
+            "password": "password123",
+        },
     )
     assert "zu verbreitet" in response.get_data(as_text=True)
 
@@ -71,8 +75,18 @@ def test_anonymous_is_sent_to_login(client: Any) -> None:
 def test_cli_creates_user_and_prints_token(runner: Any, make_school: Any, app: Any) -> None:
     school = make_school()
     result = runner.invoke(
-        args=["users", "create", "--email", "lehrer@schule.example", "--role", "teacher",
-              "--school-id", str(school.id), "--password", "Kreidetafel-2026!"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "lehrer@schule.example",
+            "--role",
+            "teacher",
+            "--school-id",
+            str(school.id),
+            "--password",
+            "Kreidetafel-2026!",
+        ]
     )
     assert result.exit_code == 0, result.output
     token = runner.invoke(args=["users", "token", "--email", "lehrer@schule.example"])
@@ -87,8 +101,16 @@ def test_cli_creates_user_and_prints_token(runner: Any, make_school: Any, app: A
 
 def test_cli_refuses_teacher_without_school(runner: Any) -> None:
     result = runner.invoke(
-        args=["users", "create", "--email", "l@s.example", "--role", "teacher",
-              "--password", "Kreidetafel-2026!"]
+        args=[
+            "users",
+            "create",
+            "--email",
+            "l@s.example",
+            "--role",
+            "teacher",
+            "--password",
+            "Kreidetafel-2026!",
+        ]
     )
     assert result.exit_code == 1
     assert "school" in result.output.lower()

@@ -16,11 +16,17 @@ def _site() -> Site:
 
 def test_open_intervals_skip_closures_and_follow_dst(app: Any) -> None:
     site = _site()
-    services.update_site(None, site, opening_hours={"sun": [["10:00", "12:00"]],
-                                                     "mon": [["09:00", "12:00"], ["13:00", "18:00"]]})
+    services.update_site(
+        None,
+        site,
+        opening_hours={
+            "sun": [["10:00", "12:00"]],
+            "mon": [["09:00", "12:00"], ["13:00", "18:00"]],
+        },
+    )
     # Week of the spring change: Sunday 2027-03-28 02:00 -> 03:00 in Berlin.
-    start = dt.datetime(2027, 3, 27, 23, 0, tzinfo=UTC)   # Sunday 00:00 CET
-    end = dt.datetime(2027, 3, 29, 22, 0, tzinfo=UTC)     # Tuesday 00:00 CEST
+    start = dt.datetime(2027, 3, 27, 23, 0, tzinfo=UTC)  # Sunday 00:00 CET
+    end = dt.datetime(2027, 3, 29, 22, 0, tzinfo=UTC)  # Tuesday 00:00 CEST
     got = services.open_intervals(site, start, end)
     assert got == [
         (dt.datetime(2027, 3, 28, 8, 0, tzinfo=UTC), dt.datetime(2027, 3, 28, 10, 0, tzinfo=UTC)),
@@ -33,7 +39,9 @@ def test_open_intervals_skip_closures_and_follow_dst(app: Any) -> None:
 
 def test_within_opening_hours_and_open_at(app: Any) -> None:
     site = _site()
-    services.update_site(None, site, opening_hours={"mon": [["09:00", "12:00"], ["13:00", "18:00"]]})
+    services.update_site(
+        None, site, opening_hours={"mon": [["09:00", "12:00"], ["13:00", "18:00"]]}
+    )
     monday = dt.date(2027, 1, 4)
 
     def at(h: int, m: int = 0) -> dt.datetime:
@@ -49,8 +57,9 @@ def test_within_opening_hours_and_open_at(app: Any) -> None:
 
 def test_opening_hours_are_validated(api_as: Any) -> None:
     api = api_as("coordinator")
-    bad = api.patch("/api/v1/sites/1", json={"opening_hours": {"mon": [["18:00", "09:00"]],
-                                                               "xyz": []}})
+    bad = api.patch(
+        "/api/v1/sites/1", json={"opening_hours": {"mon": [["18:00", "09:00"]], "xyz": []}}
+    )
     assert bad.status_code == 422
     assert "opening_hours" in bad.get_json()["errors"]
     ok = api.patch("/api/v1/sites/1", json={"opening_hours": {"mon": [["09:00", "18:00"]]}})
@@ -61,17 +70,25 @@ def test_opening_hours_are_validated(api_as: Any) -> None:
 
 def test_site_and_closure_routes(api_as: Any) -> None:
     api = api_as("coordinator")
-    created = api.post("/api/v1/sites", json={"name": "Jugendclub Südpark", "timezone": "Europe/Berlin"})
+    created = api.post(
+        "/api/v1/sites", json={"name": "Jugendclub Südpark", "timezone": "Europe/Berlin"}
+    )
     assert created.status_code == 201
     site_id = created.get_json()["id"]
-    assert api.post("/api/v1/sites", json={"name": "X", "timezone": "Mars/Olympus"}).status_code == 422
-    closure = api.post(f"/api/v1/sites/{site_id}/closures",
-                       json={"starts_on": "2027-07-05", "ends_on": "2027-08-14", "reason": "Sommerferien"})
+    assert (
+        api.post("/api/v1/sites", json={"name": "X", "timezone": "Mars/Olympus"}).status_code == 422
+    )
+    closure = api.post(
+        f"/api/v1/sites/{site_id}/closures",
+        json={"starts_on": "2027-07-05", "ends_on": "2027-08-14", "reason": "Sommerferien"},
+    )
     assert closure.status_code == 201
     listed = api.get(f"/api/v1/sites/{site_id}/closures").get_json()
     assert listed["total"] == 1 and listed["items"][0]["reason"] == "Sommerferien"
-    reversed_range = api.post(f"/api/v1/sites/{site_id}/closures",
-                              json={"starts_on": "2027-07-05", "ends_on": "2027-07-01"})
+    reversed_range = api.post(
+        f"/api/v1/sites/{site_id}/closures",
+        json={"starts_on": "2027-07-05", "ends_on": "2027-07-01"},
+    )
     assert reversed_range.status_code == 422
     assert api.delete(f"/api/v1/closures/{closure.get_json()['id']}").status_code == 204
     assert api.get(f"/api/v1/sites/{site_id}/closures").get_json()["total"] == 0
