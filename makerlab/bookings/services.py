@@ -1,0 +1,1026 @@
+"""Bookings and kit loans: every booking rule of SPEC (1-7) lives here.
+
+Services only flush; the caller commits once. A refusal raises ``Invalid``
+(422: rules 1, 4, 5, 6, unknown ids) or ``Conflict`` (409: rules 2, 3, 7)
+before anything is written, so several calls can share one transaction
+(a workshop session reserving units) and be rolled back together.
+
+Overlap is kept out by the database too: on SQLite the check and the insert
+run inside a transaction holding the write lock (``BEGIN IMMEDIATE``); on
+PostgreSQL the exclusion constraint ``ex_bookings_no_overlap`` refuses the
+second of two racing inserts, which is reported as the same 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from makerlab import clock
+from makerlab.auth.models import User
+from makerlab.bookings import recurrence as rec
+from makerlab.bookings.models import Booking, BookingSeries
+from makerlab.db import begin_write, is_postgres
+from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus, Role
+from makerlab.equipment.models import Equipment, MaintenanceBlock
+from makerlab.equipment.services import maintenance_between, site_of, to_utc
+from makerlab.errors import Conflict, Invalid, NotFound
+from makerlab.extensions import db
+from makerlab.participants import rules
+from makerlab.participants.models import Participant
+from makerlab.sites import services as sites
+from makerlab.sites.models import Closure, Site
+
+GRACE = dt.timedelta(minutes=5)
+SCOPES = ("this", "following", "series")
+CONDITIONS = ("ok", "damaged")
+EDITABLE = ("starts_at", "ends_at", "purpose", "participant_ids", "equipment_id")
+Interval = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass
+class BookingOutcome:
+    """What a booking request produced: the bookings made and occurrences skipped."""
+
+    bookings: list[Booking]
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+
+
+# --- the write lock (SQLite) -------------------------------------------------
+
+_LOCKED_TX = "bookings_write_locked_tx"
+_WROTE_TX = "bookings_wrote_tx"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _flush_context: Any) -> None:
+    # A transaction that has written holds SQLite's write lock already.
+    session.info[_WROTE_TX] = session.get_transaction()
+
+
+def hold_write_lock() -> None:
+    """Make sure the current transaction holds SQLite's write lock (no-op on PostgreSQL).
+
+    Safe to call repeatedly in one transaction: a transaction that holds the
+    lock, or has written already, is kept (not committed), so several
+    bookings can be made in one transaction.
+    """
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    tx = session.get_transaction()
+    if tx is not None and tx in (session.info.get(_LOCKED_TX), session.info.get(_WROTE_TX)):
+        return
+    begin_write(session)
+    session.info[_LOCKED_TX] = session.get_transaction()
+
+
+# --- reading -------------------------------------------------------------------
+
+
+def get_booking(actor: Any, booking_id: int) -> Booking:
+    """One booking by id (404 if unknown)."""
+    booking = db.session.get(Booking, booking_id)
+    if booking is None:
+        raise NotFound(_("No such booking."))
+    return booking
+
+
+def list_bookings_stmt(
+    *,
+    equipment_id: int | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    status: str | None = None,
+    booked_by_id: int | None = None,
+    category: str | None = None,
+    site_id: int | None = None,
+) -> sa.Select[Booking]:
+    """Bookings overlapping ``[start, end)``, with unit and participants loaded."""
+    stmt = (
+        sa.select(Booking)
+        .options(
+            joinedload(Booking.equipment),
+            selectinload(Booking.participants),
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    if equipment_id is not None:
+        stmt = stmt.where(Booking.equipment_id == equipment_id)
+    if start is not None:
+        stmt = stmt.where(Booking.ends_at > start)
+    if end is not None:
+        stmt = stmt.where(Booking.starts_at < end)
+    if status:
+        stmt = stmt.where(Booking.status == status)
+    if booked_by_id is not None:
+        stmt = stmt.where(Booking.booked_by_id == booked_by_id)
+    if category is not None or site_id is not None:
+        units = sa.select(Equipment.id)
+        if category is not None:
+            units = units.where(Equipment.category == category)
+        if site_id is not None:
+            units = units.where(Equipment.site_id == site_id)
+        stmt = stmt.where(Booking.equipment_id.in_(units))
+    return stmt
+
+
+def loans_out_stmt() -> sa.Select[Booking]:
+    """Kits checked out right now, overdue ones first."""
+    return (
+        sa.select(Booking)
+        .options(joinedload(Booking.equipment), selectinload(Booking.participants))
+        .where(Booking.status == BookingStatus.CHECKED_OUT.value)
+        .order_by(Booking.ends_at, Booking.id)
+    )
+
+
+def series_bookings(series_id: int) -> list[Booking]:
+    """Every occurrence of a series, earliest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .where(Booking.series_id == series_id)
+            .order_by(Booking.starts_at, Booking.id)
+        )
+    )
+
+
+def site_timezone_for(unit: Equipment) -> str:
+    """The time zone bookings of ``unit`` are read and shown in."""
+    return site_of(unit).timezone
+
+
+# --- rule checks -------------------------------------------------------------------
+
+
+def _fmt(instant: dt.datetime, tz: str) -> str:
+    return clock.to_local(instant, tz).isoformat()
+
+
+def _human(instant: dt.datetime, tz: str) -> str:
+    return str(format_datetime(clock.to_local(instant, tz).replace(tzinfo=None), "short"))
+
+
+def conflict_entry(booking: Booking, tz: str) -> dict[str, Any]:
+    """How a booking in the way is listed in a 409."""
+    return {
+        "booking_id": booking.id,
+        "starts_at": _fmt(booking.starts_at, tz),
+        "ends_at": _fmt(booking.ends_at, tz),
+    }
+
+
+@dataclass
+class _Surroundings:
+    """What stands around a unit in a time window: closures, blocks, bookings."""
+
+    unit: Equipment
+    site: Site
+    closures: list[Closure]
+    blocks: list[MaintenanceBlock]
+    bookings: list[Booking]
+
+    @classmethod
+    def load(
+        cls,
+        unit: Equipment,
+        site: Site,
+        start: dt.datetime,
+        end: dt.datetime,
+        exclude_ids: Iterable[int] = (),
+    ) -> _Surroundings:
+        excluded = list(exclude_ids)
+        stmt = (
+            sa.select(Booking)
+            .where(
+                Booking.equipment_id == unit.id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.starts_at < end,
+                Booking.blocked_until > start,
+            )
+            .order_by(Booking.starts_at, Booking.id)
+        )
+        if excluded:
+            stmt = stmt.where(Booking.id.not_in(excluded))
+        return cls(
+            unit=unit,
+            site=site,
+            closures=sites.closed_days(site, start, end),
+            blocks=maintenance_between([unit.id], start, end),
+            bookings=list(db.session.scalars(stmt)),
+        )
+
+    def conflicts(self, starts_at: dt.datetime, ends_at: dt.datetime) -> list[dict[str, Any]]:
+        """Rules 2 and 3 for ``[starts_at, ends_at)`` on this unit."""
+        tz = self.site.timezone
+        blocked_until = ends_at + dt.timedelta(minutes=self.unit.buffer_minutes)
+        found: list[dict[str, Any]] = []
+        if self.unit.status != EquipmentStatus.AVAILABLE.value:
+            found.append(
+                {
+                    "booking_id": None,
+                    "kind": "status",
+                    "starts_at": None,
+                    "ends_at": None,
+                    "reason": _(
+                        "%(unit)s is not available (status: %(status)s).",
+                        unit=self.unit.name,
+                        status=self.unit.status,
+                    ),
+                }
+            )
+        first = clock.to_local(starts_at, tz).date()
+        last = clock.to_local(ends_at - dt.timedelta(microseconds=1), tz).date()
+        for closure in self.closures:
+            if closure.starts_on <= last and closure.ends_on >= first:
+                found.append(
+                    {
+                        "booking_id": None,
+                        "kind": "closure",
+                        "closure_id": closure.id,
+                        "starts_at": _fmt(clock.local_midnight(closure.starts_on, tz), tz),
+                        "ends_at": _fmt(
+                            clock.local_midnight(closure.ends_on + dt.timedelta(days=1), tz), tz
+                        ),
+                        "reason": _(
+                            "%(site)s is closed from %(first)s to %(last)s.",
+                            site=self.site.name,
+                            first=closure.starts_on.isoformat(),
+                            last=closure.ends_on.isoformat(),
+                        )
+                        + (f" ({closure.reason})" if closure.reason else ""),
+                    }
+                )
+        for block in self.blocks:
+            if block.starts_at < ends_at and block.ends_at > starts_at:
+                found.append(
+                    {
+                        "booking_id": None,
+                        "kind": "maintenance",
+                        "maintenance_id": block.id,
+                        "starts_at": _fmt(block.starts_at, tz),
+                        "ends_at": _fmt(block.ends_at, tz),
+                        "reason": _(
+                            "%(unit)s is in maintenance from %(start)s to %(end)s.",
+                            unit=self.unit.name,
+                            start=_human(block.starts_at, tz),
+                            end=_human(block.ends_at, tz),
+                        )
+                        + (f" ({block.reason})" if block.reason else ""),
+                    }
+                )
+        for other in self.bookings:
+            if other.starts_at < blocked_until and other.blocked_until > starts_at:
+                found.append(conflict_entry(other, tz))
+        return found
+
+
+def _time_problems(
+    unit: Equipment,
+    site: Site,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    *,
+    check_start_past: bool = True,
+    check_end_past: bool = True,
+) -> dict[str, list[str]]:
+    """Rules 1, 4 and 5 for one interval."""
+    errors: dict[str, list[str]] = {}
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The end must be after the start.")]
+        return errors
+    earliest = clock.now() - GRACE
+    if check_start_past and starts_at < earliest:
+        errors.setdefault("starts_at", []).append(_("A booking cannot start in the past."))
+    elif check_end_past and ends_at < earliest:
+        errors.setdefault("ends_at", []).append(_("A booking cannot end in the past."))
+    if unit.loanable:
+        if not sites.is_open_at(site, starts_at):
+            errors.setdefault("starts_at", []).append(
+                _("Pick-up must be within the opening hours of %(site)s.", site=site.name)
+            )
+        if not sites.is_open_at(site, ends_at):
+            errors.setdefault("ends_at", []).append(
+                _("Return must be within the opening hours of %(site)s.", site=site.name)
+            )
+    elif not sites.within_opening_hours(site, starts_at, ends_at):
+        errors.setdefault("starts_at", []).append(
+            _(
+                "%(unit)s can only be booked within the opening hours of %(site)s.",
+                unit=unit.name,
+                site=site.name,
+            )
+        )
+    minutes = (ends_at - starts_at).total_seconds() / 60
+    if unit.max_booking_minutes is not None and minutes > unit.max_booking_minutes:
+        errors.setdefault("ends_at", []).append(
+            _(
+                "%(unit)s can be booked for at most %(minutes)d minutes.",
+                unit=unit.name,
+                minutes=unit.max_booking_minutes,
+            )
+        )
+    return errors
+
+
+class _ParticipantCheck:
+    """Rule 6, with induction lookups cached per day."""
+
+    def __init__(self, unit: Equipment, participants: Sequence[Participant]) -> None:
+        self.unit = unit
+        self.participants = participants
+        self._inducted: dict[dt.date, dict[int, set[str]]] = {}
+
+    def problems(self, starts_at: dt.datetime, tz: str) -> list[str]:
+        if not self.participants:
+            return []
+        day = clock.to_local(starts_at, tz).date()
+        found: list[str] = []
+        if self.unit.requires_induction and day not in self._inducted:
+            self._inducted[day] = rules.inducted_categories([p.id for p in self.participants], day)
+        for person in self.participants:
+            found.extend(rules.consent_and_age_problems(person, day, min_age=self.unit.min_age))
+            if self.unit.requires_induction:
+                problem = rules.induction_problem(
+                    person, self.unit.category, self._inducted[day].get(person.id, set())
+                )
+                if problem:
+                    found.append(problem)
+        return found
+
+
+def _load_unit(equipment_id: Any) -> Equipment:
+    unit = db.session.get(Equipment, equipment_id) if isinstance(equipment_id, int) else None
+    if unit is None:
+        raise Invalid({"equipment_id": [_("Unknown equipment.")]})
+    return unit
+
+
+def _load_participants(participant_ids: Iterable[Any]) -> list[Participant]:
+    ids = list(dict.fromkeys(participant_ids or ()))
+    if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        raise Invalid({"participant_ids": [_("Participant ids must be numbers.")]})
+    if not ids:
+        return []
+    found = list(
+        db.session.scalars(
+            sa.select(Participant).where(Participant.id.in_(ids)).order_by(Participant.id)
+        )
+    )
+    missing = sorted(set(ids) - {p.id for p in found})
+    if missing:
+        raise Invalid(
+            {
+                "participant_ids": [
+                    _("Unknown participants: %(ids)s.", ids=", ".join(str(i) for i in missing))
+                ]
+            }
+        )
+    return found
+
+
+def _check_session(session_id: Any) -> None:
+    from makerlab.workshops.models import WorkshopSession
+
+    if session_id is None:
+        return
+    if not isinstance(session_id, int) or db.session.get(WorkshopSession, session_id) is None:
+        raise Invalid({"session_id": [_("Unknown workshop session.")]})
+
+
+def _flush_guarded(
+    units: dict[int, Equipment],
+    planned: list[tuple[int, dt.datetime, dt.datetime, Sequence[int]]],
+    work: Callable[[], None],
+) -> None:
+    """Run ``work`` (which adds or moves bookings) and flush; an exclusion violation is a 409.
+
+    ``planned`` lists (unit id, start, end, ids to ignore) of what is written,
+    to name the bookings in the way. On PostgreSQL the flush runs in a
+    savepoint, so after the constraint refused it the transaction can still
+    look them up.
+    """
+    if not is_postgres(db.session):
+        work()
+        db.session.flush()
+        return
+    try:
+        with db.session.begin_nested():
+            work()
+    except sa.exc.IntegrityError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "23P01":
+            raise
+        conflicts: list[dict[str, Any]] = []
+        for unit_id, start, end, ignore in planned:
+            unit = units[unit_id]
+            around = _Surroundings.load(
+                unit,
+                site_of(unit),
+                start,
+                end + dt.timedelta(minutes=unit.buffer_minutes),
+                exclude_ids=ignore,
+            )
+            for found in around.conflicts(start, end):
+                if found.get("booking_id") is not None and found not in conflicts:
+                    conflicts.append(found)
+        raise Conflict(
+            _("Another booking for this time was made at the same moment."), conflicts
+        ) from None
+
+
+def _raise_overlap(
+    unit: Equipment,
+    tz: str,
+    occurrences: list[tuple[Interval, list[dict[str, Any]]]],
+) -> None:
+    flat: list[dict[str, Any]] = []
+    for _interval, found in occurrences:
+        for c in found:
+            if c not in flat:
+                flat.append(c)
+    reasons = [c["reason"] for c in flat if c.get("reason")]
+    taken = [c for c in flat if c.get("booking_id") is not None]
+    parts = []
+    if taken:
+        parts.append(
+            _(
+                "%(unit)s is already booked at this time (the buffer of %(buffer)d minutes "
+                "after each booking included).",
+                unit=unit.name,
+                buffer=unit.buffer_minutes,
+            )
+            if unit.buffer_minutes
+            else _("%(unit)s is already booked at this time.", unit=unit.name)
+        )
+    parts.extend(dict.fromkeys(reasons))
+    extra: dict[str, Any] = {}
+    extra["occurrences"] = [
+        {"starts_at": _fmt(i[0], tz), "ends_at": _fmt(i[1], tz), "conflicts": found}
+        for i, found in occurrences
+    ]
+    raise Conflict(" ".join(parts), flat, **extra)
+
+
+# --- creating -------------------------------------------------------------------
+
+
+def create_booking(
+    actor: Any,
+    *,
+    equipment_id: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    purpose: str = "",
+    participant_ids: Iterable[int] = (),
+    recurrence: dict[str, Any] | None = None,
+    skip_conflicts: bool = False,
+    session_id: int | None = None,
+    series_id: int | None = None,
+) -> BookingOutcome:
+    """Book a unit (once or recurring) after checking every rule; flushes, never commits.
+
+    ``series_id`` adds a single booking to an existing series, e.g. an
+    occurrence that was skipped when the series was made.
+    """
+    hold_write_lock()
+    unit = _load_unit(equipment_id)
+    site = site_of(unit)
+    tz = site.timezone
+    if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
+        raise Invalid({"starts_at": [_("Start and end are required.")]})
+    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz)
+    participants = _load_participants(participant_ids)
+    _check_session(session_id)
+    if series_id is not None:
+        if recurrence is not None:
+            raise Invalid({"series_id": [_("A recurring booking starts a new series.")]})
+        if not isinstance(series_id, int) or db.session.get(BookingSeries, series_id) is None:
+            raise Invalid({"series_id": [_("Unknown series.")]})
+    purpose = (purpose or "").strip()
+    if len(purpose) > 500:
+        raise Invalid({"purpose": [_("At most 500 characters.")]})
+
+    clean_recurrence = rec.normalise(recurrence) if recurrence is not None else None
+    if clean_recurrence is None:
+        intervals = [(starts_at, ends_at)]
+    else:
+        first_problems = _time_problems(unit, site, starts_at, ends_at)
+        if "ends_at" in first_problems and ends_at <= starts_at:
+            raise Invalid(first_problems)
+        intervals = rec.occurrences(starts_at, ends_at, clean_recurrence, tz)
+        buffer = dt.timedelta(minutes=unit.buffer_minutes)
+        for (_s1, e1), (s2, _e2) in zip(intervals, intervals[1:], strict=False):
+            if s2 < e1 + buffer:
+                raise Invalid(
+                    {
+                        "recurrence": [
+                            _("The occurrences would overlap each other (buffer included).")
+                        ]
+                    }
+                )
+
+    checker = _ParticipantCheck(unit, participants)
+    skipped: list[dict[str, Any]] = []
+    valid: list[Interval] = []
+    for index, (s, e) in enumerate(intervals):
+        errors = _time_problems(unit, site, s, e)
+        people = checker.problems(s, tz)
+        if people:
+            errors.setdefault("participant_ids", []).extend(people)
+        if not errors:
+            valid.append((s, e))
+            continue
+        if index == 0 or not skip_conflicts:
+            if index > 0:
+                errors = {
+                    k: [
+                        _(
+                            "Occurrence on %(day)s: %(problem)s",
+                            day=clock.to_local(s, tz).date().isoformat(),
+                            problem=m,
+                        )
+                        for m in v
+                    ]
+                    for k, v in errors.items()
+                }
+            raise Invalid(errors)
+        skipped.append(
+            {
+                "starts_at": _fmt(s, tz),
+                "ends_at": _fmt(e, tz),
+                "conflicts": [],
+                "reasons": [m for v in errors.values() for m in v],
+            }
+        )
+
+    around = _Surroundings.load(
+        unit,
+        site,
+        valid[0][0],
+        max(e for _s, e in valid) + dt.timedelta(minutes=unit.buffer_minutes),
+    )
+    clashing: list[tuple[Interval, list[dict[str, Any]]]] = []
+    free: list[Interval] = []
+    for s, e in valid:
+        found = around.conflicts(s, e)
+        if found:
+            clashing.append(((s, e), found))
+        else:
+            free.append((s, e))
+    if clashing and (not skip_conflicts or not free):
+        _raise_overlap(unit, tz, clashing)
+    for (s, e), found in clashing:
+        skipped.append(
+            {
+                "starts_at": _fmt(s, tz),
+                "ends_at": _fmt(e, tz),
+                "conflicts": found,
+                "reasons": [c["reason"] for c in found if c.get("reason")],
+            }
+        )
+    skipped.sort(key=lambda item: item["starts_at"])
+
+    made: list[Booking] = []
+    blocked = dt.timedelta(minutes=unit.buffer_minutes)
+
+    def work() -> None:
+        target_series = series_id
+        if clean_recurrence is not None:
+            series = BookingSeries(
+                recurrence=clean_recurrence, created_by_id=getattr(actor, "id", None)
+            )
+            db.session.add(series)
+            db.session.flush()
+            target_series = series.id
+        for s, e in free:
+            booking = Booking(
+                equipment_id=unit.id,
+                booked_by_id=getattr(actor, "id", None),
+                starts_at=s,
+                ends_at=e,
+                blocked_until=e + blocked,
+                purpose=purpose,
+                status=BookingStatus.RESERVED.value,
+                series_id=target_series,
+                session_id=session_id,
+            )
+            booking.participants = list(participants)
+            db.session.add(booking)
+            made.append(booking)
+
+    _flush_guarded({unit.id: unit}, [(unit.id, s, e, ()) for s, e in free], work)
+    return BookingOutcome(bookings=made, skipped=skipped)
+
+
+# --- editing and cancelling ---------------------------------------------------------
+
+
+def _scope_targets(booking: Booking, scope: str, *, for_cancel: bool) -> list[Booking]:
+    if scope not in SCOPES:
+        raise Invalid({"scope": [_("Scope must be this, following or series.")]})
+    if scope == "this" or booking.series_id is None:
+        return [booking]
+    now = clock.now()
+    others = [
+        b
+        for b in series_bookings(booking.series_id)
+        if b.id != booking.id
+        and b.status == BookingStatus.RESERVED.value
+        and (b.ends_at > now if for_cancel else b.starts_at > now - GRACE)
+        and (scope == "series" or b.starts_at >= booking.starts_at)
+    ]
+    return sorted([booking, *others], key=lambda b: (b.starts_at, b.id))
+
+
+def update_booking(
+    actor: Any, booking: Booking, *, scope: str = "this", **changes: Any
+) -> list[Booking]:
+    """Change one booking, this and the following, or the whole series; every rule re-checked.
+
+    Time changes carry over to the other occurrences in local wall-clock time
+    (moving a weekly 10:00 slot to 11:00 gives 11:00 on every date). Only
+    reserved occurrences that have not started are changed along; past ones
+    stay as they were. A checked-out loan can only change its end, purpose
+    and participants.
+    """
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise Invalid({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
+    if scope not in SCOPES:
+        raise Invalid({"scope": [_("Scope must be this, following or series.")]})
+    hold_write_lock()
+    booking = get_booking(actor, booking.id)
+    if booking.status not in ACTIVE_BOOKING_STATUSES:
+        raise Conflict(_("Only reserved or checked-out bookings can be changed."))
+    checked_out = booking.status == BookingStatus.CHECKED_OUT.value
+    if checked_out and ({"starts_at", "equipment_id"} & set(changes)):
+        field_name = "starts_at" if "starts_at" in changes else "equipment_id"
+        raise Invalid(
+            {field_name: [_("The kit has been handed over already; only the end can change.")]}
+        )
+
+    new_unit = (
+        _load_unit(changes["equipment_id"]) if changes.get("equipment_id") is not None else None
+    )
+    participants = (
+        _load_participants(changes["participant_ids"])
+        if changes.get("participant_ids") is not None
+        else None
+    )
+    purpose = changes.get("purpose")
+    if purpose is not None:
+        purpose = purpose.strip()
+        if len(purpose) > 500:
+            raise Invalid({"purpose": [_("At most 500 characters.")]})
+
+    targets = _scope_targets(booking, scope, for_cancel=False)
+    anchor_unit = new_unit or booking.equipment
+    anchor_tz = site_of(anchor_unit).timezone
+    old_anchor = (booking.starts_at, booking.ends_at)
+    new_start = (
+        to_utc(changes["starts_at"], anchor_tz) if changes.get("starts_at") else booking.starts_at
+    )
+    new_end = to_utc(changes["ends_at"], anchor_tz) if changes.get("ends_at") else booking.ends_at
+    new_anchor = (new_start, new_end)
+    if new_end <= new_start:
+        raise Invalid({"ends_at": [_("The end must be after the start.")]})
+
+    plans: list[tuple[Booking, Equipment, Interval]] = []
+    for target in targets:
+        unit = new_unit or target.equipment
+        tz = site_of(unit).timezone
+        interval = rec.shift_wall_clock(
+            (target.starts_at, target.ends_at), old_anchor, new_anchor, tz
+        )
+        plans.append((target, unit, interval))
+
+    # 422 first (rules 1, 4, 5, 6), for every occurrence touched.
+    for target, unit, (s, e) in plans:
+        site = site_of(unit)
+        moved_start = s != target.starts_at
+        moved_end = e != target.ends_at
+        errors = _time_problems(
+            unit, site, s, e, check_start_past=moved_start, check_end_past=moved_end
+        )
+        people = participants if participants is not None else list(target.participants)
+        found = _ParticipantCheck(unit, people).problems(s, site.timezone)
+        if found:
+            errors.setdefault("participant_ids", []).extend(found)
+        if errors:
+            if target.id != booking.id:
+                day = clock.to_local(s, site.timezone).date().isoformat()
+                errors = {
+                    k: [_("Occurrence on %(day)s: %(problem)s", day=day, problem=m) for m in v]
+                    for k, v in errors.items()
+                }
+            raise Invalid(errors)
+
+    # Then 409 (rules 2, 3), against everything but the bookings being moved.
+    moving = [t.id for t, _u, _i in plans]
+    clashing: list[tuple[Interval, list[dict[str, Any]]]] = []
+    for _target, unit, (s, e) in plans:
+        around = _Surroundings.load(
+            unit,
+            site_of(unit),
+            s,
+            e + dt.timedelta(minutes=unit.buffer_minutes),
+            exclude_ids=moving,
+        )
+        in_the_way = around.conflicts(s, e)
+        if in_the_way:
+            clashing.append(((s, e), in_the_way))
+    by_unit: dict[int, list[Interval]] = {}
+    for _t, unit, (s, e) in plans:
+        by_unit.setdefault(unit.id, []).append((s, e + dt.timedelta(minutes=unit.buffer_minutes)))
+    for spans in by_unit.values():
+        spans.sort()
+        for (_s1, b1), (s2, _b2) in zip(spans, spans[1:], strict=False):
+            if s2 < b1:
+                raise Invalid(
+                    {
+                        "starts_at": [
+                            _("The occurrences would overlap each other (buffer included).")
+                        ]
+                    }
+                )
+    if clashing:
+        _raise_overlap(anchor_unit, anchor_tz, clashing)
+
+    # Apply in an order that never overlaps a not-yet-moved occurrence
+    # (the PostgreSQL constraint is checked row by row).
+    forward = new_anchor[0] >= old_anchor[0]
+    ordered = sorted(plans, key=lambda p: p[0].starts_at, reverse=forward)
+
+    def work() -> None:
+        for target, unit, (s, e) in ordered:
+            target.equipment = unit
+            target.starts_at, target.ends_at = s, e
+            target.blocked_until = e + dt.timedelta(minutes=unit.buffer_minutes)
+            if purpose is not None:
+                target.purpose = purpose
+            if participants is not None:
+                target.participants = list(participants)
+            db.session.flush()
+
+    _flush_guarded(
+        {u.id: u for _t, u, _i in plans}, [(u.id, s, e, moving) for _t, u, (s, e) in plans], work
+    )
+    return [t for t, _u, _i in plans]
+
+
+def cancel_booking(actor: Any, booking: Booking, *, scope: str = "this") -> list[Booking]:
+    """Cancel one booking, this and the following, or the rest of a series.
+
+    Cancelling an already cancelled booking changes nothing; a kit that is
+    checked out or returned cannot be cancelled (409). With a series scope,
+    only reserved occurrences that have not ended yet are cancelled.
+    """
+    if scope not in SCOPES:
+        raise Invalid({"scope": [_("Scope must be this, following or series.")]})
+    if booking.status in (BookingStatus.CHECKED_OUT.value, BookingStatus.RETURNED.value):
+        raise Conflict(_("A kit that has been handed over is returned, not cancelled."))
+    targets = _scope_targets(booking, scope, for_cancel=True)
+    now = clock.now()
+    for target in targets:
+        if target.status == BookingStatus.RESERVED.value:
+            target.status = BookingStatus.CANCELLED.value
+            target.cancelled_at = now
+    db.session.flush()
+    return targets
+
+
+# --- loans -------------------------------------------------------------------------
+
+
+def check_out(actor: Any, booking: Booking) -> Booking:
+    """Hand a loanable kit over (any time before the booking ends; early hand-over is recorded).
+
+    Only loanable units are checked out: other units stay in the building,
+    so checking one out is refused with 409, as is a booking that is not
+    reserved or already over.
+    """
+    if not booking.equipment.loanable:
+        raise Conflict(
+            _(
+                "%(unit)s is not lent out; only loanable kits are checked out.",
+                unit=booking.equipment.name,
+            )
+        )
+    if booking.status != BookingStatus.RESERVED.value:
+        raise Conflict(
+            _(
+                "Only a reserved booking can be checked out (this one is %(status)s).",
+                status=booking.status,
+            )
+        )
+    now = clock.now()
+    if now >= booking.ends_at:
+        raise Conflict(_("This booking is over; it can no longer be checked out."))
+    booking.status = BookingStatus.CHECKED_OUT.value
+    booking.checked_out_at = now
+    db.session.flush()
+    return booking
+
+
+def return_booking(
+    actor: Any, booking: Booking, *, condition: str = "ok", note: str = ""
+) -> Booking:
+    """Take a kit back; ``damaged`` puts the unit into maintenance and tells the coordinators."""
+    if condition not in CONDITIONS:
+        raise Invalid({"condition": [_("Condition must be ok or damaged.")]})
+    note = (note or "").strip()
+    if booking.status != BookingStatus.CHECKED_OUT.value:
+        raise Conflict(
+            _(
+                "Only a checked-out kit can be returned (this booking is %(status)s).",
+                status=booking.status,
+            )
+        )
+    now = clock.now()
+    booking.status = BookingStatus.RETURNED.value
+    booking.returned_at = now
+    booking.return_condition = condition
+    booking.return_note = note
+    if condition == "damaged":
+        unit = booking.equipment
+        unit.status = EquipmentStatus.MAINTENANCE.value
+        _notify_damage(actor, booking, unit, note)
+    db.session.flush()
+    return booking
+
+
+def _notify_damage(actor: Any, booking: Booking, unit: Equipment, note: str) -> None:
+    """Queue an e-mail to every coordinator, each in their own language."""
+    from makerlab.notifications.emails import queue_email
+
+    tz = site_of(unit).timezone
+    booker = db.session.get(User, booking.booked_by_id) if booking.booked_by_id else None
+    coordinators = db.session.scalars(
+        sa.select(User)
+        .where(User.role == Role.COORDINATOR.value, User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+
+    def local(instant: dt.datetime) -> str:
+        return clock.to_local(instant, tz).strftime("%Y-%m-%d %H:%M")
+
+    # Lazy texts are translated while the template renders, in the recipient's locale.
+    for person in coordinators:
+        queue_email(
+            dedupe_key=f"kit-damaged:{booking.id}:{person.id}",
+            to=person.email,
+            template="kit_damaged",
+            locale=person.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+            subject=_l("Damaged on return: %(unit)s", unit=unit.name),
+            intro=_l(
+                "%(unit)s (%(category)s) was returned damaged on %(when)s and is now "
+                "in maintenance.",
+                unit=unit.name,
+                category=unit.category,
+                when=local(booking.returned_at or clock.now()),
+            ),
+            booking_line=_l(
+                "Booking #%(id)d by %(booker)s, %(start)s – %(end)s.",
+                id=booking.id,
+                booker=booker.name if booker else "-",
+                start=local(booking.starts_at),
+                end=local(booking.ends_at),
+            ),
+            returned_by=_l("Return recorded by %(name)s.", name=getattr(actor, "name", "") or "-"),
+            note_label=_l("Note:"),
+            note=note,
+            action=_l("Please check the unit and set it back to available when it is repaired."),
+        )
+
+
+# --- availability --------------------------------------------------------------------
+
+
+def _subtract(free: list[Interval], busy: list[Interval]) -> list[Interval]:
+    result: list[Interval] = []
+    for begin, finish in free:
+        pieces = [(begin, finish)]
+        for b_start, b_end in busy:
+            next_pieces = []
+            for p_start, p_end in pieces:
+                if b_end <= p_start or b_start >= p_end:
+                    next_pieces.append((p_start, p_end))
+                    continue
+                if p_start < b_start:
+                    next_pieces.append((p_start, b_start))
+                if b_end < p_end:
+                    next_pieces.append((b_end, p_end))
+            pieces = next_pieces
+        result.extend(pieces)
+    return result
+
+
+def free_intervals(unit: Equipment, start: dt.datetime, end: dt.datetime) -> list[Interval]:
+    """Where a booking of ``unit`` could go within ``[start, end)``.
+
+    Opening hours minus closures, maintenance blocks and active bookings;
+    each booking also blocks its buffer after it, and the unit's buffer
+    before it (a new booking must end that long before the next one starts).
+    """
+    if end <= start or unit.status != EquipmentStatus.AVAILABLE.value:
+        return []
+    site = site_of(unit)
+    buffer = dt.timedelta(minutes=unit.buffer_minutes)
+    open_time = sites.merge(sites.open_intervals(site, start, end))
+    busy: list[Interval] = [
+        (b.starts_at, b.ends_at) for b in maintenance_between([unit.id], start, end)
+    ]
+    rows = (
+        db.session.execute(
+            sa.select(Booking.starts_at, Booking.blocked_until).where(
+                Booking.equipment_id == unit.id,
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.starts_at < end + buffer,
+                Booking.blocked_until > start,
+            )
+        )
+        .tuples()
+        .all()
+    )
+    busy.extend((s - buffer, b) for s, b in rows)
+    busy.sort()
+    return [(s, e) for s, e in _subtract(open_time, busy) if s < e]
+
+
+def free_units(
+    category: str, site_id: int | None, start: dt.datetime, end: dt.datetime
+) -> list[Equipment]:
+    """Available units of ``category`` at the site with nothing in the way during ``[start, end)``.
+
+    Bookings (with buffers), maintenance blocks and closures count; opening
+    hours do not (the booking itself checks those).
+    """
+    site_id = sites.resolve_site_id(site_id)
+    site = db.session.get(Site, site_id)
+    assert site is not None
+    if end <= start:
+        return []
+    units = list(
+        db.session.scalars(
+            sa.select(Equipment)
+            .where(
+                Equipment.category == category,
+                Equipment.site_id == site_id,
+                Equipment.status == EquipmentStatus.AVAILABLE.value,
+            )
+            .order_by(Equipment.name, Equipment.id)
+        )
+    )
+    if not units or sites.closed_days(site, start, end):
+        return []
+    ids = [u.id for u in units]
+    longest = dt.timedelta(minutes=max(u.buffer_minutes for u in units))
+    blocked = {b.equipment_id for b in maintenance_between(ids, start, end)}
+    rows = (
+        db.session.execute(
+            sa.select(Booking.equipment_id, Booking.starts_at, Booking.blocked_until).where(
+                Booking.equipment_id.in_(ids),
+                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+                Booking.starts_at < end + longest,
+                Booking.blocked_until > start,
+            )
+        )
+        .tuples()
+        .all()
+    )
+    buffers = {u.id: dt.timedelta(minutes=u.buffer_minutes) for u in units}
+    for unit_id, s, b in rows:
+        if s < end + buffers[unit_id] and b > start:
+            blocked.add(unit_id)
+    return [u for u in units if u.id not in blocked]
+
+
+def participants_of(booking: Booking) -> list[int]:
+    """Ids of the participants on a booking."""
+    return [p.id for p in booking.participants]
+
+
+def to_instant(value: dt.datetime | dt.date, tz: str) -> dt.datetime:
+    """A query bound: a date means local midnight, a naive time is local."""
+    if isinstance(value, dt.datetime):
+        return to_utc(value, tz)
+    return clock.local_midnight(value, tz)
+
+
+def default_timezone() -> str:
+    """The default site's time zone (for ranges that name no unit)."""
+    try:
+        return sites.default_site().timezone
+    except NotFound:
+        return str(current_app.config["TIMEZONE"])

@@ -1,0 +1,223 @@
+"""The equipment catalogue: units, their status and maintenance blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from makerlab import clock
+from makerlab.enums import EquipmentStatus
+from makerlab.equipment.models import Equipment, MaintenanceBlock
+from makerlab.errors import Invalid, NotFound
+from makerlab.extensions import db
+from makerlab.sites.models import Site
+from makerlab.sites.services import resolve_site_id
+
+CATEGORY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+KNOWN_CATEGORIES = (
+    "3d_printer",
+    "laser_cutter",
+    "podcast_kit",
+    "synth_kit",
+    "vinyl_cutter",
+    "room",
+)
+EDITABLE = (
+    "name",
+    "category",
+    "site_id",
+    "location",
+    "status",
+    "loanable",
+    "requires_induction",
+    "min_age",
+    "buffer_minutes",
+    "max_booking_minutes",
+    "notes",
+)
+
+
+def get_equipment(actor: Any, equipment_id: int) -> Equipment:
+    """One unit by id (404 if unknown)."""
+    unit = db.session.get(Equipment, equipment_id)
+    if unit is None:
+        raise NotFound(_("No such equipment."))
+    return unit
+
+
+def list_equipment_stmt(
+    category: str | None = None, site_id: int | None = None, status: str | None = None
+) -> sa.Select[Equipment]:
+    """The catalogue, optionally filtered, ordered by category and name."""
+    stmt = sa.select(Equipment).order_by(Equipment.category, Equipment.name, Equipment.id)
+    if category:
+        stmt = stmt.where(Equipment.category == category)
+    if site_id is not None:
+        stmt = stmt.where(Equipment.site_id == site_id)
+    if status:
+        stmt = stmt.where(Equipment.status == status)
+    return stmt
+
+
+def categories() -> list[str]:
+    """Categories in use plus the usual ones, for pickers."""
+    used = db.session.scalars(sa.select(Equipment.category).distinct()).all()
+    return sorted(set(KNOWN_CATEGORIES) | set(used))
+
+
+def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if "name" in values:
+        name = (values["name"] or "").strip()
+        if not name:
+            add("name", _("Please enter a name."))
+        values["name"] = name
+    if "category" in values:
+        category = (values["category"] or "").strip()
+        if not CATEGORY_PATTERN.match(category):
+            add(
+                "category",
+                _(
+                    "A category is a short slug of lower-case letters, digits and _, "
+                    "e.g. 3d_printer."
+                ),
+            )
+        values["category"] = category
+    if "status" in values and values["status"] not in {s.value for s in EquipmentStatus}:
+        add("status", _("Status must be available, maintenance or retired."))
+    if values.get("buffer_minutes") is not None and values["buffer_minutes"] < 0:
+        add("buffer_minutes", _("The buffer cannot be negative."))
+    if "buffer_minutes" in values and values["buffer_minutes"] is None:
+        values["buffer_minutes"] = 0
+    if values.get("max_booking_minutes") is not None and values["max_booking_minutes"] <= 0:
+        add("max_booking_minutes", _("The maximum duration must be positive."))
+    if values.get("min_age") is not None and values["min_age"] < 0:
+        add("min_age", _("The minimum age cannot be negative."))
+    if "site_id" in values:
+        try:
+            values["site_id"] = resolve_site_id(values["site_id"])
+        except Invalid as exc:
+            errors.update(exc.errors)
+    if not errors and "name" in values:
+        site_id = values.get("site_id")
+        if site_id is None and unit_id is not None:
+            site_id = db.session.scalar(sa.select(Equipment.site_id).where(Equipment.id == unit_id))
+        clash = db.session.scalar(
+            sa.select(Equipment.id).where(
+                Equipment.site_id == site_id, Equipment.name == values["name"]
+            )
+        )
+        if clash is not None and clash != unit_id:
+            add("name", _("A unit with this name exists already at this site."))
+    return errors
+
+
+def create_equipment(actor: Any, **fields: Any) -> Equipment:
+    """Add a bookable unit to the catalogue (site defaults to the default site)."""
+    values = {k: v for k, v in fields.items() if k in EDITABLE}
+    values.setdefault("site_id", None)
+    values.setdefault("name", "")
+    values.setdefault("category", "")
+    errors = _validate(values, None)
+    if errors:
+        raise Invalid(errors)
+    unit = Equipment(**values)
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def update_equipment(actor: Any, unit: Equipment, **changes: Any) -> Equipment:
+    """Change a unit's details or status (bookings already made are kept)."""
+    values = {k: v for k, v in changes.items() if k in EDITABLE}
+    if "site_id" in values and values["site_id"] is None:
+        del values["site_id"]
+    if "name" in values and "site_id" not in values:
+        values["site_id"] = unit.site_id
+    errors = _validate(values, unit.id)
+    if errors:
+        raise Invalid(errors)
+    for key, value in values.items():
+        setattr(unit, key, value)
+    db.session.flush()
+    return unit
+
+
+def site_of(unit: Equipment) -> Site:
+    """The site a unit belongs to."""
+    site = db.session.get(Site, unit.site_id)
+    assert site is not None  # foreign key
+    return site
+
+
+def to_utc(value: dt.datetime, tz: str) -> dt.datetime:
+    """An instant from API/form input: naive values are wall-clock time in ``tz``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(dt.UTC)
+
+
+def add_maintenance(
+    actor: Any,
+    unit: Equipment,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str = "",
+) -> MaintenanceBlock:
+    """Block a unit for ``[starts_at, ends_at)``; bookings are refused during it."""
+    tz = site_of(unit).timezone
+    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz)
+    if ends_at <= starts_at:
+        raise Invalid({"ends_at": [_("The end must be after the start.")]})
+    block = MaintenanceBlock(
+        equipment_id=unit.id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=(reason or "").strip(),
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(block)
+    db.session.flush()
+    return block
+
+
+def maintenance_stmt(
+    unit: Equipment, *, upcoming_only: bool = False
+) -> sa.Select[MaintenanceBlock]:
+    """Maintenance blocks of a unit, earliest first."""
+    stmt = (
+        sa.select(MaintenanceBlock)
+        .where(MaintenanceBlock.equipment_id == unit.id)
+        .order_by(MaintenanceBlock.starts_at, MaintenanceBlock.id)
+    )
+    if upcoming_only:
+        stmt = stmt.where(MaintenanceBlock.ends_at > clock.now())
+    return stmt
+
+
+def maintenance_between(
+    unit_ids: list[int], start: dt.datetime, end: dt.datetime
+) -> list[MaintenanceBlock]:
+    """Maintenance blocks of the units overlapping ``[start, end)``."""
+    if not unit_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(MaintenanceBlock)
+            .where(
+                MaintenanceBlock.equipment_id.in_(unit_ids),
+                MaintenanceBlock.starts_at < end,
+                MaintenanceBlock.ends_at > start,
+            )
+            .order_by(MaintenanceBlock.starts_at)
+        )
+    )
