@@ -1,0 +1,182 @@
+from __future__ import annotations
+
+from typing import Any
+
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, g
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from makerlab.api.schemas import ListArgs, Schema, page_schema
+from makerlab.enums import EnrolmentStatus, SessionStatus
+
+
+class Instant(fields.DateTime):
+    """An instant printed in its site's local time with the offset.
+
+    Like ``makerlab.api.schemas.Instant``, whose site lookup uses the
+    ``Result.tuples()`` deprecated in SQLAlchemy 2.1 (an error under pytest).
+    """
+
+    def __init__(self, site_attr: str = "site_id", **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+        self.site_attr = site_attr
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        site_id = getattr(obj, self.site_attr, None) if self.site_attr else None
+        return value.astimezone(ZoneInfo(_site_timezone(site_id))).isoformat()
+
+
+def _site_timezone(site_id: int | None) -> str:
+    from makerlab.extensions import db
+    from makerlab.sites.models import Site
+
+    cache: dict[int, str] | None = g.get("_workshop_site_timezones")
+    if cache is None:
+        cache = {sid: tz for sid, tz in db.session.execute(sa.select(Site.id, Site.timezone))}
+        g._workshop_site_timezones = cache
+    if site_id is not None and site_id in cache:
+        return cache[site_id]
+    return str(current_app.config["TIMEZONE"])
+
+
+NEEDS_DOC = {
+    "description": "Units needed per equipment category for every session",
+    "example": {"synth_kit": 6, "room": 1},
+}
+
+
+class WorkshopIn(Schema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    description = fields.String(load_default="", validate=validate.Length(max=10_000))
+    min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
+    facilitator_id = fields.Integer(load_default=None, allow_none=True)
+    equipment_needs = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True), load_default=dict,
+        metadata=NEEDS_DOC,
+    )
+
+    @validates_schema
+    def _ages(self, data: dict[str, Any], **_kw: Any) -> None:
+        lo, hi = data.get("min_age"), data.get("max_age")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError("The maximum age cannot be below the minimum age.", "max_age")
+
+
+class WorkshopPatch(Schema):
+    title = fields.String(validate=validate.Length(min=1, max=200))
+    description = fields.String(validate=validate.Length(max=10_000))
+    min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    max_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
+    facilitator_id = fields.Integer(allow_none=True)
+    equipment_needs = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True), metadata=NEEDS_DOC
+    )
+
+
+class WorkshopOut(Schema):
+    id = fields.Integer()
+    title = fields.String()
+    description = fields.String()
+    min_age = fields.Integer(allow_none=True)
+    max_age = fields.Integer(allow_none=True)
+    facilitator_id = fields.Integer(allow_none=True)
+    equipment_needs = fields.Dict()
+
+
+WorkshopPage = page_schema(WorkshopOut, "WorkshopPage")
+
+
+class SessionIn(Schema):
+    starts_at = fields.DateTime(required=True, format="iso",
+                                     metadata={"description": "ISO 8601; without offset: site time"})
+    ends_at = fields.DateTime(required=True, format="iso")
+    capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
+    site_id = fields.Integer(load_default=None, allow_none=True)
+    location = fields.String(load_default="", validate=validate.Length(max=200))
+
+    @validates_schema
+    def _order(self, data: dict[str, Any], **_kw: Any) -> None:
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start is not None and end is not None and _comparable(start, end) and end <= start:
+            raise ValidationError("The end must be after the start.", "ends_at")
+
+
+def _comparable(a: Any, b: Any) -> bool:
+    return (a.tzinfo is None) == (b.tzinfo is None)
+
+
+class SessionPatch(Schema):
+    starts_at = fields.DateTime(format="iso")
+    ends_at = fields.DateTime(format="iso")
+    capacity = fields.Integer(validate=validate.Range(min=0, max=10_000))
+    site_id = fields.Integer()
+    location = fields.String(validate=validate.Length(max=200))
+
+
+class SessionOut(Schema):
+    id = fields.Integer()
+    workshop_id = fields.Integer()
+    starts_at = Instant()
+    ends_at = Instant()
+    capacity = fields.Integer()
+    site_id = fields.Integer()
+    location = fields.String()
+    status = fields.String(metadata={"enum": [s.value for s in SessionStatus]})
+    seats_taken = fields.Integer()
+    seats_free = fields.Integer()
+    waitlist = fields.List(fields.Integer(), metadata={"description": "enrolment ids in waitlist order"})
+
+
+SessionPage = page_schema(SessionOut, "SessionPage")
+
+
+class SessionListArgs(ListArgs):
+    upcoming = fields.Boolean(load_default=False, metadata={"description": "only sessions not yet over"})
+
+
+class EnrolmentIn(Schema):
+    """A class (``school_id``, ``class_name``, ``headcount``, ``contact_email``) or one ``participant_id``."""
+
+    school_id = fields.Integer(allow_none=True, metadata={"description": "teachers: defaults to their school"})
+    class_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=50))
+    headcount = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    participant_id = fields.Integer(allow_none=True)
+
+
+class EnrolmentOut(Schema):
+    id = fields.Integer()
+    session_id = fields.Integer()
+    status = fields.String(metadata={"enum": [s.value for s in EnrolmentStatus]})
+    seats = fields.Integer()
+    school_id = fields.Integer(allow_none=True)
+    class_name = fields.String(allow_none=True)
+    headcount = fields.Integer(allow_none=True)
+    contact_email = fields.String(allow_none=True)
+    participant_id = fields.Integer(allow_none=True)
+    attended_count = fields.Integer(allow_none=True)
+    waitlist_position = fields.Method("_position", dump_only=True, allow_none=True)
+    created_at = Instant(site_attr="")
+    cancelled_at = Instant(site_attr="", allow_none=True)
+
+    def _position(self, obj: Any) -> int | None:
+        from makerlab.workshops.services import waitlist_position
+
+        return waitlist_position(obj)
+
+
+EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
+
+
+class EnrolmentListArgs(ListArgs):
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf([s.value for s in EnrolmentStatus]))
+
+
+class AttendanceIn(Schema):
+    attended_count = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))

@@ -1,0 +1,739 @@
+"""Workshops, sessions and enrolments: SPEC rules 8-11.
+
+Seats are a per-session resource: every check-then-write on a session's
+seats first takes the session's lock (:func:`lock_session`), so concurrent
+enrolments and cancellations never push a session over capacity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, selectinload
+
+from makerlab import clock
+from makerlab.auth.models import User
+from makerlab.auth.permissions import STAFF, is_teacher
+from makerlab.db import begin_write, is_postgres
+from makerlab.enums import EnrolmentStatus, SessionStatus
+from makerlab.errors import Conflict, Forbidden, Invalid, NotFound
+from makerlab.extensions import db
+from makerlab.notifications.emails import queue_email
+from makerlab.participants.models import Participant
+from makerlab.participants.rules import consent_and_age_problems
+from makerlab.schools.models import School
+from makerlab.sites.models import Site
+from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
+
+CONFIRMED = EnrolmentStatus.CONFIRMED.value
+WAITLISTED = EnrolmentStatus.WAITLISTED.value
+CANCELLED = EnrolmentStatus.CANCELLED.value
+ACTIVE = (CONFIRMED, WAITLISTED)
+CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+MAX_UNITS_PER_CATEGORY = 100
+WORKSHOP_FIELDS = ("title", "description", "min_age", "max_age", "facilitator_id", "equipment_needs")
+
+
+# --------------------------------------------------------------------------- workshops
+
+
+def visible_workshops(actor: Any) -> sa.Select[tuple[Workshop]]:
+    """Every workshop (the programme is public to all roles)."""
+    return sa.select(Workshop).order_by(Workshop.title, Workshop.id)
+
+
+def get_workshop(actor: Any, workshop_id: int) -> Workshop:
+    """One workshop, or 404."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        raise NotFound(_("No such workshop."))
+    return workshop
+
+
+def clean_equipment_needs(needs: Any) -> dict[str, int]:
+    """``{category: units}`` with slug keys and positive whole numbers (zeros dropped)."""
+    if needs is None:
+        return {}
+    if not isinstance(needs, dict):
+        raise Invalid({"equipment_needs": [_("Expected an object of category: units.")]})
+    clean: dict[str, int] = {}
+    problems: list[str] = []
+    for category, units in needs.items():
+        if not isinstance(category, str) or not CATEGORY_RE.match(category):
+            problems.append(_("%(category)s is not a valid category.", category=category))
+            continue
+        if isinstance(units, bool) or not isinstance(units, int):
+            problems.append(_("Units for %(category)s must be a whole number.", category=category))
+            continue
+        if units < 0 or units > MAX_UNITS_PER_CATEGORY:
+            problems.append(
+                _("Units for %(category)s must be between 0 and %(max)d.",
+                  category=category, max=MAX_UNITS_PER_CATEGORY)
+            )
+            continue
+        if units:
+            clean[category] = units
+    if problems:
+        raise Invalid({"equipment_needs": problems})
+    return clean
+
+
+def _check_workshop_values(values: dict[str, Any], workshop: Workshop | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if "title" in values and not str(values["title"] or "").strip():
+        errors["title"] = [_("Please enter a title.")]
+    min_age = values.get("min_age", workshop.min_age if workshop else None)
+    max_age = values.get("max_age", workshop.max_age if workshop else None)
+    for key, age in (("min_age", min_age), ("max_age", max_age)):
+        if age is not None and not 0 <= age <= 120:
+            errors[key] = [_("Please enter an age between 0 and 120.")]
+    if min_age is not None and max_age is not None and min_age > max_age:
+        errors.setdefault("max_age", []).append(
+            _("The maximum age cannot be below the minimum age.")
+        )
+    facilitator_id = values.get("facilitator_id")
+    if facilitator_id is not None:
+        user = db.session.get(User, facilitator_id)
+        if user is None or not user.active or user.role not in STAFF:
+            errors["facilitator_id"] = [_("The facilitator must be an active staff account.")]
+    if errors:
+        raise Invalid(errors)
+
+
+def create_workshop(actor: Any, **values: Any) -> Workshop:
+    """Add a workshop (title, description, age range, facilitator, equipment needs)."""
+    values = {k: v for k, v in values.items() if k in WORKSHOP_FIELDS}
+    values.setdefault("title", "")
+    values["equipment_needs"] = clean_equipment_needs(values.get("equipment_needs"))
+    _check_workshop_values(values, None)
+    values["title"] = values["title"].strip()
+    values["description"] = values.get("description") or ""
+    workshop = Workshop(**values)
+    db.session.add(workshop)
+    db.session.flush()
+    return workshop
+
+
+def update_workshop(actor: Any, workshop: Workshop, **changes: Any) -> Workshop:
+    """Change a workshop; new equipment needs apply to sessions planned or moved later."""
+    changes = {k: v for k, v in changes.items() if k in WORKSHOP_FIELDS}
+    if "equipment_needs" in changes:
+        changes["equipment_needs"] = clean_equipment_needs(changes["equipment_needs"])
+    _check_workshop_values(changes, workshop)
+    if "title" in changes:
+        changes["title"] = changes["title"].strip()
+    if "description" in changes and changes["description"] is None:
+        changes["description"] = ""
+    for key, value in changes.items():
+        setattr(workshop, key, value)
+    db.session.flush()
+    return workshop
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+@dataclasses.dataclass
+class SessionView:
+    """A session with its derived seat figures (what the API and pages show)."""
+
+    session: WorkshopSession
+    seats_taken: int
+    waitlist: list[int]
+
+    @property
+    def seats_free(self) -> int:
+        return max(self.session.capacity - self.seats_taken, 0)
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything else reads through to the session (id, starts_at, ...).
+        return getattr(self.session, name)
+
+
+def session_views(sessions: Sequence[WorkshopSession]) -> list[SessionView]:
+    """Seat figures for many sessions in two queries."""
+    ids = [s.id for s in sessions]
+    taken: dict[int, int] = {}
+    waitlists: dict[int, list[int]] = {i: [] for i in ids}
+    if ids:
+        taken = {
+            sid: int(total or 0)
+            for sid, total in db.session.execute(
+                sa.select(Enrolment.session_id, sa.func.sum(Enrolment.seats))
+                .where(Enrolment.session_id.in_(ids), Enrolment.status == CONFIRMED)
+                .group_by(Enrolment.session_id)
+            )
+        }
+        for sid, eid in db.session.execute(
+            sa.select(Enrolment.session_id, Enrolment.id)
+            .where(Enrolment.session_id.in_(ids), Enrolment.status == WAITLISTED)
+            .order_by(Enrolment.created_at, Enrolment.id)
+        ):
+            waitlists[sid].append(eid)
+    return [SessionView(s, taken.get(s.id, 0), waitlists[s.id]) for s in sessions]
+
+
+def session_view(session: WorkshopSession) -> SessionView:
+    """Seat figures of one session."""
+    return session_views([session])[0]
+
+
+def get_session(actor: Any, session_id: int) -> WorkshopSession:
+    """One session (every role may see the programme), or 404."""
+    session = db.session.get(
+        WorkshopSession, session_id, options=[joinedload(WorkshopSession.workshop)]
+    )
+    if session is None:
+        raise NotFound(_("No such session."))
+    return session
+
+
+def sessions_of(workshop: Workshop, *, upcoming_only: bool = False) -> sa.Select[Any]:
+    """A workshop's sessions in date order."""
+    stmt = (
+        sa.select(WorkshopSession)
+        .where(WorkshopSession.workshop_id == workshop.id)
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+    )
+    if upcoming_only:
+        stmt = stmt.where(WorkshopSession.ends_at > clock.now())
+    return stmt
+
+
+def upcoming_sessions(*, limit: int | None = None) -> list[SessionView]:
+    """Scheduled sessions that have not ended yet, soonest first, with seat figures."""
+    stmt = (
+        sa.select(WorkshopSession)
+        .options(joinedload(WorkshopSession.workshop))
+        .where(
+            WorkshopSession.status == SessionStatus.SCHEDULED.value,
+            WorkshopSession.ends_at > clock.now(),
+        )
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+    )
+    if limit:
+        stmt = stmt.limit(limit)
+    return session_views(db.session.scalars(stmt).all())
+
+
+def _site_for(site_id: int | None) -> Site:
+    if site_id is None:
+        site = db.session.scalar(sa.select(Site).order_by(Site.id).limit(1))
+        if site is None:
+            raise Invalid({"site_id": [_("No site exists yet.")]})
+        return site
+    site = db.session.get(Site, site_id)
+    if site is None:
+        raise Invalid({"site_id": [_("Unknown site.")]})
+    return site
+
+
+def _as_instant(value: dt.datetime, tz: str) -> dt.datetime:
+    """Naive input is site-local wall clock (SPEC: times without an offset)."""
+    if value.tzinfo is None:
+        return clock.combine(value.date(), value.time(), tz)
+    return value.astimezone(dt.UTC)
+
+
+def session_day(session: WorkshopSession) -> dt.date:
+    """The site-local calendar day a session starts on."""
+    site = db.session.get(Site, session.site_id)
+    tz = site.timezone if site else current_app.config["TIMEZONE"]
+    return clock.to_local(session.starts_at, tz).date()
+
+
+def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    if ends_at <= starts_at:
+        raise Invalid({"ends_at": [_("The end must be after the start.")]})
+
+
+def create_session(
+    actor: Any,
+    workshop: Workshop,
+    *,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    capacity: int,
+    site_id: int | None = None,
+    location: str = "",
+) -> WorkshopSession:
+    """Plan a dated run of a workshop and reserve its equipment (rule 8, all or nothing)."""
+    site = _site_for(site_id)
+    starts_at, ends_at = _as_instant(starts_at, site.timezone), _as_instant(ends_at, site.timezone)
+    _check_times(starts_at, ends_at)
+    if capacity < 0:
+        raise Invalid({"capacity": [_("The capacity cannot be negative.")]})
+    with db.session.begin_nested():
+        session = WorkshopSession(
+            workshop_id=workshop.id,
+            site_id=site.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            location=(location or "").strip(),
+            status=SessionStatus.SCHEDULED.value,
+        )
+        session.workshop = workshop
+        db.session.add(session)
+        db.session.flush()
+        reserve_equipment(actor, session)
+    return session
+
+
+def _cancelled(session: WorkshopSession) -> bool:
+    return session.status == SessionStatus.CANCELLED.value
+
+
+def update_session(actor: Any, session: WorkshopSession, **changes: Any) -> WorkshopSession:
+    """Move, resize or relocate a session; moving re-reserves its equipment (all or nothing)."""
+    lock_session(session)
+    if _cancelled(session):
+        raise Conflict(_("This session has been cancelled."))
+    site = _site_for(changes["site_id"]) if changes.get("site_id") is not None else None
+    tz_site = site or _site_for(session.site_id)
+    starts_at = _as_instant(changes.get("starts_at") or session.starts_at, tz_site.timezone)
+    ends_at = _as_instant(changes.get("ends_at") or session.ends_at, tz_site.timezone)
+    _check_times(starts_at, ends_at)
+    moved = (
+        starts_at != session.starts_at
+        or ends_at != session.ends_at
+        or (site is not None and site.id != session.site_id)
+    )
+    capacity = changes.get("capacity")
+    if capacity is not None:
+        if capacity < 0:
+            raise Invalid({"capacity": [_("The capacity cannot be negative.")]})
+        taken = session_view(session).seats_taken
+        if capacity < taken:
+            raise Conflict(
+                _(
+                    "%(taken)d seats are confirmed; the capacity cannot go below that. "
+                    "Cancel enrolments first.",
+                    taken=taken,
+                ),
+                seats_taken=taken,
+            )
+    with db.session.begin_nested():
+        if moved:
+            release_equipment(actor, session)
+            session.starts_at, session.ends_at = starts_at, ends_at
+            if site is not None:
+                session.site_id = site.id
+            db.session.flush()
+            reserve_equipment(actor, session)
+        if capacity is not None:
+            session.capacity = capacity
+        if changes.get("location") is not None:
+            session.location = changes["location"].strip()
+        db.session.flush()
+    if capacity is not None:
+        promote_waitlist(session)
+    return session
+
+
+def cancel_session(actor: Any, session: WorkshopSession) -> WorkshopSession:
+    """Cancel a session: free its equipment and tell every enrolled contact."""
+    lock_session(session)
+    if _cancelled(session):
+        raise Conflict(_("This session has been cancelled already."))
+    release_equipment(actor, session)
+    now = clock.now()
+    session.status = SessionStatus.CANCELLED.value
+    session.cancelled_at = now
+    enrolments = db.session.scalars(
+        sa.select(Enrolment)
+        .options(selectinload(Enrolment.participant))
+        .where(Enrolment.session_id == session.id, Enrolment.status.in_(ACTIVE))
+        .order_by(Enrolment.id)
+    ).all()
+    for enrolment in enrolments:
+        enrolment.status = CANCELLED
+        enrolment.cancelled_at = now
+        _notify(enrolment, session, "session_cancelled", f"session-cancelled-{enrolment.id}")
+    db.session.flush()
+    return session
+
+
+# --------------------------------------------------------------------------- equipment (rule 8)
+
+
+def equipment_check(
+    needs: dict[str, int], site_id: int, starts_at: dt.datetime, ends_at: dt.datetime
+) -> list[dict[str, Any]]:
+    """Per needed category: units needed, the free units, and whether it is enough."""
+    from makerlab.bookings.services import free_units
+
+    rows = []
+    for category, needed in sorted(needs.items()):
+        units = list(free_units(category, site_id, starts_at, ends_at))
+        rows.append(
+            {"category": category, "needed": needed, "free": len(units), "units": units,
+             "enough": len(units) >= needed}
+        )
+    return rows
+
+
+def _unit_id(unit: Any) -> int:
+    return int(unit if isinstance(unit, int) else unit.id)
+
+
+def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
+    """Book ``equipment_needs`` units per category for the session: all or nothing (409)."""
+    needs = clean_equipment_needs(session.workshop.equipment_needs)
+    if not needs:
+        return []
+    from makerlab.bookings.services import create_booking
+
+    check = equipment_check(needs, session.site_id, session.starts_at, session.ends_at)
+    missing = [
+        {"category": r["category"], "needed": r["needed"], "free": r["free"]}
+        for r in check if not r["enough"]
+    ]
+    if missing:
+        raise _missing_conflict(missing)
+    bookings = []
+    purpose = _("Workshop: %(title)s", title=session.workshop.title)[:500]
+    try:
+        with db.session.begin_nested():
+            for row in check:
+                for unit in row["units"][: row["needed"]]:
+                    bookings.append(
+                        create_booking(
+                            actor,
+                            equipment_id=_unit_id(unit),
+                            starts_at=session.starts_at,
+                            ends_at=session.ends_at,
+                            purpose=purpose,
+                            session_id=session.id,
+                        )
+                    )
+    except Conflict as exc:
+        # A unit was taken between the check and the booking (or a rule the
+        # booking service knows refused it): nothing of this session is kept.
+        raise _missing_conflict(
+            [{"category": r["category"], "needed": r["needed"], "free": r["free"]} for r in check],
+            conflicts=exc.conflicts,
+            detail=exc.detail,
+        ) from exc
+    except Invalid as exc:
+        raise Invalid(
+            {"equipment_needs": [m for msgs in exc.errors.values() for m in msgs]}
+        ) from exc
+    return bookings
+
+
+def _missing_conflict(
+    missing: list[dict[str, Any]], conflicts: list[dict[str, Any]] | None = None,
+    detail: str = "",
+) -> Conflict:
+    parts = [
+        _("%(category)s: %(needed)d needed, %(free)d free",
+          category=m["category"], needed=m["needed"], free=m["free"])
+        for m in missing
+    ]
+    text = _("Not enough free equipment for this session: %(parts)s.", parts="; ".join(parts))
+    if detail:
+        text = f"{text} {detail}"
+    return Conflict(text, conflicts=conflicts, missing=missing)
+
+
+def session_bookings(session: WorkshopSession) -> list[Any]:
+    """The active bookings that hold equipment for this session."""
+    from makerlab.bookings.models import Booking
+    from makerlab.enums import ACTIVE_BOOKING_STATUSES
+
+    return list(
+        db.session.scalars(
+            sa.select(Booking)
+            .options(joinedload(Booking.equipment))
+            .where(Booking.session_id == session.id,
+                   Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .order_by(Booking.id)
+        ).all()
+    )
+
+
+def release_equipment(actor: Any, session: WorkshopSession) -> None:
+    """Cancel the session's equipment bookings through the booking service."""
+    bookings = session_bookings(session)
+    if not bookings:
+        return
+    from makerlab.bookings.services import cancel_booking
+
+    for booking in bookings:
+        cancel_booking(actor, booking)
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------- enrolments
+
+
+def lock_session(session: WorkshopSession) -> WorkshopSession:
+    """Serialise seat changes of one session: SQLite write lock / PostgreSQL row lock."""
+    begin_write(db.session())  # the Session itself: scoped_session lacks in_transaction()
+    if is_postgres(db.session):
+        db.session.execute(
+            sa.select(WorkshopSession)
+            .where(WorkshopSession.id == session.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+    else:
+        db.session.refresh(session)
+    return session
+
+
+def visible_enrolments(actor: Any) -> sa.Select[tuple[Enrolment]]:
+    """Enrolments the actor may see: teachers only their own school's."""
+    stmt = sa.select(Enrolment)
+    if is_teacher(actor):
+        stmt = stmt.outerjoin(Participant, Participant.id == Enrolment.participant_id).where(
+            sa.or_(
+                Enrolment.school_id == actor.school_id,
+                sa.and_(Enrolment.participant_id.is_not(None),
+                        Participant.school_id == actor.school_id),
+            )
+        )
+    return stmt
+
+
+def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[tuple[Enrolment]]:
+    """A session's enrolments the actor may see, in enrolment order."""
+    return (
+        visible_enrolments(actor)
+        .where(Enrolment.session_id == session.id)
+        .options(selectinload(Enrolment.school), selectinload(Enrolment.participant))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    )
+
+
+def get_enrolment(actor: Any, enrolment_id: int) -> Enrolment:
+    """One enrolment; another school's answers 404 to teachers (never reveal existence)."""
+    enrolment = db.session.scalar(
+        visible_enrolments(actor).where(Enrolment.id == enrolment_id)
+    )
+    if enrolment is None:
+        raise NotFound(_("No such enrolment."))
+    return enrolment
+
+
+def waitlist_position(enrolment: Enrolment) -> int | None:
+    """1-based place of a waitlisted enrolment in its session's waitlist."""
+    if enrolment.status != WAITLISTED:
+        return None
+    ids = session_view(enrolment.session).waitlist
+    return ids.index(enrolment.id) + 1 if enrolment.id in ids else None
+
+
+def _class_values(
+    actor: Any, school_id: int | None, class_name: str | None, headcount: int | None,
+    contact_email: str | None,
+) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if is_teacher(actor) and school_id is None:
+        school_id = actor.school_id
+    school = db.session.get(School, school_id) if school_id is not None else None
+    if school_id is None:
+        errors["school_id"] = [_("Please choose a school.")]
+    elif school is None or (is_teacher(actor) and school.id != actor.school_id):
+        # Teachers naming another school get the answer an unknown id gets.
+        errors["school_id"] = [_("No such school.")]
+    name = (class_name or "").strip()
+    if not name:
+        errors["class_name"] = [_("Please name the class.")]
+    if headcount is None or headcount < 1:
+        errors["headcount"] = [_("The class needs at least one pupil.")]
+    email = (contact_email or "").strip()
+    if not email:
+        email = (actor.email if is_teacher(actor) else None) or (
+            school.contact_email if school else ""
+        ) or ""
+    if not email:
+        errors["contact_email"] = [_("Please give a contact e-mail address.")]
+    if errors:
+        raise Invalid(errors)
+    assert school is not None and headcount is not None
+    return {"school_id": school.id, "class_name": name, "headcount": headcount,
+            "seats": headcount, "contact_email": email}
+
+
+def _participant_values(session: WorkshopSession, participant_id: int) -> dict[str, Any]:
+    participant = db.session.get(Participant, participant_id)
+    if participant is None:
+        raise Invalid({"participant_id": [_("No such participant.")]})
+    workshop = session.workshop
+    problems = consent_and_age_problems(
+        participant, session_day(session), min_age=workshop.min_age, max_age=workshop.max_age
+    )
+    if problems:
+        raise Invalid({"participant_id": problems})
+    return {"participant_id": participant.id, "seats": 1}
+
+
+def enrol(
+    actor: Any,
+    session: WorkshopSession,
+    *,
+    school_id: int | None = None,
+    class_name: str | None = None,
+    headcount: int | None = None,
+    contact_email: str | None = None,
+    participant_id: int | None = None,
+) -> Enrolment:
+    """Enrol a class or a participant: confirmed if the seats fit, else waitlisted whole (rule 9)."""
+    is_class = any(v is not None for v in (school_id, class_name, headcount, contact_email))
+    if participant_id is not None and is_teacher(actor):
+        raise Forbidden(_("Teachers enrol whole classes of their own school."))
+    if participant_id is not None and is_class:
+        raise Invalid({"participant_id": [
+            _("Enrol either a class or one participant, not both.")]})
+    if participant_id is None and not is_class and not is_teacher(actor):
+        raise Invalid({"_schema": [_("Enrol either a class or one participant.")]})
+    lock_session(session)
+    if _cancelled(session):
+        raise Conflict(_("This session has been cancelled."))
+    if session.ends_at <= clock.now():
+        raise Conflict(_("This session is over."))
+    if participant_id is not None:
+        values = _participant_values(session, participant_id)
+        duplicate = db.session.scalar(
+            sa.select(Enrolment.id).where(
+                Enrolment.session_id == session.id,
+                Enrolment.participant_id == participant_id,
+                Enrolment.status.in_(ACTIVE),
+            )
+        )
+        if duplicate is not None:
+            raise Conflict(_("This participant is enrolled in this session already."),
+                           enrolment_id=duplicate)
+    else:
+        values = _class_values(actor, school_id, class_name, headcount, contact_email)
+    seats_free = session_view(session).seats_free
+    enrolment = Enrolment(
+        session_id=session.id,
+        status=CONFIRMED if values["seats"] <= seats_free else WAITLISTED,
+        enrolled_by_id=getattr(actor, "id", None),
+        created_at=clock.now(),
+        **values,
+    )
+    enrolment.session = session
+    db.session.add(enrolment)
+    db.session.flush()
+    return enrolment
+
+
+def cancel_enrolment(actor: Any, enrolment: Enrolment) -> list[Enrolment]:
+    """Cancel an enrolment; freed seats go to the waitlist, first fit. Returns those promoted."""
+    session = enrolment.session
+    lock_session(session)
+    db.session.refresh(enrolment)
+    if enrolment.status == CANCELLED:
+        raise Conflict(_("This enrolment has been cancelled already."))
+    enrolment.status = CANCELLED
+    enrolment.cancelled_at = clock.now()
+    db.session.flush()
+    return promote_waitlist(session)
+
+
+def promote_waitlist(session: WorkshopSession) -> list[Enrolment]:
+    """Confirm waitlisted enrolments in waitlist order, each one that fits; notify them.
+
+    The caller holds the session's lock (:func:`lock_session`).
+    """
+    if _cancelled(session):
+        return []
+    free = session_view(session).seats_free
+    waiting = db.session.scalars(
+        sa.select(Enrolment)
+        .options(selectinload(Enrolment.participant))
+        .where(Enrolment.session_id == session.id, Enrolment.status == WAITLISTED)
+        .order_by(Enrolment.created_at, Enrolment.id)
+    ).all()
+    promoted = []
+    for enrolment in waiting:
+        if free <= 0:
+            break
+        if enrolment.seats <= free:
+            enrolment.status = CONFIRMED
+            free -= enrolment.seats
+            promoted.append(enrolment)
+    db.session.flush()
+    for enrolment in promoted:
+        _notify(enrolment, session, "enrolment_promoted", f"enrolment-promoted-{enrolment.id}")
+    return promoted
+
+
+def record_attendance(actor: Any, enrolment: Enrolment, attended_count: int) -> Enrolment:
+    """Record how many of the enrolment's seats were filled on the day."""
+    if enrolment.status != CONFIRMED:
+        raise Conflict(_("Attendance can only be recorded for confirmed enrolments."))
+    if attended_count < 0 or attended_count > enrolment.seats:
+        raise Invalid({"attended_count": [
+            _("Enter a number between 0 and %(max)d.", max=enrolment.seats)]})
+    enrolment.attended_count = attended_count
+    db.session.flush()
+    return enrolment
+
+
+# --------------------------------------------------------------------------- contacts
+
+
+def contact_of(enrolment: Enrolment) -> str | None:
+    """Where news about an enrolment goes: the class contact or the guardian."""
+    if enrolment.participant_id is not None:
+        participant = enrolment.participant
+        return participant.guardian_email if participant and participant.erased_at is None else None
+    return enrolment.contact_email
+
+
+def _recipient_locale(enrolment: Enrolment) -> str:
+    user = db.session.get(User, enrolment.enrolled_by_id) if enrolment.enrolled_by_id else None
+    if user is not None and is_teacher(user) and user.locale:
+        return user.locale
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _notify(enrolment: Enrolment, session: WorkshopSession, template: str, key: str) -> None:
+    to = contact_of(enrolment)
+    if not to:
+        return
+    site = db.session.get(Site, session.site_id)
+    tz = site.timezone if site else current_app.config["TIMEZONE"]
+    queue_email(
+        dedupe_key=key,
+        to=to,
+        template=template,
+        locale=_recipient_locale(enrolment),
+        workshop_title=session.workshop.title,
+        starts_at=clock.to_local(session.starts_at, tz),
+        ends_at=clock.to_local(session.ends_at, tz),
+        location=session.location,
+        site_name=site.name if site else "",
+        class_name=enrolment.class_name,
+        participant_name=enrolment.participant.first_name if enrolment.participant else None,
+        seats=enrolment.seats,
+    )
+
+
+def enrolled_contacts(sessions: Iterable[WorkshopSession]) -> dict[int, list[str]]:
+    """Contact addresses of active enrolments per session (for reminders)."""
+    ids = [s.id for s in sessions]
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    for enrolment in db.session.scalars(
+        sa.select(Enrolment)
+        .options(selectinload(Enrolment.participant))
+        .where(Enrolment.session_id.in_(ids), Enrolment.status.in_(ACTIVE))
+    ):
+        to = contact_of(enrolment)
+        if to:
+            out[enrolment.session_id].append(to)
+    return out
