@@ -1,0 +1,66 @@
+"""Portable SQL pieces for the report: greatest/least and instants as epoch seconds.
+
+SQLite stores instants as naive UTC text and has ``max``/``min`` as scalar
+functions; PostgreSQL has ``timestamptz``, ``greatest``/``least`` and
+``extract(epoch ...)``. These constructs compile to the right form for each.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class greatest(FunctionElement[Any]):  # noqa: N801 - reads like the SQL function
+    """The larger of the arguments (``max()`` on SQLite)."""
+
+    inherit_cache = True
+    name = "greatest"
+
+
+class least(FunctionElement[Any]):  # noqa: N801
+    """The smaller of the arguments (``min()`` on SQLite)."""
+
+    inherit_cache = True
+    name = "least"
+
+
+class epoch_seconds(FunctionElement[int]):  # noqa: N801
+    """Whole seconds since 1970-01-01 UTC of an instant."""
+
+    inherit_cache = True
+    name = "epoch_seconds"
+    type = sa.BigInteger()
+
+
+@compiles(greatest)
+def _greatest_default(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"greatest({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least)
+def _least_default(element: least, compiler: Any, **kw: Any) -> str:
+    return f"least({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element: least, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(epoch_seconds)
+def _epoch_default(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
