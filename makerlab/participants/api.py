@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+
+from makerlab.api import api_blueprint, current_actor, require, resolve
+from makerlab.api.schemas import ListArgs, paginate
+from makerlab.extensions import db
+from makerlab.participants import services
+from makerlab.participants.models import Induction, Participant
+from makerlab.participants.schemas import (
+    ExportOut,
+    InductionIn,
+    InductionOut,
+    InductionPage,
+    ParticipantIn,
+    ParticipantListArgs,
+    ParticipantOut,
+    ParticipantPage,
+    ParticipantPatch,
+)
+
+blp = api_blueprint("participants_api", __name__, "Participants, consent, inductions and privacy")
+
+
+@blp.route("/participants")
+class Participants(MethodView):
+    @require("participants.view")
+    @blp.arguments(ParticipantListArgs, location="query")
+    @blp.response(200, ParticipantPage)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Search participants by name and school (teachers: their own school's)."""
+        stmt = services.search_participants(current_actor(), args.get("q"), args.get("school_id"))
+        return paginate(stmt, args)
+
+    @require("participants.manage")
+    @blp.arguments(ParticipantIn)
+    @blp.response(201, ParticipantOut)
+    def post(self, payload: dict[str, Any]) -> Any:
+        """Register a participant."""
+        participant = services.create_participant(current_actor(), **payload)
+        db.session.commit()
+        return participant
+
+
+@blp.route("/participants/<int:participant_id>")
+class ParticipantItem(MethodView):
+    @require("participants.view")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.response(200, ParticipantOut)
+    def get(self, participant: Participant) -> Any:
+        """One participant."""
+        return participant
+
+    @require("participants.manage")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(ParticipantPatch)
+    @blp.response(200, ParticipantOut)
+    def patch(self, payload: dict[str, Any], participant: Participant) -> Any:
+        """Change a participant; consent changes are kept in the history."""
+        services.update_participant(current_actor(), participant, **payload)
+        db.session.commit()
+        return participant
+
+    @require("participants.erase")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.response(204)
+    def delete(self, participant: Participant) -> None:
+        """Erase the participant's personal data irreversibly (anonymous counts stay)."""
+        services.erase_participant(current_actor(), participant)
+        db.session.commit()
+
+
+@blp.route("/participants/<int:participant_id>/export")
+class ParticipantExport(MethodView):
+    @require("participants.manage")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.response(200, ExportOut)
+    def get(self, participant: Participant) -> Any:
+        """Everything stored about the participant (GDPR access request)."""
+        return services.export_participant(current_actor(), participant)
+
+
+@blp.route("/participants/<int:participant_id>/inductions")
+class ParticipantInductions(MethodView):
+    @require("participants.view")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, InductionPage)
+    def get(self, args: dict[str, Any], participant: Participant) -> Any:
+        """The participant's safety inductions, newest first."""
+        stmt = (
+            sa.select(Induction)
+            .where(Induction.participant_id == participant.id)
+            .order_by(Induction.completed_on.desc(), Induction.id.desc())
+        )
+        return paginate(stmt, args)
+
+    @require("inductions.record")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(InductionIn)
+    @blp.response(201, InductionOut)
+    def post(self, payload: dict[str, Any], participant: Participant) -> Any:
+        """Record a safety induction for one equipment category."""
+        induction = services.record_induction(current_actor(), participant, **payload)
+        db.session.commit()
+        return induction

@@ -1,0 +1,227 @@
+"""Scrubbing a participant's personal values from everywhere else in the database.
+
+Nulling the participant's columns is not enough: earlier audit entries hold
+the old values, and free-text columns (a booking's purpose, an enrolment's
+class name, an e-mail in the outbox) may mention the name. The updates here
+are plain SQL on purpose: they must not be audited, since an audit entry of
+the scrub would echo the very values being removed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from makerlab.extensions import db
+
+ERASED = "[erased]"
+# Free-text columns where a bare first or last name is scrubbed even in rows
+# not linked to the participant (whole words only, to spare other text).
+NAME_COLUMNS = {"bookings": ("purpose", "return_note"), "enrolments": ("class_name",)}
+# Columns of other participants that may mention this one (their own names,
+# and guardians shared by siblings, are theirs and stay).
+PARTICIPANT_FREE_TEXT = ("notes",)
+# Account logins stay intact (a guardian may also be a member of staff).
+_SKIP_COLUMNS = {("users", "password_hash"), ("users", "email"), ("api_tokens", "token_hash")}
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What identifies the person: names (weak alone) and full names, guardian contacts (strong)."""
+
+    weak: tuple[str, ...]
+    strong: tuple[str, ...]
+
+    @classmethod
+    def of(cls, participant: Any) -> Terms:
+        first = (participant.first_name or "").strip()
+        last = (participant.last_name or "").strip()
+        strong = []
+        if first and last:
+            strong += [f"{first} {last}", f"{last} {first}", f"{last}, {first}"]
+        for value in (participant.guardian_email, participant.guardian_name):
+            if value and len(value.strip()) >= 4:
+                strong.append(value.strip())
+        phone = (participant.guardian_phone or "").strip()
+        if sum(ch.isdigit() for ch in phone) >= 6:
+            strong.append(phone)
+        weak = [t for t in (first, last) if len(t) >= 2]
+        return cls(weak=tuple(weak), strong=tuple(strong))
+
+    @property
+    def all(self) -> tuple[str, ...]:
+        return self.strong + self.weak
+
+
+def _substring_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    ordered = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+
+
+def _word_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    ordered = sorted(set(terms), key=len, reverse=True)
+    body = "|".join(re.escape(t) for t in ordered)
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+
+
+def _replacer(pattern: re.Pattern[str] | None) -> Callable[[Any], Any]:
+    def walk(value: Any) -> Any:
+        if pattern is None:
+            return value
+        if isinstance(value, str):
+            return pattern.sub(ERASED, value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return walk
+
+
+def _is_text(column: sa.Column[Any]) -> bool:
+    return isinstance(column.type, sa.String | sa.JSON)
+
+
+def _contains(column: sa.Column[Any], term: str) -> sa.ColumnElement[bool]:
+    """``column`` mentions ``term`` (JSON: also in its \\u-escaped form)."""
+
+    def like(expr: Any, text: str) -> sa.ColumnElement[bool]:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return expr.ilike(f"%{escaped}%", escape="\\")  # type: ignore[no-any-return]
+
+    if isinstance(column.type, sa.JSON):
+        as_text = sa.cast(column, sa.Text)
+        forms = {term, json.dumps(term)[1:-1]}
+        return sa.or_(*(like(as_text, f) for f in forms))
+    return like(column, term)
+
+
+def _rewrite(
+    table: sa.Table,
+    columns: list[sa.Column[Any]],
+    where: sa.ColumnElement[bool],
+    replace: Callable[[Any], Any],
+) -> None:
+    """Apply ``replace`` to ``columns`` of the matching rows, writing back what changed."""
+    if not columns:
+        return
+    pk = list(table.primary_key.columns)
+    if not pk:
+        return
+    rows = db.session.execute(sa.select(*pk, *columns).where(where)).all()
+    for row in rows:
+        keys = row[: len(pk)]
+        values = {}
+        for column, old in zip(columns, row[len(pk) :], strict=True):
+            new = replace(old)
+            limit = getattr(column.type, "length", None)
+            if isinstance(new, str) and limit and len(new) > limit:
+                new = new[:limit]
+            if new != old:
+                values[column.name] = new
+        if values:
+            cond = sa.and_(*(c == k for c, k in zip(pk, keys, strict=True)))
+            db.session.execute(table.update().where(cond).values(**values))
+
+
+def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
+    """Audit entries about the participant: their row, consents, inductions and own enrolments."""
+    from makerlab.audit.models import AuditEntry
+    from makerlab.participants.models import ConsentRecord, Induction
+    from makerlab.workshops.models import Enrolment
+
+    def about(entity: str, ids: Any) -> sa.ColumnElement[bool]:
+        return sa.and_(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
+
+    return [
+        sa.and_(AuditEntry.entity == "participants", AuditEntry.entity_id == participant_id),
+        about(
+            "consent_records",
+            sa.select(ConsentRecord.id).where(ConsentRecord.participant_id == participant_id),
+        ),
+        about("inductions", sa.select(Induction.id).where(Induction.participant_id == participant_id)),
+        about("enrolments", sa.select(Enrolment.id).where(Enrolment.participant_id == participant_id)),
+    ]
+
+
+def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -> None:
+    """Remove the person's values from audit history and any text that mentions them."""
+    from makerlab.audit.models import AuditEntry
+    from makerlab.bookings.models import Booking, booking_participants
+    from makerlab.workshops.models import Enrolment
+
+    everything = _replacer(_substring_pattern(terms.all))
+    strong = _replacer(_substring_pattern(terms.strong))
+    words = _replacer(_word_pattern(terms.weak))
+    audit = AuditEntry.__table__
+    bookings = Booking.__table__
+    enrolments = Enrolment.__table__
+    booking_ids = sa.select(booking_participants.c.booking_id).where(
+        booking_participants.c.participant_id == participant_id
+    )
+    enrolment_ids = sa.select(Enrolment.id).where(Enrolment.participant_id == participant_id)
+
+    # 1. Audit entries about the person: personal fields become "[erased]".
+    def scrub_changes(entity_is_participant: bool) -> Callable[[Any], Any]:
+        def replace(changes: Any) -> Any:
+            if not isinstance(changes, dict):
+                return everything(changes)
+            out = {}
+            for key, pair in changes.items():
+                if entity_is_participant and key in personal_fields and isinstance(pair, list):
+                    out[key] = [None if v is None else ERASED for v in pair]
+                else:
+                    out[key] = everything(pair)
+            return out
+
+        return replace
+
+    conditions = audit_conditions(participant_id)
+    _rewrite(audit, [audit.c.changes], conditions[0], scrub_changes(True))
+    _rewrite(audit, [audit.c.changes], sa.or_(*conditions[1:]), scrub_changes(False))
+
+    # 2. Rows linked to the person: any mention of either name goes.
+    _rewrite(bookings, [bookings.c.purpose, bookings.c.return_note],
+             bookings.c.id.in_(booking_ids), everything)
+    _rewrite(enrolments, [enrolments.c.class_name, enrolments.c.contact_email],
+             enrolments.c.id.in_(enrolment_ids), everything)
+    _rewrite(audit, [audit.c.changes],
+             sa.or_(sa.and_(audit.c.entity == "bookings", audit.c.entity_id.in_(booking_ids)),
+                    sa.and_(audit.c.entity == "enrolments", audit.c.entity_id.in_(enrolment_ids))),
+             everything)
+
+    # 3. Free-text columns elsewhere naming them (whole words), and their audit history.
+    if terms.weak:
+        for table_name, names in NAME_COLUMNS.items():
+            table = db.metadata.tables[table_name]
+            cols = [table.c[n] for n in names]
+            match = sa.or_(*(_contains(c, t) for c in cols for t in terms.weak))
+            _rewrite(table, cols, match, words)
+        match = sa.and_(
+            audit.c.entity.in_(list(NAME_COLUMNS)),
+            sa.or_(*(_contains(audit.c.changes, t) for t in terms.weak)),
+        )
+        _rewrite(audit, [audit.c.changes], match, words)
+
+    # 4. The full name and the guardian's contacts anywhere else.
+    if terms.strong:
+        for table in db.metadata.sorted_tables:
+            if table.name == "participants":
+                cols = [table.c[n] for n in PARTICIPANT_FREE_TEXT]
+            else:
+                cols = [c for c in table.columns
+                        if _is_text(c) and (table.name, c.name) not in _SKIP_COLUMNS]
+            if not cols:
+                continue
+            match = sa.or_(*(_contains(c, t) for c in cols for t in terms.strong))
+            _rewrite(table, cols, match, strong)

@@ -1,0 +1,45 @@
+"""Participant forms: shape only; the registry's rules live in the services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+
+class ParticipantForm(FlaskForm):
+    first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
+    last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
+    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    school_id = SelectField(_l("School"), coerce=int, choices=[])
+    guardian_name = StringField(_l("Guardian's name"), validators=[Optional(), Length(max=200)])
+    guardian_phone = TelField(
+        _l("Guardian's phone (emergencies)"), validators=[Optional(), Length(max=50)]
+    )
+    guardian_email = EmailField(
+        _l("Guardian's e-mail"), validators=[Optional(), Email(), Length(max=254)]
+    )
+    guardian_consent = BooleanField(_l("A guardian has consented to participation"))
+    guardian_consent_on = DateField(_l("Consent given on"), validators=[Optional()])
+    photo_consent = BooleanField(_l("Photos and audio recordings allowed"))
+    may_go_home_alone = BooleanField(_l("May go home alone"))
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+
+
+class InductionForm(FlaskForm):
+    category = SelectField(_l("Equipment category"), choices=[])
+    completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
+    valid_until = DateField(_l("Valid until (empty: no expiry)"), validators=[Optional()])
+
+
+class EraseForm(FlaskForm):
+    confirm = StringField(_l("Type the participant number to confirm"), validators=[DataRequired()])

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from marshmallow import fields, validate
+
+from makerlab import clock
+from makerlab.api.schemas import ListArgs, Schema, page_schema
+
+
+class CentreInstant(fields.DateTime):
+    """An instant shown in the centre's time zone, with its offset."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        return clock.to_local(value, current_app.config["TIMEZONE"]).isoformat()
+
+
+class ParticipantIn(Schema):
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    school_id = fields.Integer(load_default=None, allow_none=True)
+    guardian_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    guardian_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    guardian_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    guardian_consent = fields.Boolean(load_default=False)
+    guardian_consent_on = fields.Date(
+        load_default=None, allow_none=True,
+        metadata={"description": "Day consent was given; defaults to today when consent is true."},
+    )
+    photo_consent = fields.Boolean(
+        load_default=False, metadata={"description": "Covers photos and audio recordings."}
+    )
+    may_go_home_alone = fields.Boolean(load_default=False)
+    notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+
+class ParticipantPatch(Schema):
+    first_name = fields.String(validate=validate.Length(min=1, max=100))
+    last_name = fields.String(validate=validate.Length(min=1, max=100))
+    birth_date = fields.Date(allow_none=True)
+    school_id = fields.Integer(allow_none=True)
+    guardian_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+    guardian_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    guardian_phone = fields.String(allow_none=True, validate=validate.Length(max=50))
+    guardian_consent = fields.Boolean()
+    guardian_consent_on = fields.Date(allow_none=True)
+    photo_consent = fields.Boolean()
+    may_go_home_alone = fields.Boolean()
+    notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+
+
+class ParticipantOut(Schema):
+    id = fields.Integer()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    birth_date = fields.Date(allow_none=True)
+    birth_year = fields.Integer(allow_none=True)
+    school_id = fields.Integer(allow_none=True)
+    guardian_name = fields.String(allow_none=True)
+    guardian_email = fields.String(allow_none=True)
+    guardian_phone = fields.String(allow_none=True)
+    guardian_consent = fields.Boolean()
+    guardian_consent_on = fields.Date(allow_none=True)
+    photo_consent = fields.Boolean()
+    may_go_home_alone = fields.Boolean()
+    notes = fields.String(allow_none=True)
+    erased_at = CentreInstant(allow_none=True)
+    created_at = CentreInstant()
+
+
+ParticipantPage = page_schema(ParticipantOut, "ParticipantPage")
+
+
+class ParticipantListArgs(ListArgs):
+    q = fields.String(load_default=None, metadata={"description": "part of the first or last name"})
+    school_id = fields.Integer(load_default=None)
+
+
+class InductionIn(Schema):
+    category = fields.String(
+        required=True, validate=validate.Length(min=1, max=40),
+        metadata={"description": "equipment category, e.g. laser_cutter"},
+    )
+    completed_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    valid_until = fields.Date(load_default=None, allow_none=True)
+
+
+class InductionOut(Schema):
+    id = fields.Integer()
+    participant_id = fields.Integer()
+    category = fields.String()
+    completed_on = fields.Date()
+    valid_until = fields.Date(allow_none=True)
+    valid = fields.Method("_valid")
+    recorded_by_id = fields.Integer(allow_none=True)
+
+    def _valid(self, obj: object) -> bool:
+        from makerlab.participants.services import induction_is_valid
+
+        return induction_is_valid(obj)  # type: ignore[arg-type]
+
+
+InductionPage = page_schema(InductionOut, "InductionPage")
+
+
+class ExportOut(Schema):
+    exported_at = fields.String()
+    participant = fields.Dict()
+    consents = fields.List(fields.Dict())
+    inductions = fields.List(fields.Dict())
+    bookings = fields.List(fields.Dict())
+    enrolments = fields.List(fields.Dict())
+    audit = fields.List(fields.Dict())

@@ -1,0 +1,249 @@
+"""Participant pages: registry, consent, inductions, export and erasure."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from makerlab.auth.permissions import can, is_teacher
+from makerlab.auth.views import apply_errors, permission_required
+from makerlab.errors import Invalid
+from makerlab.extensions import db
+from makerlab.forms import choices
+from makerlab.participants import services
+from makerlab.participants.forms import EraseForm, InductionForm, ParticipantForm
+from makerlab.participants.models import Participant
+from makerlab.schools.models import School
+
+bp = Blueprint("participants", __name__)
+PAGE_SIZE = 25
+
+CATEGORY_LABELS: dict[str, Any] = {
+    "3d_printer": _l("3D printer"),
+    "laser_cutter": _l("Laser cutter"),
+    "podcast_kit": _l("Podcast kit"),
+    "synth_kit": _l("Synthesizer kit"),
+    "vinyl_cutter": _l("Vinyl cutter"),
+    "room": _l("Room"),
+}
+
+
+def category_label(slug: str) -> Any:
+    return CATEGORY_LABELS.get(slug, slug.replace("_", " "))
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {"category_label": category_label}
+
+
+def _school_choices(empty_label: str = "—") -> list[Any]:
+    stmt = sa.select(School.id, School.name).order_by(School.name)
+    if is_teacher(current_user):
+        stmt = stmt.where(School.id == current_user.school_id)
+    rows = db.session.execute(stmt).all()
+    return choices([(0, empty_label)] + [(s.id, s.name) for s in rows])
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+@bp.route("/participants")
+@permission_required("participants.view")
+def index() -> Any:
+    """Search by name and school; teachers see their own school's participants."""
+    q = request.args.get("q", "").strip()
+    try:
+        school_id = int(request.args.get("school_id") or 0)
+    except ValueError:
+        school_id = 0
+    stmt = services.search_participants(current_user, q, school_id or None)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    page = _page_number()
+    people = db.session.scalars(
+        stmt.options(sa.orm.joinedload(Participant.school))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return render_template(
+        "participants/index.html",
+        people=people,
+        q=q,
+        school_id=school_id,
+        schools=_school_choices(_("All schools")),
+        total=total or 0,
+        page=page,
+        pages=max(1, math.ceil((total or 0) / PAGE_SIZE)),
+        today=services.today(),
+    )
+
+
+def _form_values(form: ParticipantForm) -> dict[str, Any]:
+    return {
+        "first_name": form.first_name.data or "",
+        "last_name": form.last_name.data or "",
+        "birth_date": form.birth_date.data,
+        "school_id": form.school_id.data or None,
+        "guardian_name": form.guardian_name.data,
+        "guardian_email": form.guardian_email.data,
+        "guardian_phone": form.guardian_phone.data,
+        "guardian_consent": bool(form.guardian_consent.data),
+        "guardian_consent_on": form.guardian_consent_on.data,
+        "photo_consent": bool(form.photo_consent.data),
+        "may_go_home_alone": bool(form.may_go_home_alone.data),
+        "notes": form.notes.data,
+    }
+
+
+@bp.route("/participants/new", methods=["GET", "POST"])
+@permission_required("participants.manage")
+def new() -> Any:
+    form = ParticipantForm()
+    form.school_id.choices = _school_choices()
+    if form.validate_on_submit():
+        try:
+            participant = services.create_participant(current_user, **_form_values(form))
+            db.session.commit()
+            flash(_("Participant registered."), "success")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    return render_template("participants/form.html", form=form, participant=None)
+
+
+@bp.route("/participants/<int:participant_id>")
+@permission_required("participants.view")
+def detail(participant_id: int) -> Any:
+    participant = services.get_participant(current_user, participant_id)
+    inductions = services.inductions_of(participant)
+    return render_template(
+        "participants/detail.html",
+        p=participant,
+        consents=services.consent_history(participant),
+        inductions=inductions,
+        valid_ids={i.id for i in inductions if services.induction_is_valid(i)},
+        machines=services.machine_permissions(participant),
+        bookings=services.bookings_of(participant),
+        enrolments=services.enrolments_of(participant),
+        last_activity=services.last_activity(participant),
+        today=services.today(),
+        can_manage=can(current_user, "participants.manage"),
+    )
+
+
+def _erased_redirect(participant: Participant) -> Any:
+    flash(_("This participant's data has been erased."), "warning")
+    return redirect(url_for("participants.detail", participant_id=participant.id))
+
+
+@bp.route("/participants/<int:participant_id>/edit", methods=["GET", "POST"])
+@permission_required("participants.manage")
+def edit(participant_id: int) -> Any:
+    participant = services.get_participant(current_user, participant_id)
+    if participant.erased_at is not None:
+        return _erased_redirect(participant)
+    form = ParticipantForm(obj=participant)
+    form.school_id.choices = _school_choices()
+    if request.method == "GET":
+        form.school_id.data = participant.school_id or 0
+    if form.validate_on_submit():
+        try:
+            services.update_participant(current_user, participant, **_form_values(form))
+            db.session.commit()
+            flash(_("Participant saved."), "success")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    return render_template("participants/form.html", form=form, participant=participant)
+
+
+@bp.route("/participants/<int:participant_id>/inductions/new", methods=["GET", "POST"])
+@permission_required("inductions.record")
+def new_induction(participant_id: int) -> Any:
+    participant = services.get_participant(current_user, participant_id)
+    if participant.erased_at is not None:
+        return _erased_redirect(participant)
+    form = InductionForm()
+    form.category.choices = choices(
+        (c, category_label(c)) for c in services.known_categories()
+    )
+    if request.method == "GET":
+        form.completed_on.data = services.today()
+    if form.validate_on_submit():
+        try:
+            services.record_induction(
+                current_user,
+                participant,
+                category=form.category.data or "",
+                completed_on=form.completed_on.data,
+                valid_until=form.valid_until.data,
+            )
+            db.session.commit()
+            flash(_("Induction recorded."), "success")
+            return redirect(url_for("participants.detail", participant_id=participant.id))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    return render_template("participants/induction_form.html", form=form, p=participant)
+
+
+@bp.route("/participants/<int:participant_id>/export")
+@permission_required("participants.manage")
+def export(participant_id: int) -> Any:
+    """Download everything stored about the participant as JSON."""
+    participant = services.get_participant(current_user, participant_id)
+    data = services.export_participant(current_user, participant)
+    body = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            # The file name carries the number only, never the child's name.
+            "Content-Disposition": f'attachment; filename="participant-{participant.id}.json"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/participants/<int:participant_id>/erase", methods=["GET", "POST"])
+@permission_required("participants.erase")
+def erase(participant_id: int) -> Any:
+    participant = services.get_participant(current_user, participant_id)
+    if participant.erased_at is not None:
+        return _erased_redirect(participant)
+    form = EraseForm()
+    if form.validate_on_submit():
+        if (form.confirm.data or "").strip().lstrip("#") != str(participant.id):
+            form.confirm.errors = [_("Please type the number %(id)d exactly.", id=participant.id)]
+        else:
+            services.erase_participant(current_user, participant)
+            db.session.commit()
+            flash(_("The participant's personal data has been erased."), "success")
+            return redirect(url_for("participants.index"))
+    return render_template("participants/erase.html", form=form, p=participant)
+
+
+@bp.route("/participants/inductions/expiring")
+@permission_required("participants.manage")
+def expiring() -> Any:
+    """Inductions that run out within the next 30 days and have not been renewed."""
+    rows = services.expiring_inductions(current_user)
+    return render_template(
+        "participants/expiring.html",
+        rows=rows,
+        days=services.EXPIRY_WINDOW_DAYS,
+        today=services.today(),
+    )
