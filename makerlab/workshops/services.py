@@ -265,6 +265,7 @@ def create_session(
     location: str = "",
 ) -> WorkshopSession:
     """Plan a dated run of a workshop and reserve its equipment (rule 8, all or nothing)."""
+    hold_write_lock()
     site = _site_for(site_id)
     starts_at, ends_at = _as_instant(starts_at, site.timezone), _as_instant(ends_at, site.timezone)
     _check_times(starts_at, ends_at)
@@ -475,9 +476,23 @@ def release_equipment(actor: Any, session: WorkshopSession) -> None:
 # --------------------------------------------------------------------------- enrolments
 
 
+def hold_write_lock() -> None:
+    """Take SQLite's write lock before a check-then-write (no-op on PostgreSQL).
+
+    The booking service's lock is used, so the bookings a session makes in
+    the same transaction do not try to take it again.
+    """
+    try:
+        from makerlab.bookings.services import hold_write_lock as bookings_lock
+    except ImportError:  # pragma: no cover - the booking core is not there yet
+        begin_write(db.session())  # the Session itself: scoped_session lacks in_transaction()
+    else:
+        bookings_lock()
+
+
 def lock_session(session: WorkshopSession) -> WorkshopSession:
     """Serialise seat changes of one session: SQLite write lock / PostgreSQL row lock."""
-    begin_write(db.session())  # the Session itself: scoped_session lacks in_transaction()
+    hold_write_lock()
     if is_postgres(db.session):
         db.session.execute(
             sa.select(WorkshopSession)
