@@ -950,7 +950,6 @@ def free_intervals(unit: Equipment, start: dt.datetime, end: dt.datetime) -> lis
                 Booking.blocked_until > start,
             )
         )
-        .tuples()
         .all()
     )
     busy.extend((s - buffer, b) for s, b in rows)
@@ -996,7 +995,6 @@ def free_units(
                 Booking.blocked_until > start,
             )
         )
-        .tuples()
         .all()
     )
     buffers = {u.id: dt.timedelta(minutes=u.buffer_minutes) for u in units}

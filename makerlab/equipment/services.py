@@ -18,7 +18,7 @@ from makerlab.extensions import db
 from makerlab.sites.models import Site
 from makerlab.sites.services import resolve_site_id
 
-CATEGORY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 KNOWN_CATEGORIES = (
     "3d_printer",
     "laser_cutter",

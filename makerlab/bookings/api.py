@@ -1,0 +1,139 @@
+"""JSON routes: bookings, series scopes, check-out and return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from makerlab.api import api_blueprint, current_actor, require, resolve
+from makerlab.api.schemas import paginate
+from makerlab.bookings import services
+from makerlab.bookings.models import Booking
+from makerlab.bookings.schemas import (
+    BookingChanged,
+    BookingCreated,
+    BookingIn,
+    BookingListArgs,
+    BookingOut,
+    BookingPage,
+    BookingPatch,
+    ReturnIn,
+    ScopeArgs,
+)
+from makerlab.equipment.models import Equipment
+from makerlab.equipment.services import site_of
+from makerlab.extensions import db
+
+blp = api_blueprint("bookings_api", __name__, "Bookings and kit loans")
+
+
+class _WithExtras:
+    """A booking seen through the response schema, with extra keys next to its fields."""
+
+    def __init__(self, booking: Booking, **extras: Any) -> None:
+        self._booking = booking
+        self.__dict__.update(extras)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._booking, name)
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @require("bookings.view")
+    @blp.arguments(BookingListArgs, location="query")
+    @blp.response(200, BookingPage)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Bookings overlapping ``from``..``to`` (dates are site-local midnight, ``to``
+        exclusive); filter by ``equipment_id`` and ``status``. ``total`` includes cancelled
+        bookings unless ``status`` filters."""
+        tz = services.default_timezone()
+        if args.get("equipment_id") is not None:
+            unit = db.session.get(Equipment, args["equipment_id"])
+            if unit is not None:
+                tz = site_of(unit).timezone
+        stmt = services.list_bookings_stmt(
+            equipment_id=args.get("equipment_id"),
+            start=services.to_instant(args["from_"], tz) if args.get("from_") else None,
+            end=services.to_instant(args["to"], tz) if args.get("to") else None,
+            status=args.get("status"),
+        )
+        return paginate(stmt, args)
+
+    @require("bookings.create")
+    @blp.arguments(BookingIn)
+    @blp.response(201, BookingCreated)
+    def post(self, payload: dict[str, Any]) -> Any:
+        """Book a unit; with ``recurrence`` all occurrences or none (409 listing each
+        conflict) unless ``skip_conflicts``. Answers the first booking with ``occurrences``
+        and ``skipped``."""
+        outcome = services.create_booking(current_actor(), **payload)
+        db.session.commit()
+        return _WithExtras(
+            outcome.bookings[0],
+            recurrence=payload.get("recurrence"),
+            occurrences=outcome.bookings,
+            skipped=outcome.skipped,
+        )
+
+
+@blp.route("/bookings/<int:booking_id>")
+class BookingItem(MethodView):
+    @require("bookings.view")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.response(200, BookingOut)
+    def get(self, booking: Booking) -> Any:
+        """One booking."""
+        return booking
+
+    @require("bookings.create")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.arguments(ScopeArgs, location="query")
+    @blp.arguments(BookingPatch)
+    @blp.response(200, BookingChanged)
+    def patch(self, query: dict[str, Any], payload: dict[str, Any], booking: Booking) -> Any:
+        """Change a booking; ``?scope=following|series`` changes later occurrences too (in
+        local wall-clock time). Every rule is checked again."""
+        changed = services.update_booking(current_actor(), booking, scope=query["scope"], **payload)
+        db.session.commit()
+        this = next(b for b in changed if b.id == booking.id)
+        return _WithExtras(this, occurrences=changed)
+
+    @require("bookings.create")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.arguments(ScopeArgs, location="query")
+    @blp.response(200, BookingChanged)
+    def delete(self, query: dict[str, Any], booking: Booking) -> Any:
+        """Cancel a booking (``?scope=this|following|series``); answers it with ``occurrences``,
+        every booking cancelled."""
+        cancelled = services.cancel_booking(current_actor(), booking, scope=query["scope"])
+        db.session.commit()
+        return _WithExtras(booking, occurrences=cancelled)
+
+
+@blp.route("/bookings/<int:booking_id>/checkout")
+class BookingCheckout(MethodView):
+    @require("loans.manage")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.response(200, BookingOut)
+    def post(self, booking: Booking) -> Any:
+        """Hand a loanable kit over (any time before the booking ends). Units that are not
+        loanable are not checked out (409)."""
+        services.check_out(current_actor(), booking)
+        db.session.commit()
+        return booking
+
+
+@blp.route("/bookings/<int:booking_id>/return")
+class BookingReturn(MethodView):
+    @require("loans.manage")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.arguments(ReturnIn)
+    @blp.response(200, BookingOut)
+    def post(self, payload: dict[str, Any], booking: Booking) -> Any:
+        """Take a kit back; ``"condition": "damaged"`` puts the unit into maintenance and
+        e-mails the coordinators."""
+        services.return_booking(current_actor(), booking, **payload)
+        db.session.commit()
+        return booking

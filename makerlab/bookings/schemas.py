@@ -1,0 +1,117 @@
+"""Shapes of the bookings API (the rules live in ``services``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from makerlab.api.schemas import DateOrInstant, ListArgs, QuerySchema, Schema, page_schema
+from makerlab.bookings.recurrence import FREQUENCIES, MAX_OCCURRENCES
+from makerlab.bookings.services import SCOPES
+from makerlab.enums import BookingStatus
+from makerlab.equipment.schemas import UnitInstant
+
+TIME_DOC = {
+    "description": "ISO 8601; without an offset the time is read in the unit's site time zone",
+    "example": "2027-03-29T10:00:00+02:00",
+}
+
+
+class RecurrenceIn(Schema):
+    frequency = fields.String(required=True, validate=validate.OneOf(sorted(FREQUENCIES)))
+    count = fields.Integer(validate=validate.Range(min=1, max=MAX_OCCURRENCES))
+    until = fields.Date()
+
+    @validates_schema
+    def _count_or_until(self, data: dict[str, Any], **_kw: Any) -> None:
+        if ("count" in data) == ("until" in data):
+            raise ValidationError("Give either count or until.", "count")
+
+
+class BookingIn(Schema):
+    equipment_id = fields.Integer(required=True, strict=True)
+    starts_at = fields.DateTime(required=True, metadata=TIME_DOC)
+    ends_at = fields.DateTime(required=True, metadata=TIME_DOC)
+    purpose = fields.String(load_default="", validate=validate.Length(max=500))
+    participant_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    recurrence = fields.Nested(RecurrenceIn, load_default=None, allow_none=True)
+    skip_conflicts = fields.Boolean(load_default=False)
+    series_id = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        metadata={"description": "add this booking to an existing series (a skipped occurrence)"},
+    )
+    session_id = fields.Integer(load_default=None, allow_none=True)
+
+    @validates_schema
+    def _order(self, data: dict[str, Any], **_kw: Any) -> None:
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and (start.tzinfo is None) == (end.tzinfo is None) and end <= start:
+            raise ValidationError("The end must be after the start.", "ends_at")
+
+
+class BookingPatch(Schema):
+    equipment_id = fields.Integer(strict=True)
+    starts_at = fields.DateTime(metadata=TIME_DOC)
+    ends_at = fields.DateTime(metadata=TIME_DOC)
+    purpose = fields.String(validate=validate.Length(max=500))
+    participant_ids = fields.List(fields.Integer(strict=True))
+
+
+class ScopeArgs(QuerySchema):
+    scope = fields.String(load_default="this", validate=validate.OneOf(SCOPES))
+
+
+class BookingListArgs(ListArgs):
+    equipment_id = fields.Integer()
+    from_ = DateOrInstant(data_key="from", metadata={"description": "date or date-time"})
+    to = DateOrInstant(metadata={"description": "date or date-time (exclusive)"})
+    status = fields.String(validate=validate.OneOf([s.value for s in BookingStatus]))
+
+
+class ReturnIn(Schema):
+    condition = fields.String(load_default="ok", validate=validate.OneOf(["ok", "damaged"]))
+    note = fields.String(load_default="", validate=validate.Length(max=2000))
+
+
+class BookingOut(Schema):
+    id = fields.Integer()
+    equipment_id = fields.Integer()
+    starts_at = UnitInstant()
+    ends_at = UnitInstant()
+    purpose = fields.String()
+    participant_ids = fields.Function(lambda b: [p.id for p in b.participants])
+    status = fields.String()
+    series_id = fields.Integer(allow_none=True)
+    session_id = fields.Integer(allow_none=True)
+    booked_by = fields.Integer(attribute="booked_by_id", allow_none=True)
+    checked_out_at = UnitInstant()
+    returned_at = UnitInstant()
+    overdue = fields.Boolean()
+    created_at = UnitInstant()
+    return_condition = fields.String(allow_none=True)
+
+
+BookingPage = page_schema(BookingOut, "BookingPage")
+
+
+class SkippedOccurrence(Schema):
+    starts_at = fields.String()
+    ends_at = fields.String()
+    conflicts = fields.List(fields.Dict())
+    reasons = fields.List(fields.String())
+
+
+class BookingCreated(BookingOut):
+    """The first booking at the top level, plus every occurrence and the skipped ones."""
+
+    recurrence = fields.Dict(allow_none=True)
+    occurrences = fields.List(fields.Nested(BookingOut))
+    skipped = fields.List(fields.Nested(SkippedOccurrence))
+
+
+class BookingChanged(BookingOut):
+    """The booking addressed, plus every booking the scope changed."""
+
+    occurrences = fields.List(fields.Nested(BookingOut))
