@@ -50,6 +50,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine)
+    if app.config.get("SCHEDULER_EMBEDDED"):
+        from makerlab.scheduler import start_embedded  # development only: `make run`
+
+        start_embedded(app)
     return app
 
 

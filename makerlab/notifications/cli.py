@@ -1,0 +1,81 @@
+"""``flask --app wsgi notifications send`` and ``flask --app wsgi scheduler run``."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from types import FrameType
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+notifications_group = AppGroup("notifications", help="The e-mail outbox.")
+scheduler_group = AppGroup("scheduler", help="Reminders and other scheduled jobs.")
+
+
+def _log_to_stderr() -> None:
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@notifications_group.command("send")
+@click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Send at most this many messages.")
+def send_command(limit: int) -> None:
+    """Deliver the outbox once (for cron) and print what happened."""
+    from makerlab.notifications.services import deliver_due, status_counts
+
+    counts = deliver_due(limit=limit)
+    left = status_counts()
+    click.echo(
+        f"sent {counts['sent']}, retried {counts['retried']}, failed {counts['failed']}"
+        f" (outbox: {left['pending']} pending, {left['failed']} failed)"
+    )
+
+
+@scheduler_group.command("run")
+def run_command() -> None:
+    """Run the scheduler in the foreground (one process per installation)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from makerlab.scheduler import SchedulerRunner
+
+    _log_to_stderr()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    runner = SchedulerRunner(app, BlockingScheduler)
+
+    def _terminate(signum: int, _frame: FrameType | None) -> None:
+        logging.getLogger("makerlab.scheduler").info("signal %d: stopping", signum)
+        runner.stop()
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    click.echo(f"Scheduler {runner.holder} starting (Ctrl-C to stop).")
+    runner.run()
+    click.echo("Scheduler stopped.")
+
+
+@scheduler_group.command("jobs")
+def jobs_command() -> None:
+    """List the job table and each job's next run."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from makerlab.extensions import db
+    from makerlab.scheduler import JOBS, JOBSTORE_TABLE
+
+    store = SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
+    store.start(BackgroundScheduler(timezone=current_app.config["TIMEZONE"]), "default")
+    stored = {job.id: job for job in store.get_all_jobs()}
+    store.shutdown()
+    for spec in JOBS:
+        job = stored.get(spec.id)
+        nxt = job.next_run_time.isoformat() if job and job.next_run_time else "-"
+        click.echo(f"{spec.id:20} next {nxt:32} {spec.description}")
+
+
+commands = [notifications_group, scheduler_group]

@@ -1,0 +1,71 @@
+"""Scheduled job functions (``"makerlab.notifications.jobs:<name>"`` in the job table).
+
+Each builds its own app context, so nothing but the function's name is stored
+in the job store. Queueing jobs commit, then deliver what they queued.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+from makerlab import clock
+from makerlab.extensions import db
+from makerlab.notifications import reminders
+from makerlab.notifications.services import deliver_due
+
+log = logging.getLogger(__name__)
+
+
+def _run(name: str, work: Callable[[dt.datetime], int | None], deliver: bool = True) -> int | None:
+    from makerlab.audit import set_actor
+    from makerlab.scheduler import job_app
+
+    with job_app().app_context():
+        set_actor(db.session, None)
+        try:
+            result = work(clock.now())
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            log.exception("job %s failed", name)
+            raise
+        if result:
+            log.info("job %s: %s", name, result)
+        if deliver:
+            deliver_due()
+        return result
+
+
+def deliver_outbox() -> dict[str, int]:
+    """Send what is due in the outbox."""
+    from makerlab.scheduler import job_app
+
+    with job_app().app_context():
+        return deliver_due()
+
+
+def booking_reminders() -> int | None:
+    """Queue (and send) booking reminders 24 h ahead."""
+    return _run("booking-reminders", reminders.queue_booking_reminders)
+
+
+def session_reminders() -> int | None:
+    """Queue (and send) session reminders with .ics 48 h ahead."""
+    return _run("session-reminders", reminders.queue_session_reminders)
+
+
+def overdue_kits() -> int | None:
+    """Queue (and send) today's overdue-kit notices."""
+    return _run("overdue-kits", reminders.queue_overdue_notices)
+
+
+def weekly_report() -> int | None:
+    """Queue (and send) last week's report to coordinators."""
+    return _run("weekly-report", reminders.queue_weekly_report)
+
+
+def retention_purge() -> int | None:
+    """Erase participants past the retention period."""
+    return _run("retention-purge", reminders.purge_retention, deliver=False)

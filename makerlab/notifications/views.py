@@ -1,0 +1,64 @@
+"""The coordinators' outbox page: what was sent, what failed, re-send."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from makerlab.auth.views import permission_required
+from makerlab.enums import NotificationStatus
+from makerlab.errors import Conflict
+from makerlab.extensions import db
+from makerlab.notifications import services
+from makerlab.notifications.forms import ResendForm
+
+bp = Blueprint("notifications", __name__)
+
+PER_PAGE = 50
+
+
+@bp.route("/outbox")
+@permission_required("notifications.view")
+def outbox() -> Any:
+    status = request.args.get("status", "")
+    if status not in {s.value for s in NotificationStatus}:
+        status = ""
+    page = request.args.get("page", 1, type=int) or 1
+    page = max(page, 1)
+    stmt = services.list_notifications(status or None)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    notes = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    pages = max(1, -(-int(total or 0) // PER_PAGE))
+    return render_template(
+        "notifications/outbox.html",
+        notes=notes,
+        status=status,
+        statuses=[s.value for s in NotificationStatus],
+        counts=services.status_counts(),
+        page=page,
+        pages=pages,
+        total=total,
+        form=ResendForm(),
+    )
+
+
+@bp.route("/outbox/<int:notification_id>/resend", methods=["POST"])
+@permission_required("notifications.view")
+def resend(notification_id: int) -> Any:
+    form = ResendForm()
+    if not form.validate_on_submit():
+        abort(400)
+    note = services.get_notification(current_user, notification_id)
+    try:
+        services.resend(current_user, note)
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.detail, "warning")
+    else:
+        db.session.commit()
+        flash(_("The message is queued again and will be sent within a minute."), "success")
+    return redirect(url_for("notifications.outbox", status=request.args.get("status") or None))
