@@ -123,21 +123,23 @@ def occurrences(
 def shift_wall_clock(
     original: Interval, anchor_old: Interval, anchor_new: Interval, tz: str
 ) -> Interval:
-    """Move ``original`` the way an edit moved ``anchor_old`` to ``anchor_new``, in local time.
+    """Move ``original`` by the wall-clock change that moved ``anchor_old`` to ``anchor_new``.
 
-    The day offset and the new local times of day carry over, so editing a
-    weekly series from 10:00 to 11:00 gives 11:00 on every date, DST or not.
+    Start and end move by their own local-time deltas, so moving a weekly
+    series from 10:00 to 11:00 gives 11:00 on every date, DST or not, and an
+    occurrence edited on its own keeps its difference.
     """
     if original == anchor_old:
         return anchor_new
-    old_start = clock.to_local(anchor_old[0], tz)
-    new_start = clock.to_local(anchor_new[0], tz)
-    new_end = clock.to_local(anchor_new[1], tz)
-    day_shift = (new_start.date() - old_start.date()).days
-    end_offset = (new_end.date() - new_start.date()).days
-    day = clock.to_local(original[0], tz).date() + dt.timedelta(days=day_shift)
-    begin = clock.combine(day, new_start.time().replace(tzinfo=None), tz)
-    finish = clock.combine(
-        day + dt.timedelta(days=end_offset), new_end.time().replace(tzinfo=None), tz
+
+    def wall(instant: dt.datetime) -> dt.datetime:
+        return clock.to_local(instant, tz).replace(tzinfo=None)
+
+    start_delta = wall(anchor_new[0]) - wall(anchor_old[0])
+    end_delta = wall(anchor_new[1]) - wall(anchor_old[1])
+    begin = wall(original[0]) + start_delta
+    finish = wall(original[1]) + end_delta
+    return (
+        clock.combine(begin.date(), begin.time(), tz),
+        clock.combine(finish.date(), finish.time(), tz),
     )
-    return begin, finish

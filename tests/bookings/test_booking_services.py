@@ -41,9 +41,7 @@ def test_a_booking_is_made_and_stored_in_utc(frozen: Any, make_unit: Any, staff:
     assert booking.booked_by_id == staff.id
 
 
-def test_rule1_end_after_start_and_not_in_the_past(
-    frozen: Any, make_unit: Any, staff: Any
-) -> None:
+def test_rule1_end_after_start_and_not_in_the_past(frozen: Any, make_unit: Any, staff: Any) -> None:
     unit = make_unit()
     with pytest.raises(Invalid) as exc:
         book(staff, unit, at("2027-01-05", "12:00"), at("2027-01-05", "10:00"))

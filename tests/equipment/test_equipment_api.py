@@ -165,18 +165,22 @@ def test_which_units_are_free(api_as: Any) -> None:
     clock.set_frozen(NOW)
     api = api_as("coordinator")
     ids = [
-        api.post("/api/v1/equipment", json={"name": f"Prusa {n}", "category": "3d_printer"})
-        .get_json()["id"]
+        api.post(
+            "/api/v1/equipment", json={"name": f"Prusa {n}", "category": "3d_printer"}
+        ).get_json()["id"]
         for n in range(3)
     ]
     api.post(
-        "/api/v1/equipment", json={"name": "Prusa kaputt", "category": "3d_printer",
-                                   "status": "maintenance"}
+        "/api/v1/equipment",
+        json={"name": "Prusa kaputt", "category": "3d_printer", "status": "maintenance"},
     )
     api.post(
         "/api/v1/bookings",
-        json={"equipment_id": ids[0], "starts_at": "2027-01-05T10:00",
-              "ends_at": "2027-01-05T12:00"},
+        json={
+            "equipment_id": ids[0],
+            "starts_at": "2027-01-05T10:00",
+            "ends_at": "2027-01-05T12:00",
+        },
     )
     api.post(
         f"/api/v1/equipment/{ids[1]}/maintenance",
@@ -192,6 +196,4 @@ def test_which_units_are_free(api_as: Any) -> None:
     ).get_json()
     assert sorted(u["id"] for u in later["items"]) == sorted(ids)
     assert api.get("/api/v1/availability?from=2027-01-05").status_code == 422  # no category
-    assert (
-        api.get("/api/v1/availability?category=3d_printer&site_id=999").status_code == 422
-    )
+    assert api.get("/api/v1/availability?category=3d_printer&site_id=999").status_code == 422
