@@ -20,6 +20,7 @@ from makerlab.auth.permissions import can
 from makerlab.errors import DomainError, Forbidden, Unauthorized
 
 API_PREFIX = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
 PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/auth/token", f"{API_PREFIX}/openapi.json"})
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,24 @@ def http_problem(exc: HTTPException) -> dict[str, Any]:
 
 class MakerlabApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with problem+json errors for API paths."""
+
+    def _register_responses(self) -> None:
+        """Document every error response as ``application/problem+json``."""
+        from http import HTTPStatus
+
+        from flask_smorest.utils import prepare_response
+
+        from makerlab.api.schemas import ProblemSchema
+
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Error (problem details)", "schema": ProblemSchema}
+        prepare_response(default, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         if is_api_request():
