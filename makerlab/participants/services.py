@@ -248,7 +248,7 @@ def consent_history(participant: Participant) -> list[ConsentRecord]:
 
 def known_categories() -> list[str]:
     """Equipment categories in use, plus the usual ones."""
-    used = db.session.scalars(sa.select(sa.distinct(_equipment().category)))
+    used = db.session.scalars(sa.select(_equipment().category).distinct())
     return sorted(set(KNOWN_CATEGORIES) | set(used))
 
 
