@@ -1,0 +1,108 @@
+"""Booking forms: shape only (types, required, end after start).
+
+Whether a slot is free, open, long enough or allowed for the participants is
+decided by :mod:`makerlab.bookings.services`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from makerlab.forms import choices
+
+REPEAT_CHOICES = [
+    ("", _l("Does not repeat")),
+    ("daily", _l("Every day")),
+    ("weekly", _l("Every week")),
+]
+SCOPE_CHOICES = [
+    ("this", _l("Only this booking")),
+    ("following", _l("This and the following ones")),
+    ("series", _l("The whole series")),
+]
+CONDITION_CHOICES = [("ok", _l("OK")), ("damaged", _l("Damaged"))]
+
+
+class BookingForm(FlaskForm):
+    equipment_id = SelectField(
+        _l("Unit"), coerce=int, choices=[], validators=[DataRequired(_l("Please choose a unit."))]
+    )
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
+    start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
+    end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])
+    end_day = DateField(_l("Return date (loans over several days)"), validators=[Optional()])
+    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
+    participant_ids = SelectMultipleField(
+        _l("Participants"), coerce=int, choices=[], validators=[Optional()]
+    )
+    repeat = SelectField(_l("Repeat"), choices=choices(REPEAT_CHOICES), default="")
+    count = IntegerField(
+        _l("Number of dates"), default=4, validators=[Optional(), NumberRange(min=1, max=52)]
+    )
+    skip_conflicts = BooleanField(_l("Skip dates that are taken and book the others"))
+
+    def validate_end(self, field: Any) -> None:
+        if not (self.day.data and self.start.data and field.data):
+            return
+        last = self.end_day.data or self.day.data
+        if (last, field.data) <= (self.day.data, self.start.data):
+            raise ValidationError(_l("The end must be after the start."))
+
+    def validate_count(self, field: Any) -> None:
+        if self.repeat.data and not field.data:
+            raise ValidationError(_l("How many dates should be booked?"))
+
+
+class FindFreeForm(FlaskForm):
+    """A GET form: category and time range."""
+
+    class Meta:
+        csrf = False
+
+    category = SelectField(
+        _l("Category"), choices=[], validators=[DataRequired(_l("Please choose a category."))]
+    )
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
+    start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
+    end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])
+    end_day = DateField(_l("Return date (loans over several days)"), validators=[Optional()])
+    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
+
+    validate_end = BookingForm.validate_end
+
+
+class QuickBookForm(FlaskForm):
+    """One click on "Book" in the list of free units."""
+
+    equipment_id = HiddenField(validators=[DataRequired()])
+    starts_at = HiddenField(validators=[DataRequired()])
+    ends_at = HiddenField(validators=[DataRequired()])
+    purpose = HiddenField(validators=[Optional(), Length(max=500)])
+
+
+class CancelForm(FlaskForm):
+    scope = SelectField(_l("Cancel"), choices=choices(SCOPE_CHOICES), default="this")
+
+
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (check-out)."""
+
+
+class ReturnForm(FlaskForm):
+    condition = SelectField(_l("Condition"), choices=choices(CONDITION_CHOICES), default="ok")
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])

@@ -1,0 +1,559 @@
+"""Booking pages: week calendar, booking form, free units, my bookings, loans.
+
+Views turn form input (site-local wall-clock time) into instants, call the
+booking services and commit once; the rules live in the services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from makerlab import clock
+from makerlab.auth.models import User
+from makerlab.auth.views import apply_errors, permission_required, safe_next
+from makerlab.bookings import calendar as week_calendar
+from makerlab.bookings import feeds, services
+from makerlab.bookings.forms import (
+    ActionForm,
+    BookingForm,
+    CancelForm,
+    FindFreeForm,
+    QuickBookForm,
+    ReturnForm,
+)
+from makerlab.bookings.models import Booking
+from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus
+from makerlab.equipment import services as equipment_services
+from makerlab.equipment.forms import category_choices, category_label
+from makerlab.equipment.models import Equipment
+from makerlab.errors import Conflict, Invalid
+from makerlab.extensions import db
+from makerlab.participants.models import Participant
+from makerlab.sites.services import default_site
+
+bp = Blueprint("bookings", __name__)
+feeds.register(bp)
+bp.add_app_template_global(week_calendar.iso_week, "iso_week")
+
+PAST_LIMIT = 50
+# Service field names -> booking form fields, so refusals appear next to the field.
+FIELD_MAP = {
+    "starts_at": "start",
+    "ends_at": "end",
+    "recurrence": "repeat",
+    "recurrence.count": "count",
+    "recurrence.until": "count",
+    "recurrence.frequency": "repeat",
+}
+
+
+def _site_tz(units: list[Equipment]) -> str:
+    sites = {u.site_id for u in units}
+    if len(sites) == 1:
+        return units[0].site.timezone
+    return str(current_app.config["TIMEZONE"])
+
+
+# --- week calendar -------------------------------------------------------
+
+
+@bp.route("/calendar")
+@permission_required("bookings.view")
+def calendar() -> Any:
+    unit_id = request.args.get("unit", type=int)
+    category = request.args.get("category") or None
+    units = list(
+        db.session.scalars(week_calendar.units_stmt(category=category, unit_id=unit_id)).unique()
+    )
+    if unit_id is not None and not units:
+        abort(404)
+    tz = _site_tz(units)
+    monday = week_calendar.parse_week(request.args.get("week"), tz)
+    grid = week_calendar.build_week(units, monday, tz)
+    selector = {"unit": unit_id} if unit_id is not None else {"category": category or ""}
+    return render_template(
+        "bookings/calendar.html",
+        grid=grid,
+        unit=units[0] if unit_id is not None else None,
+        category=category or "",
+        categories=equipment_services.categories(),
+        selector={k: v for k, v in selector.items() if v},
+    )
+
+
+# --- booking form ----------------------------------------------------------
+
+
+def _bookable_units() -> list[Equipment]:
+    return list(
+        db.session.scalars(
+            sa.select(Equipment)
+            .options(sa.orm.joinedload(Equipment.site))
+            .where(Equipment.status == EquipmentStatus.AVAILABLE.value)
+            .order_by(Equipment.category, Equipment.name)
+        ).unique()
+    )
+
+
+def _unit_choices(units: list[Equipment]) -> dict[str, list[tuple[int, str]]]:
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for unit in units:
+        grouped.setdefault(str(category_label(unit.category)), []).append((unit.id, unit.name))
+    return grouped
+
+
+def _participant_choices() -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        sa.select(Participant.id, Participant.first_name, Participant.last_name)
+        .where(Participant.erased_at.is_(None))
+        .order_by(Participant.last_name, Participant.first_name)
+    ).all()
+    return [(r.id, f"{r.last_name}, {r.first_name}") for r in rows]
+
+
+def _instant(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return value  # type: ignore[no-any-return]
+
+
+def _pair(item: Any) -> tuple[dt.datetime, dt.datetime]:
+    """A free interval or conflict as (start, end), whatever shape the service returns."""
+    if isinstance(item, dict):
+        return _instant(item["starts_at"]), _instant(item["ends_at"])
+    if hasattr(item, "starts_at"):
+        return _instant(item.starts_at), _instant(item.ends_at)
+    start, end = item
+    return _instant(start), _instant(end)
+
+
+def _free_slots(
+    unit: Equipment | None, day: dt.date | None
+) -> list[tuple[dt.datetime, dt.datetime]] | None:
+    if unit is None or day is None:
+        return None
+    tz = unit.site.timezone
+    start = clock.local_midnight(day, tz)
+    end = clock.local_midnight(day + dt.timedelta(days=1), tz)
+    return [_pair(i) for i in services.free_intervals(unit, start, end)]
+
+
+def _conflict_rows(error: Conflict) -> list[dict[str, Any]]:
+    """The bookings in the way, with their units, for the refusal message."""
+    rows = []
+    ids = [c.get("booking_id") for c in error.conflicts if isinstance(c, dict)]
+    names = (
+        dict(
+            db.session.execute(
+                sa.select(Booking.id, Equipment.name)
+                .join(Equipment, Equipment.id == Booking.equipment_id)
+                .where(Booking.id.in_([i for i in ids if i is not None]))
+            ).all()
+        )
+        if ids
+        else {}
+    )
+    for conflict in error.conflicts:
+        start, end = _pair(conflict)
+        booking_id = conflict.get("booking_id") if isinstance(conflict, dict) else None
+        rows.append(
+            {
+                "booking_id": booking_id,
+                "unit": names.get(booking_id, "") if booking_id is not None else "",
+                "starts_at": start,
+                "ends_at": end,
+            }
+        )
+    return rows
+
+
+def _apply_booking_errors(form: BookingForm, error: Invalid) -> None:
+    mapped: dict[str, list[str]] = {}
+    for name, messages in error.errors.items():
+        mapped.setdefault(FIELD_MAP.get(name, name), []).extend(messages)
+    apply_errors(form, Invalid(mapped))
+
+
+def _booked_message(outcome: Any) -> str:
+    booked = len(outcome.bookings)
+    text = ngettext("%(num)d booking made.", "%(num)d bookings made.", booked)
+    if outcome.skipped:
+        times = ", ".join(f"{_localtime(s)}" for s, _e in (_pair(item) for item in outcome.skipped))
+        text += " " + _("Skipped because taken: %(times)s.", times=times)
+    return text
+
+
+def _localtime(value: dt.datetime) -> str:
+    from flask_babel import format_datetime
+
+    return str(format_datetime(value, "short"))
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+@permission_required("bookings.create")
+def new() -> Any:
+    units = _bookable_units()
+    by_id = {u.id: u for u in units}
+    form = BookingForm()
+    form.equipment_id.choices = _unit_choices(units)  # type: ignore[assignment]
+    form.participant_ids.choices = _participant_choices()  # type: ignore[assignment]
+    if request.method == "GET":
+        form.equipment_id.data = request.args.get("equipment_id", type=int)
+        day = request.args.get("day")
+        try:
+            form.day.data = dt.date.fromisoformat(day) if day else None
+        except ValueError:
+            form.day.data = None
+        for name in ("start", "end"):
+            value = request.args.get(name)
+            with contextlib.suppress(ValueError):
+                getattr(form, name).data = dt.time.fromisoformat(value) if value else None
+        if form.day.data is None and form.equipment_id.data in by_id:
+            form.day.data = clock.today(by_id[form.equipment_id.data].site.timezone)
+    conflicts: list[dict[str, Any]] = []
+    status = 200
+    if form.validate_on_submit():
+        unit = by_id.get(form.equipment_id.data)
+        if unit is None:
+            form.equipment_id.errors = [_("This unit cannot be booked right now.")]
+        else:
+            tz = unit.site.timezone
+            recurrence = (
+                {"frequency": form.repeat.data, "count": form.count.data}
+                if form.repeat.data
+                else None
+            )
+            try:
+                outcome = services.create_booking(
+                    current_user,
+                    equipment_id=unit.id,
+                    starts_at=clock.combine(form.day.data, form.start.data, tz),
+                    ends_at=clock.combine(form.end_day.data or form.day.data, form.end.data, tz),
+                    purpose=form.purpose.data or "",
+                    participant_ids=list(form.participant_ids.data or []),
+                    recurrence=recurrence,
+                    skip_conflicts=bool(form.skip_conflicts.data),
+                )
+                db.session.commit()
+                flash(_booked_message(outcome), "success")
+                first = outcome.bookings[0]
+                return redirect(url_for("bookings.detail", booking_id=first.id))
+            except Invalid as error:
+                db.session.rollback()
+                _apply_booking_errors(form, error)
+            except Conflict as error:
+                db.session.rollback()
+                form.form_errors.append(error.detail)
+                conflicts = _conflict_rows(error)
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    unit = by_id.get(form.equipment_id.data) if form.equipment_id.data else None
+    slots = _free_slots(unit, form.day.data)
+    return (
+        render_template(
+            "bookings/form.html",
+            form=form,
+            unit=unit,
+            slots=slots,
+            conflicts=conflicts,
+            day=form.day.data,
+        ),
+        status,
+    )
+
+
+@bp.route("/bookings/free-slots")
+@permission_required("bookings.create")
+def free_slots() -> Any:
+    """The free times of one unit on one day (a fragment for the booking form)."""
+    unit_id = request.args.get("equipment_id", type=int)
+    unit = db.session.get(Equipment, unit_id) if unit_id else None
+    try:
+        day = dt.date.fromisoformat(request.args.get("day", ""))
+    except ValueError:
+        day = None
+    return render_template(
+        "bookings/_free_slots.html", unit=unit, day=day, slots=_free_slots(unit, day)
+    )
+
+
+# --- find a free unit ----------------------------------------------------------
+
+
+@bp.route("/bookings/free")
+@permission_required("bookings.create")
+def find_free() -> Any:
+    form = FindFreeForm(formdata=request.args if request.args else None)
+    form.category.choices = category_choices(equipment_services.categories(), blank=_("Choose…"))
+    site = default_site()
+    if not request.args:
+        form.day.data = clock.today(site.timezone)
+        form.start.data = dt.time(14, 0)
+        form.end.data = dt.time(16, 0)
+    free: list[Equipment] | None = None
+    start = end = None
+    if request.args and form.validate():
+        tz = site.timezone
+        start = clock.combine(form.day.data, form.start.data, tz)
+        end = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
+        try:
+            free = list(services.free_units(form.category.data, site.id, start, end))
+        except Invalid as error:
+            _apply_booking_errors(form, error)  # type: ignore[arg-type]
+    quick = QuickBookForm()
+    return render_template(
+        "bookings/find_free.html",
+        form=form,
+        free=free,
+        start=start,
+        end=end,
+        quick=quick,
+        query=urlencode(request.args),
+    )
+
+
+@bp.route("/bookings/quick", methods=["POST"])
+@permission_required("bookings.create")
+def quick_book() -> Any:
+    """Book a unit from the "find a free unit" list with one click."""
+    form = QuickBookForm()
+    back = safe_next(request.form.get("next"))
+    if not form.validate_on_submit():
+        flash(_("The booking could not be made. Please try again."), "danger")
+        return redirect(back)
+    try:
+        starts_at = _instant(form.starts_at.data)
+        ends_at = _instant(form.ends_at.data)
+        equipment_id = int(form.equipment_id.data or 0)
+    except ValueError:
+        abort(400)
+    try:
+        outcome = services.create_booking(
+            current_user,
+            equipment_id=equipment_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            purpose=form.purpose.data or "",
+        )
+        db.session.commit()
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        messages = [error.detail]
+        if isinstance(error, Conflict):
+            messages += [
+                _(
+                    "Taken %(start)s – %(end)s.",
+                    start=_localtime(r["starts_at"]),
+                    end=_localtime(r["ends_at"]),
+                )
+                for r in _conflict_rows(error)
+            ]
+        flash(" ".join(messages), "danger")
+        return redirect(back)
+    flash(_booked_message(outcome), "success")
+    return redirect(url_for("bookings.detail", booking_id=outcome.bookings[0].id))
+
+
+# --- my bookings, detail, cancel ------------------------------------------------
+
+
+def _with_units(stmt: sa.Select[Any]) -> sa.Select[Any]:
+    return stmt.options(sa.orm.joinedload(Booking.equipment))
+
+
+@bp.route("/bookings/mine")
+@permission_required("bookings.view")
+def mine() -> Any:
+    now = clock.now()
+    mine_stmt = _with_units(sa.select(Booking)).where(Booking.booked_by_id == current_user.id)
+    upcoming = db.session.scalars(
+        mine_stmt.where(
+            Booking.ends_at > now, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+        ).order_by(Booking.starts_at)
+    ).all()
+    past = db.session.scalars(
+        mine_stmt.where(
+            sa.or_(Booking.ends_at <= now, Booking.status.not_in(ACTIVE_BOOKING_STATUSES))
+        )
+        .order_by(Booking.starts_at.desc())
+        .limit(PAST_LIMIT)
+    ).all()
+    return render_template(
+        "bookings/mine.html", upcoming=upcoming, past=past, cancel_form=CancelForm()
+    )
+
+
+@bp.route("/bookings/<int:booking_id>")
+@permission_required("bookings.view")
+def detail(booking_id: int) -> Any:
+    booking = services.get_booking(current_user, booking_id)
+    series: list[Booking] = []
+    if booking.series_id is not None:
+        series = list(
+            db.session.scalars(
+                sa.select(Booking)
+                .where(Booking.series_id == booking.series_id)
+                .order_by(Booking.starts_at)
+            )
+        )
+    booked_by = db.session.get(User, booking.booked_by_id) if booking.booked_by_id else None
+    return render_template(
+        "bookings/detail.html",
+        booking=booking,
+        series=series,
+        booked_by=booked_by,
+        cancel_form=CancelForm(),
+        action_form=ActionForm(),
+        return_form=ReturnForm(),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@permission_required("bookings.view")
+def cancel(booking_id: int) -> Any:
+    booking = services.get_booking(current_user, booking_id)
+    form = CancelForm()
+    back = safe_next(request.form.get("next") or url_for("bookings.detail", booking_id=booking_id))
+    if not form.validate_on_submit():
+        flash(_("Please choose what to cancel."), "danger")
+        return redirect(back)
+    try:
+        cancelled = services.cancel_booking(current_user, booking, scope=form.scope.data)
+        db.session.commit()
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(error.detail, "danger")
+        return redirect(back)
+    count = len(cancelled) if isinstance(cancelled, list | tuple) else 1
+    flash(ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", count), "success")
+    return redirect(back)
+
+
+# --- loans -----------------------------------------------------------------------
+
+
+@bp.route("/bookings/loans")
+@permission_required("loans.manage")
+def loans() -> Any:
+    now = clock.now()
+    site = default_site()
+    today = clock.today(site.timezone)
+    end_of_today = clock.local_midnight(today + dt.timedelta(days=1), site.timezone)
+    rows = db.session.execute(
+        sa.select(Booking, User.name, User.email)
+        .options(sa.orm.joinedload(Booking.equipment))
+        .join(Equipment, Equipment.id == Booking.equipment_id)
+        .outerjoin(User, User.id == Booking.booked_by_id)
+        .where(
+            sa.or_(
+                Booking.status == BookingStatus.CHECKED_OUT.value,
+                sa.and_(
+                    Booking.status == BookingStatus.RESERVED.value,
+                    Equipment.loanable.is_(True),
+                    Booking.starts_at < end_of_today,
+                    Booking.ends_at > now,
+                ),
+            )
+        )
+        .order_by(Booking.ends_at)
+    ).all()
+    out = [r for r in rows if r[0].status == BookingStatus.CHECKED_OUT.value]
+    pickup = sorted(
+        (r for r in rows if r[0].status == BookingStatus.RESERVED.value),
+        key=lambda r: r[0].starts_at,
+    )
+    return render_template(
+        "bookings/loans.html",
+        out=out,
+        pickup=pickup,
+        now=now,
+        action_form=ActionForm(),
+        return_form=ReturnForm(),
+    )
+
+
+@bp.route("/bookings/<int:booking_id>/checkout", methods=["POST"])
+@permission_required("loans.manage")
+def checkout(booking_id: int) -> Any:
+    booking = services.get_booking(current_user, booking_id)
+    back = safe_next(request.form.get("next") or url_for("bookings.detail", booking_id=booking_id))
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.check_out(current_user, booking)
+        db.session.commit()
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(error.detail, "danger")
+        return redirect(back)
+    flash(_("%(unit)s handed out.", unit=booking.equipment.name), "success")
+    return redirect(back)
+
+
+@bp.route("/bookings/<int:booking_id>/return", methods=["POST"])
+@permission_required("loans.manage")
+def return_booking(booking_id: int) -> Any:
+    booking = services.get_booking(current_user, booking_id)
+    back = safe_next(request.form.get("next") or url_for("bookings.detail", booking_id=booking_id))
+    form = ReturnForm()
+    if not form.validate_on_submit():
+        flash(_("Please choose the condition."), "danger")
+        return redirect(back)
+    try:
+        services.return_booking(
+            current_user, booking, condition=form.condition.data, note=form.note.data or ""
+        )
+        db.session.commit()
+    except (Invalid, Conflict) as error:
+        db.session.rollback()
+        flash(error.detail, "danger")
+        return redirect(back)
+    if form.condition.data == "damaged":
+        flash(
+            _(
+                "%(unit)s is back and now in maintenance; the coordinators are told.",
+                unit=booking.equipment.name,
+            ),
+            "warning",
+        )
+    else:
+        flash(_("%(unit)s is back.", unit=booking.equipment.name), "success")
+    return redirect(back)
+
+
+@bp.app_template_filter("day_label")
+def day_label(day: dt.date, skeleton: str = "MMMEd") -> str:
+    """A short, locale-aware day name such as "Mo., 23. Nov." or "Mon, Nov 23"."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return str(format_skeleton(skeleton, day, locale=str(get_locale() or "de")))
+
+
+@bp.app_template_filter("hm")
+def local_hm(value: dt.datetime, tz: str | None = None) -> str:
+    """Wall-clock ``HH:MM`` of an instant in the site's zone."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
+    return value.astimezone(zone).strftime("%H:%M")

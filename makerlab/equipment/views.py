@@ -1,0 +1,198 @@
+"""Equipment pages: the catalogue, a unit's page, create/edit and maintenance."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from makerlab import clock
+from makerlab.auth.models import User
+from makerlab.auth.permissions import can
+from makerlab.auth.views import apply_errors, permission_required
+from makerlab.bookings.models import Booking
+from makerlab.enums import BookingStatus, EquipmentStatus
+from makerlab.equipment import services
+from makerlab.equipment.forms import (
+    STATUS_CHOICES,
+    EquipmentForm,
+    MaintenanceForm,
+    category_choices,
+    category_label,
+)
+from makerlab.equipment.models import Equipment
+from makerlab.errors import Invalid, NotFound
+from makerlab.extensions import db
+from makerlab.forms import choices
+from makerlab.sites.models import Site
+
+bp = Blueprint("equipment", __name__, url_prefix="/equipment")
+
+HISTORY_LIMIT = 20
+
+
+@bp.app_template_global()
+def equipment_category(slug: str) -> Any:
+    return category_label(slug)
+
+
+def _load_unit(equipment_id: int) -> Equipment:
+    try:
+        return services.get_equipment(current_user, equipment_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.route("/")
+@permission_required("equipment.view")
+def index() -> Any:
+    category = request.args.get("category") or None
+    status = request.args.get("status") or None
+    if status not in {None, *(s.value for s in EquipmentStatus)}:
+        status = None
+    units = db.session.scalars(services.list_equipment_stmt(category=category, status=status)).all()
+    return render_template(
+        "equipment/index.html",
+        units=units,
+        categories=services.categories(),
+        statuses=STATUS_CHOICES,
+        category=category or "",
+        status=status or "",
+    )
+
+
+def _render_detail(unit: Equipment, form: MaintenanceForm | None, status: int = 200) -> Any:
+    """The unit's page: rules, upcoming bookings, history, maintenance (5 statements)."""
+    now = clock.now()
+    base = (
+        sa.select(Booking, User.name, User.email)
+        .outerjoin(User, User.id == Booking.booked_by_id)
+        .where(Booking.equipment_id == unit.id)
+    )
+    active = [BookingStatus.RESERVED.value, BookingStatus.CHECKED_OUT.value]
+    upcoming = db.session.execute(
+        base.where(Booking.ends_at > now, Booking.status.in_(active))
+        .order_by(Booking.starts_at)
+        .limit(HISTORY_LIMIT)
+    ).all()
+    history = db.session.execute(
+        base.where(sa.or_(Booking.ends_at <= now, Booking.status.not_in(active)))
+        .order_by(Booking.starts_at.desc())
+        .limit(HISTORY_LIMIT)
+    ).all()
+    maintenance = db.session.scalars(services.maintenance_stmt(unit, upcoming_only=True)).all()
+    page = render_template(
+        "equipment/detail.html",
+        unit=unit,
+        upcoming=upcoming,
+        history=history,
+        maintenance=maintenance,
+        form=form,
+    )
+    return page, status
+
+
+@bp.route("/<int:equipment_id>")
+@permission_required("equipment.view")
+def detail(equipment_id: int) -> Any:
+    unit = _load_unit(equipment_id)
+    form = None
+    if can(current_user, "equipment.manage"):
+        form = MaintenanceForm()
+        today = clock.today(unit.site.timezone)
+        form.start_day.data = form.end_day.data = today
+    return _render_detail(unit, form)
+
+
+def _prepare(form: EquipmentForm) -> None:
+    form.category.choices = category_choices(services.categories())
+    sites = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.id)).all()
+    form.site_id.choices = choices((s.id, s.name) for s in sites)
+
+
+def _values(form: EquipmentForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data or "",
+        "category": (form.new_category.data or "").strip() or form.category.data or "",
+        "site_id": form.site_id.data,
+        "location": form.location.data or "",
+        "status": form.status.data,
+        "loanable": bool(form.loanable.data),
+        "requires_induction": bool(form.requires_induction.data),
+        "min_age": form.min_age.data,
+        "buffer_minutes": form.buffer_minutes.data or 0,
+        "max_booking_minutes": form.max_booking_minutes.data,
+        "notes": form.notes.data or "",
+    }
+
+
+def _apply(form: EquipmentForm, error: Invalid) -> None:
+    if "category" in error.errors and (form.new_category.data or "").strip():
+        error.errors["new_category"] = error.errors.pop("category")
+    apply_errors(form, error)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("equipment.manage")
+def new() -> Any:
+    form = EquipmentForm()
+    _prepare(form)
+    if form.validate_on_submit():
+        try:
+            unit = services.create_equipment(current_user, **_values(form))
+            db.session.commit()
+            flash(_("Unit added."), "success")
+            return redirect(url_for("equipment.detail", equipment_id=unit.id))
+        except Invalid as error:
+            db.session.rollback()
+            _apply(form, error)
+    return render_template("equipment/form.html", form=form, unit=None)
+
+
+@bp.route("/<int:equipment_id>/edit", methods=["GET", "POST"])
+@permission_required("equipment.manage")
+def edit(equipment_id: int) -> Any:
+    unit = _load_unit(equipment_id)
+    form = EquipmentForm(obj=unit)
+    _prepare(form)
+    if form.validate_on_submit():
+        try:
+            services.update_equipment(current_user, unit, **_values(form))
+            db.session.commit()
+            flash(_("Unit saved."), "success")
+            return redirect(url_for("equipment.detail", equipment_id=unit.id))
+        except Invalid as error:
+            db.session.rollback()
+            _apply(form, error)
+    return render_template("equipment/form.html", form=form, unit=unit)
+
+
+@bp.route("/<int:equipment_id>/maintenance", methods=["POST"])
+@permission_required("equipment.manage")
+def add_maintenance(equipment_id: int) -> Any:
+    unit = _load_unit(equipment_id)
+    form = MaintenanceForm()
+    if form.validate_on_submit():
+        tz = unit.site.timezone
+        try:
+            services.add_maintenance(
+                current_user,
+                unit,
+                clock.combine(form.start_day.data, form.start_time.data, tz),
+                clock.combine(form.end_day.data, form.end_time.data, tz),
+                reason=form.reason.data or "",
+            )
+            db.session.commit()
+            flash(_("Maintenance block added."), "success")
+            return redirect(url_for("equipment.detail", equipment_id=unit.id))
+        except Invalid as error:
+            db.session.rollback()
+            if "ends_at" in error.errors:
+                error.errors["end_time"] = error.errors.pop("ends_at")
+            if "starts_at" in error.errors:
+                error.errors["start_time"] = error.errors.pop("starts_at")
+            apply_errors(form, error)
+    return _render_detail(unit, form, 422)
