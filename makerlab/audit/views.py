@@ -51,9 +51,12 @@ def _int_arg(name: str, default: int = 0) -> int:
 
 
 def audit_query(
-    entity: str | None, entity_id: int | None, actor_id: int | None,
-    day_from: dt.date | None, day_to: dt.date | None,
-) -> sa.Select[Any]:
+    entity: str | None,
+    entity_id: int | None,
+    actor_id: int | None,
+    day_from: dt.date | None,
+    day_to: dt.date | None,
+) -> sa.Select[AuditEntry, str, str]:
     """Entries matching the filters (dates are site-local, ``day_to`` inclusive), newest first."""
     tz = current_app.config["TIMEZONE"]
     stmt = (
@@ -86,7 +89,9 @@ def index() -> Any:
     actor_id = _int_arg("actor_id") or None
     day_from, day_to = _date_arg("from"), _date_arg("to")
     stmt = audit_query(entity, entity_id, actor_id, day_from, day_to)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
     page = max(1, _int_arg("page", 1))
     rows = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     actors = db.session.execute(sa.select(User.id, User.email).order_by(User.email)).all()
@@ -100,7 +105,11 @@ def index() -> Any:
         entity_labels=ENTITY_LABELS,
         action_labels=ACTION_LABELS,
         actors=actors,
-        filters={"entity": entity or "", "entity_id": entity_id or "", "actor_id": actor_id or 0,
-                 "from": day_from.isoformat() if day_from else "",
-                 "to": day_to.isoformat() if day_to else ""},
+        filters={
+            "entity": entity or "",
+            "entity_id": entity_id or "",
+            "actor_id": actor_id or 0,
+            "from": day_from.isoformat() if day_from else "",
+            "to": day_to.isoformat() if day_to else "",
+        },
     )

@@ -88,11 +88,11 @@ def _replacer(pattern: re.Pattern[str] | None) -> Callable[[Any], Any]:
     return walk
 
 
-def _is_text(column: sa.Column[Any]) -> bool:
+def _is_text(column: Any) -> bool:
     return isinstance(column.type, sa.String | sa.JSON)
 
 
-def _contains(column: sa.Column[Any], term: str) -> sa.ColumnElement[bool]:
+def _contains(column: Any, term: str) -> sa.ColumnElement[bool]:
     """``column`` mentions ``term`` (JSON: also in its \\u-escaped form)."""
 
     def like(expr: Any, text: str) -> sa.ColumnElement[bool]:
@@ -108,7 +108,7 @@ def _contains(column: sa.Column[Any], term: str) -> sa.ColumnElement[bool]:
 
 def _rewrite(
     table: sa.Table,
-    columns: list[sa.Column[Any]],
+    columns: list[Any],
     where: sa.ColumnElement[bool],
     replace: Callable[[Any], Any],
 ) -> None:
@@ -149,8 +149,12 @@ def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
             "consent_records",
             sa.select(ConsentRecord.id).where(ConsentRecord.participant_id == participant_id),
         ),
-        about("inductions", sa.select(Induction.id).where(Induction.participant_id == participant_id)),
-        about("enrolments", sa.select(Enrolment.id).where(Enrolment.participant_id == participant_id)),
+        about(
+            "inductions", sa.select(Induction.id).where(Induction.participant_id == participant_id)
+        ),
+        about(
+            "enrolments", sa.select(Enrolment.id).where(Enrolment.participant_id == participant_id)
+        ),
     ]
 
 
@@ -163,9 +167,9 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
     everything = _replacer(_substring_pattern(terms.all))
     strong = _replacer(_substring_pattern(terms.strong))
     words = _replacer(_word_pattern(terms.weak))
-    audit = AuditEntry.__table__
-    bookings = Booking.__table__
-    enrolments = Enrolment.__table__
+    audit = db.metadata.tables[AuditEntry.__tablename__]
+    bookings = db.metadata.tables[Booking.__tablename__]
+    enrolments = db.metadata.tables[Enrolment.__tablename__]
     booking_ids = sa.select(booking_participants.c.booking_id).where(
         booking_participants.c.participant_id == participant_id
     )
@@ -191,14 +195,27 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
     _rewrite(audit, [audit.c.changes], sa.or_(*conditions[1:]), scrub_changes(False))
 
     # 2. Rows linked to the person: any mention of either name goes.
-    _rewrite(bookings, [bookings.c.purpose, bookings.c.return_note],
-             bookings.c.id.in_(booking_ids), everything)
-    _rewrite(enrolments, [enrolments.c.class_name, enrolments.c.contact_email],
-             enrolments.c.id.in_(enrolment_ids), everything)
-    _rewrite(audit, [audit.c.changes],
-             sa.or_(sa.and_(audit.c.entity == "bookings", audit.c.entity_id.in_(booking_ids)),
-                    sa.and_(audit.c.entity == "enrolments", audit.c.entity_id.in_(enrolment_ids))),
-             everything)
+    _rewrite(
+        bookings,
+        [bookings.c.purpose, bookings.c.return_note],
+        bookings.c.id.in_(booking_ids),
+        everything,
+    )
+    _rewrite(
+        enrolments,
+        [enrolments.c.class_name, enrolments.c.contact_email],
+        enrolments.c.id.in_(enrolment_ids),
+        everything,
+    )
+    _rewrite(
+        audit,
+        [audit.c.changes],
+        sa.or_(
+            sa.and_(audit.c.entity == "bookings", audit.c.entity_id.in_(booking_ids)),
+            sa.and_(audit.c.entity == "enrolments", audit.c.entity_id.in_(enrolment_ids)),
+        ),
+        everything,
+    )
 
     # 3. Free-text columns elsewhere naming them (whole words), and their audit history.
     if terms.weak:
@@ -219,8 +236,11 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
             if table.name == "participants":
                 cols = [table.c[n] for n in PARTICIPANT_FREE_TEXT]
             else:
-                cols = [c for c in table.columns
-                        if _is_text(c) and (table.name, c.name) not in _SKIP_COLUMNS]
+                cols = [
+                    c
+                    for c in table.columns
+                    if _is_text(c) and (table.name, c.name) not in _SKIP_COLUMNS
+                ]
             if not cols:
                 continue
             match = sa.or_(*(_contains(c, t) for c in cols for t in terms.strong))

@@ -23,12 +23,19 @@ class ParticipantIn(Schema):
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     birth_date = fields.Date(load_default=None, allow_none=True)
     school_id = fields.Integer(load_default=None, allow_none=True)
-    guardian_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    guardian_email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    guardian_phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=50))
+    guardian_name = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=200)
+    )
+    guardian_email = fields.Email(
+        load_default=None, allow_none=True, validate=validate.Length(max=254)
+    )
+    guardian_phone = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(max=50)
+    )
     guardian_consent = fields.Boolean(load_default=False)
     guardian_consent_on = fields.Date(
-        load_default=None, allow_none=True,
+        load_default=None,
+        allow_none=True,
         metadata={"description": "Day consent was given; defaults to today when consent is true."},
     )
     photo_consent = fields.Boolean(
@@ -82,7 +89,8 @@ class ParticipantListArgs(ListArgs):
 
 class InductionIn(Schema):
     category = fields.String(
-        required=True, validate=validate.Length(min=1, max=40),
+        required=True,
+        validate=validate.Length(min=1, max=40),
         metadata={"description": "equipment category, e.g. laser_cutter"},
     )
     completed_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})

@@ -48,7 +48,14 @@ FIELDS = (
     "may_go_home_alone",
     "notes",
 )
-KNOWN_CATEGORIES = ("3d_printer", "laser_cutter", "podcast_kit", "synth_kit", "vinyl_cutter", "room")
+KNOWN_CATEGORIES = (
+    "3d_printer",
+    "laser_cutter",
+    "podcast_kit",
+    "synth_kit",
+    "vinyl_cutter",
+    "room",
+)
 EXPIRY_WINDOW_DAYS = 30
 _CATEGORY = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -71,7 +78,7 @@ def today() -> dt.date:
 # ---------------------------------------------------------------- visibility
 
 
-def visible_participants(actor: Any) -> sa.Select[tuple[Participant]]:
+def visible_participants(actor: Any) -> sa.Select[Any]:
     """Participants the actor may see (teachers: their school's), erased ones left out."""
     stmt = (
         sa.select(Participant)
@@ -85,7 +92,7 @@ def visible_participants(actor: Any) -> sa.Select[tuple[Participant]]:
 
 def search_participants(
     actor: Any, q: str | None = None, school_id: int | None = None
-) -> sa.Select[tuple[Participant]]:
+) -> sa.Select[Any]:
     """Visible participants whose names contain every word of ``q``, optionally of one school."""
     stmt = visible_participants(actor)
     for word in (q or "").split():
@@ -129,9 +136,8 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
                 value = None
         clean[key] = value
     for key in ("first_name", "last_name"):
-        if key in clean or current is None:
-            if not clean.get(key):
-                errors.setdefault(key, []).append(_("Please enter a name."))
+        if (key in clean or current is None) and not clean.get(key):
+            errors.setdefault(key, []).append(_("Please enter a name."))
     for key, limit in _LENGTHS.items():
         value = clean.get(key)
         if isinstance(value, str) and len(value) > limit:
@@ -176,7 +182,9 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
     return clean
 
 
-def _record_consent(actor: Any, participant: Participant, kind: str, granted: bool, on: dt.date) -> None:
+def _record_consent(
+    actor: Any, participant: Participant, kind: str, granted: bool, on: dt.date
+) -> None:
     db.session.add(
         ConsentRecord(
             participant_id=participant.id,
@@ -198,7 +206,9 @@ def create_participant(actor: Any, **values: Any) -> Participant:
     db.session.add(participant)
     db.session.flush()
     if participant.guardian_consent:
-        _record_consent(actor, participant, "guardian", True, participant.guardian_consent_on or today())
+        _record_consent(
+            actor, participant, "guardian", True, participant.guardian_consent_on or today()
+        )
     if participant.photo_consent:
         _record_consent(actor, participant, "photo", True, today())
     db.session.flush()
@@ -311,7 +321,9 @@ def induction_is_valid(induction: Induction, on: dt.date | None = None) -> bool:
     )
 
 
-def machine_permissions(participant: Participant, on: dt.date | None = None) -> list[dict[str, Any]]:
+def machine_permissions(
+    participant: Participant, on: dt.date | None = None
+) -> list[dict[str, Any]]:
     """Per equipment category in use: may this participant use it, and if not, why."""
     Equipment = _equipment()
     day = on or today()
@@ -447,8 +459,11 @@ def export_participant(actor: Any, participant: Participant) -> dict[str, Any]:
     bookings = []
     for booking in bookings_of(participant):
         row = _row(booking, skip=("blocked_until",))
-        row["equipment"] = {"id": booking.equipment.id, "name": booking.equipment.name,
-                            "category": booking.equipment.category}
+        row["equipment"] = {
+            "id": booking.equipment.id,
+            "name": booking.equipment.name,
+            "category": booking.equipment.category,
+        }
         bookings.append(row)
     enrolments = []
     for enrolment in enrolments_of(participant):
@@ -526,7 +541,7 @@ def _days_in_month(year: int, month: int) -> int:
     return (following - dt.timedelta(days=1)).day
 
 
-def inactive_participants(now: dt.datetime | None = None) -> sa.Select[tuple[Participant]]:
+def inactive_participants(now: dt.datetime | None = None) -> sa.Select[Any]:
     """Unerased participants with no activity (own, bookings, enrolments) since the cutoff."""
     from makerlab.bookings.models import Booking, booking_participants
     from makerlab.workshops.models import Enrolment, WorkshopSession

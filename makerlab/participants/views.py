@@ -69,7 +69,9 @@ def index() -> Any:
     except ValueError:
         school_id = 0
     stmt = services.search_participants(current_user, q, school_id or None)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    total = db.session.scalar(
+        sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+    )
     page = _page_number()
     people = db.session.scalars(
         stmt.options(sa.orm.joinedload(Participant.school))
@@ -177,9 +179,7 @@ def new_induction(participant_id: int) -> Any:
     if participant.erased_at is not None:
         return _erased_redirect(participant)
     form = InductionForm()
-    form.category.choices = choices(
-        (c, category_label(c)) for c in services.known_categories()
-    )
+    form.category.choices = choices((c, category_label(c)) for c in services.known_categories())
     if request.method == "GET":
         form.completed_on.data = services.today()
     if form.validate_on_submit():

@@ -34,8 +34,9 @@ def counted_statements() -> Iterator[list[str]]:
 
 def _register(actor: Any, n: int, **extra: Any) -> Any:
     set_actor(db.session, actor)
-    p = services.create_participant(actor, first_name=f"Audit{n}", last_name="Kind",
-                                    birth_date=dt.date(2012, 1, 1), **extra)
+    p = services.create_participant(
+        actor, first_name=f"Audit{n}", last_name="Kind", birth_date=dt.date(2012, 1, 1), **extra
+    )
     db.session.commit()
     return p
 
@@ -59,16 +60,18 @@ def test_filters_and_before_after(client: Any, login_as: Any, make_user: Any) ->
     db.session.commit()
     login_as("admin")
 
-    text = client.get(f"/audit?entity=participants&actor_id={coordinator.id}",
-                      headers=EN).get_data(as_text=True)
+    text = client.get(f"/audit?entity=participants&actor_id={coordinator.id}", headers=EN).get_data(
+        as_text=True
+    )
     assert "0345 111111" in text and "0345 222222" in text and "→" in text
     assert coordinator.name in text and worker.name not in text
     assert "1 entry" in text
 
     text = client.get("/audit?entity=consent_records", headers=EN).get_data(as_text=True)
     assert "0345" not in text
-    text = client.get("/audit?entity=participants&from=2027-03-02&to=2027-03-05",
-                      headers=EN).get_data(as_text=True)
+    text = client.get(
+        "/audit?entity=participants&from=2027-03-02&to=2027-03-05", headers=EN
+    ).get_data(as_text=True)
     assert "0345 222222" in text and "1 entry" in text
     text = client.get("/audit?entity=participants&to=2027-03-01", headers=EN).get_data(as_text=True)
     assert "0345 222222" not in text and "1 entry" in text
@@ -78,8 +81,7 @@ def test_filters_and_before_after(client: Any, login_as: Any, make_user: Any) ->
 
 def test_erased_values_are_not_shown(client: Any, login_as: Any, make_user: Any) -> None:
     admin = login_as("admin")
-    p = _register(make_user("youth_worker"), 7, guardian_name="Olga Verborgen",
-                  notes="Verborgen")
+    p = _register(make_user("youth_worker"), 7, guardian_name="Olga Verborgen", notes="Verborgen")
     set_actor(db.session, admin)
     services.erase_participant(admin, p)
     db.session.commit()
@@ -87,8 +89,7 @@ def test_erased_values_are_not_shown(client: Any, login_as: Any, make_user: Any)
     assert "Verborgen" not in text and "Audit7" not in text and "[erased]" in text
 
 
-def test_paged_with_a_fixed_number_of_queries(client: Any, login_as: Any,
-                                              make_user: Any) -> None:
+def test_paged_with_a_fixed_number_of_queries(client: Any, login_as: Any, make_user: Any) -> None:
     login_as("admin")
     actors = [make_user("youth_worker") for _ in range(3)]
     _register(actors[0], 0)

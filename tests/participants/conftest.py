@@ -44,8 +44,14 @@ def laser(app: Any) -> Any:
     """A laser cutter: induction required, minimum age 14."""
     from makerlab.equipment.models import Equipment
 
-    unit = Equipment(site_id=1, name="Laser Trotec", category="laser_cutter",
-                     requires_induction=True, min_age=14, buffer_minutes=15)
+    unit = Equipment(
+        site_id=1,
+        name="Laser Trotec",
+        category="laser_cutter",
+        requires_induction=True,
+        min_age=14,
+        buffer_minutes=15,
+    )
     db.session.add(unit)
     db.session.commit()
     return unit
@@ -68,8 +74,9 @@ def add_booking(app: Any) -> Callable[..., Any]:
 
     def add(unit: Any, starts_at: dt.datetime, participants: list[Any] = (), **kw: Any) -> Any:
         ends_at = kw.pop("ends_at", starts_at + dt.timedelta(hours=2))
-        booking = Booking(equipment_id=unit.id, starts_at=starts_at, ends_at=ends_at,
-                          blocked_until=ends_at, **kw)
+        booking = Booking(
+            equipment_id=unit.id, starts_at=starts_at, ends_at=ends_at, blocked_until=ends_at, **kw
+        )
         booking.participants = list(participants)
         db.session.add(booking)
         db.session.commit()
@@ -87,12 +94,18 @@ def add_enrolment(app: Any) -> Callable[..., Any]:
         workshop = Workshop(title="Podcast-Werkstatt", min_age=10, max_age=18)
         db.session.add(workshop)
         db.session.flush()
-        session = WorkshopSession(workshop_id=workshop.id, site_id=1, starts_at=starts_at,
-                                  ends_at=starts_at + dt.timedelta(hours=3), capacity=12)
+        session = WorkshopSession(
+            workshop_id=workshop.id,
+            site_id=1,
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=3),
+            capacity=12,
+        )
         db.session.add(session)
         db.session.flush()
-        enrolment = Enrolment(session_id=session.id, participant_id=participant.id, seats=1,
-                              status="confirmed", **kw)
+        enrolment = Enrolment(
+            session_id=session.id, participant_id=participant.id, seats=1, status="confirmed", **kw
+        )
         db.session.add(enrolment)
         db.session.commit()
         return enrolment

@@ -20,8 +20,12 @@ ROUTES = {
     "erase": ("DELETE", "/api/v1/participants/{id}", None, 204),
     "export": ("GET", "/api/v1/participants/{id}/export", None, 200),
     "inductions": ("GET", "/api/v1/participants/{id}/inductions", None, 200),
-    "induct": ("POST", "/api/v1/participants/{id}/inductions",
-               {"category": "3d_printer", "completed_on": "2026-01-10"}, 201),
+    "induct": (
+        "POST",
+        "/api/v1/participants/{id}/inductions",
+        {"category": "3d_printer", "completed_on": "2026-01-10"},
+        201,
+    ),
 }
 STAFF = {"admin": OK, "coordinator": OK, "youth_worker": OK}
 TEACHERS_READ = {"teacher_same": OK, "teacher_other": HIDDEN}

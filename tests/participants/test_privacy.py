@@ -22,8 +22,11 @@ from makerlab.workshops.models import Enrolment
 UTC = dt.UTC
 NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # a Wednesday, ISO week 2027-W10
 FIRST, LAST = "Jördis", "Quirlwasser"
-GUARDIAN = {"guardian_name": "Gunhild Quirlwasser", "guardian_email": "gunhild.q@familie.example",
-            "guardian_phone": "0345 778899"}
+GUARDIAN = {
+    "guardian_name": "Gunhild Quirlwasser",
+    "guardian_email": "gunhild.q@familie.example",
+    "guardian_phone": "0345 778899",
+}
 
 
 def _texts(value: Any) -> str:
@@ -49,38 +52,87 @@ def traces(*needles: str) -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture
-def person(app: Any, make_user: Any, make_school: Any, laser: Any, printer: Any,
-           add_booking: Any, add_enrolment: Any) -> dict[str, Any]:
-    """A participant with history everywhere: edits, consents, induction, bookings, enrolment, mail."""
+def person(
+    app: Any,
+    make_user: Any,
+    make_school: Any,
+    laser: Any,
+    printer: Any,
+    add_booking: Any,
+    add_enrolment: Any,
+) -> dict[str, Any]:
+    """A participant with history everywhere: edits, consents, bookings, enrolment, mail."""
     clock.set_frozen(NOW)
     worker = make_user("youth_worker")
     set_actor(db.session, worker)
     school = make_school()
     p = services.create_participant(
-        worker, first_name=FIRST, last_name=LAST, birth_date=dt.date(2012, 4, 2),
-        school_id=school.id, guardian_consent=True, photo_consent=True,
-        notes=f"{FIRST} bringt eigene Schutzbrille mit.", **GUARDIAN)
+        worker,
+        first_name=FIRST,
+        last_name=LAST,
+        birth_date=dt.date(2012, 4, 2),
+        school_id=school.id,
+        guardian_consent=True,
+        photo_consent=True,
+        notes=f"{FIRST} bringt eigene Schutzbrille mit.",
+        **GUARDIAN,
+    )
     services.update_participant(worker, p, guardian_phone="0345 778800", photo_consent=False)
     services.update_participant(worker, p, guardian_phone=GUARDIAN["guardian_phone"])
-    services.record_induction(worker, p, category="3d_printer", completed_on=dt.date(2027, 1, 5),
-                              valid_until=dt.date(2028, 1, 5))
+    services.record_induction(
+        worker,
+        p,
+        category="3d_printer",
+        completed_on=dt.date(2027, 1, 5),
+        valid_until=dt.date(2028, 1, 5),
+    )
     db.session.commit()
-    linked = add_booking(printer, dt.datetime(2027, 3, 9, 10, 0, tzinfo=UTC), [p],
-                         purpose=f"Schlüsselanhänger für {FIRST}s Klasse", booked_by_id=worker.id)
-    unlinked = add_booking(printer, dt.datetime(2027, 3, 9, 14, 0, tzinfo=UTC), [],
-                           purpose=f"Vorbereitung Schild {LAST}", booked_by_id=worker.id)
-    enrolment = add_enrolment(p, dt.datetime(2027, 3, 11, 13, 0, tzinfo=UTC),
-                              class_name=f"AG {LAST}", contact_email=GUARDIAN["guardian_email"])
+    linked = add_booking(
+        printer,
+        dt.datetime(2027, 3, 9, 10, 0, tzinfo=UTC),
+        [p],
+        purpose=f"Schlüsselanhänger für {FIRST}s Klasse",
+        booked_by_id=worker.id,
+    )
+    unlinked = add_booking(
+        printer,
+        dt.datetime(2027, 3, 9, 14, 0, tzinfo=UTC),
+        [],
+        purpose=f"Vorbereitung Schild {LAST}",
+        booked_by_id=worker.id,
+    )
+    enrolment = add_enrolment(
+        p,
+        dt.datetime(2027, 3, 11, 13, 0, tzinfo=UTC),
+        class_name=f"AG {LAST}",
+        contact_email=GUARDIAN["guardian_email"],
+    )
     friend = services.create_participant(
-        worker, first_name="Bodo", last_name="Brennessel", birth_date=dt.date(2011, 1, 1),
-        notes=f"Kommt immer mit {FIRST} {LAST}.")
-    db.session.add(Notification(
-        dedupe_key=f"enrolment:{enrolment.id}", kind="enrolment_confirmed",
-        to_address=GUARDIAN["guardian_email"], subject=f"Anmeldung von {FIRST} {LAST}",
-        body_text=f"Hallo {GUARDIAN['guardian_name']}, {FIRST} {LAST} ist angemeldet."))
+        worker,
+        first_name="Bodo",
+        last_name="Brennessel",
+        birth_date=dt.date(2011, 1, 1),
+        notes=f"Kommt immer mit {FIRST} {LAST}.",
+    )
+    db.session.add(
+        Notification(
+            dedupe_key=f"enrolment:{enrolment.id}",
+            kind="enrolment_confirmed",
+            to_address=GUARDIAN["guardian_email"],
+            subject=f"Anmeldung von {FIRST} {LAST}",
+            body_text=f"Hallo {GUARDIAN['guardian_name']}, {FIRST} {LAST} ist angemeldet.",
+        )
+    )
     db.session.commit()
-    return {"p": p, "worker": worker, "linked": linked, "unlinked": unlinked,
-            "enrolment": enrolment, "friend": friend, "school": school}
+    return {
+        "p": p,
+        "worker": worker,
+        "linked": linked,
+        "unlinked": unlinked,
+        "enrolment": enrolment,
+        "friend": friend,
+        "school": school,
+    }
 
 
 def test_export_contains_every_datum(person: dict[str, Any], api_as: Any) -> None:
@@ -102,10 +154,16 @@ def test_export_contains_every_datum(person: dict[str, Any], api_as: Any) -> Non
     assert [e["id"] for e in data["enrolments"]] == [person["enrolment"].id]
     assert data["enrolments"][0]["session"]["workshop"] == "Podcast-Werkstatt"
     entities = {(a["entity"], a["action"]) for a in data["audit"]}
-    assert {("participants", "create"), ("participants", "update"), ("consent_records", "create"),
-            ("inductions", "create"), ("enrolments", "create")} <= entities
-    phone_change = [a for a in data["audit"] if "guardian_phone" in a["changes"]
-                    and a["action"] == "update"]
+    assert {
+        ("participants", "create"),
+        ("participants", "update"),
+        ("consent_records", "create"),
+        ("inductions", "create"),
+        ("enrolments", "create"),
+    } <= entities
+    phone_change = [
+        a for a in data["audit"] if "guardian_phone" in a["changes"] and a["action"] == "update"
+    ]
     assert phone_change[0]["changes"]["guardian_phone"] == ["0345 778899", "0345 778800"]
     assert phone_change[0]["actor"] == person["worker"].email
 
@@ -138,8 +196,14 @@ def test_erasure_leaves_no_trace_and_keeps_counts(person: dict[str, Any], api_as
     assert erased.first_name is None and erased.birth_date is None and erased.notes is None
     assert erased.school_id == person["school"].id
     # Links stay: the booking and the enrolment still count the person.
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(booking_participants)
-                             .where(booking_participants.c.participant_id == p.id)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(booking_participants)
+            .where(booking_participants.c.participant_id == p.id)
+        )
+        == 1
+    )
     assert db.session.get(Enrolment, person["enrolment"].id).participant_id == p.id
     assert build_weekly_report("2027-W10") == report_before
     # Other people's data is untouched apart from the mention.
@@ -148,9 +212,10 @@ def test_erasure_leaves_no_trace_and_keeps_counts(person: dict[str, Any], api_as
     assert other.notes == "Kommt immer mit [erased]."
     # The erasure is audited, by whom, without echoing what was erased.
     entry = db.session.scalars(
-        sa.select(AuditEntry).where(AuditEntry.entity == "participants",
-                                    AuditEntry.entity_id == p.id)
-        .order_by(AuditEntry.id.desc())).first()
+        sa.select(AuditEntry)
+        .where(AuditEntry.entity == "participants", AuditEntry.entity_id == p.id)
+        .order_by(AuditEntry.id.desc())
+    ).first()
     assert entry.actor_id == admin.user.id and "erased_at" in entry.changes
     assert entry.changes["first_name"] == ["[erased]", None]
     # The API shows the anonymous record; further changes are refused.
@@ -162,8 +227,9 @@ def test_erasure_leaves_no_trace_and_keeps_counts(person: dict[str, Any], api_as
     assert p.id not in [i["id"] for i in listed]
 
 
-def test_erase_page_needs_the_number_typed(person: dict[str, Any], client: Any,
-                                           login_as: Any) -> None:
+def test_erase_page_needs_the_number_typed(
+    person: dict[str, Any], client: Any, login_as: Any
+) -> None:
     p = person["p"]
     login_as("youth_worker")
     assert client.get(f"/participants/{p.id}/erase").status_code == 403
@@ -183,14 +249,17 @@ def test_erase_page_needs_the_number_typed(person: dict[str, Any], client: Any,
 
 
 def _aged(participant: Participant, last_activity: dt.datetime) -> None:
-    db.session.execute(sa.update(Participant).where(Participant.id == participant.id)
-                       .values(last_activity_at=last_activity))
+    db.session.execute(
+        sa.update(Participant)
+        .where(Participant.id == participant.id)
+        .values(last_activity_at=last_activity)
+    )
     db.session.commit()
 
 
-def test_retention_erases_exactly_the_inactive(app: Any, make_participant: Any, printer: Any,
-                                               add_booking: Any, add_enrolment: Any,
-                                               runner: Any) -> None:
+def test_retention_erases_exactly_the_inactive(
+    app: Any, make_participant: Any, printer: Any, add_booking: Any, add_enrolment: Any, runner: Any
+) -> None:
     clock.set_frozen(NOW)  # 24 months back: 2025-03-10 09:00 UTC
     old = make_participant(last_name="Altbestand")
     just_old = make_participant()
@@ -211,11 +280,15 @@ def test_retention_erases_exactly_the_inactive(app: Any, make_participant: Any, 
 
     dry = runner.invoke(args=["participants", "purge-inactive", "--dry-run"])
     assert dry.exit_code == 0 and "2 participant(s)" in dry.output
-    assert db.session.scalar(sa.select(sa.func.count()).where(Participant.erased_at.is_not(None))) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).where(Participant.erased_at.is_not(None))) == 0
+    )
 
     assert services.purge_inactive() == 2
     db.session.commit()
-    erased = set(db.session.scalars(sa.select(Participant.id).where(Participant.erased_at.is_not(None))))
+    erased = set(
+        db.session.scalars(sa.select(Participant.id).where(Participant.erased_at.is_not(None)))
+    )
     assert erased == {old.id, just_old.id}
     assert traces("Altbestand") == []
     assert services.purge_inactive() == 0  # already erased ones are not counted again
@@ -233,4 +306,5 @@ def test_retention_cutoff_clamps_month_ends(app: Any) -> None:
     assert cutoff == dt.datetime(2025, 2, 28, 12, 0, tzinfo=UTC)
     app.config["RETENTION_MONTHS"] = 1
     assert services.retention_cutoff(dt.datetime(2027, 3, 31, tzinfo=UTC)) == dt.datetime(
-        2027, 2, 28, tzinfo=UTC)
+        2027, 2, 28, tzinfo=UTC
+    )

@@ -25,19 +25,36 @@ def test_youth_worker_registers_inducts_and_is_refused_the_laser(api_as: Any, la
     """Issue 5 "done when": a 13-year-old with consent and induction may not use a 14+ laser."""
     clock.set_frozen(NOW)
     api = api_as("youth_worker")
-    created = api.post("/api/v1/participants", json={
-        "first_name": "Lotta", "last_name": "Dreizehn", "birth_date": "2013-09-01",
-        "guardian_name": "Jan Dreizehn", "guardian_phone": "+49 345 112233",
-        "guardian_consent": True, "photo_consent": True})
+    created = api.post(
+        "/api/v1/participants",
+        json={
+            "first_name": "Lotta",
+            "last_name": "Dreizehn",
+            "birth_date": "2013-09-01",
+            "guardian_name": "Jan Dreizehn",
+            "guardian_phone": "+49 345 112233",
+            "guardian_consent": True,
+            "photo_consent": True,
+        },
+    )
     assert created.status_code == 201, created.get_json()
     child = created.get_json()
     assert child["guardian_consent_on"] == "2027-03-10"  # defaults to today
-    induction = api.post(f"/api/v1/participants/{child['id']}/inductions",
-                         json={"category": "laser_cutter", "completed_on": "2027-03-10"})
+    induction = api.post(
+        f"/api/v1/participants/{child['id']}/inductions",
+        json={"category": "laser_cutter", "completed_on": "2027-03-10"},
+    )
     assert induction.status_code == 201 and induction.get_json()["valid"] is True
-    booking = api.post("/api/v1/bookings", headers=EN, json={
-        "equipment_id": laser.id, "starts_at": "2027-03-11T10:00:00+01:00",
-        "ends_at": "2027-03-11T11:00:00+01:00", "participant_ids": [child["id"]]})
+    booking = api.post(
+        "/api/v1/bookings",
+        headers=EN,
+        json={
+            "equipment_id": laser.id,
+            "starts_at": "2027-03-11T10:00:00+01:00",
+            "ends_at": "2027-03-11T11:00:00+01:00",
+            "participant_ids": [child["id"]],
+        },
+    )
     assert booking.status_code == 422, booking.get_json()
     problems = " ".join(booking.get_json()["errors"]["participant_ids"])
     assert "Lotta Dreizehn is 13; the minimum age is 14." in problems
@@ -54,8 +71,12 @@ def test_invalid_input_is_422_and_changes_nothing(api_as: Any) -> None:
         {"first_name": "Ada", "last_name": "B", "school_id": 4711},
         {"first_name": "Ada", "last_name": "B", "guardian_email": "kein-at"},
         {"first_name": "Ada", "last_name": "B", "birth_date": "2030-01-01"},
-        {"first_name": "Ada", "last_name": "B", "guardian_consent": True,
-         "guardian_consent_on": "2027-04-01"},
+        {
+            "first_name": "Ada",
+            "last_name": "B",
+            "guardian_consent": True,
+            "guardian_consent_on": "2027-04-01",
+        },
         {"first_name": "Ada", "last_name": "B", "guardian_phone": "ruf mich an"},
         {"first_name": "Ada", "last_name": "B", "shoe_size": 38},
     ]
@@ -64,15 +85,20 @@ def test_invalid_input_is_422_and_changes_nothing(api_as: Any) -> None:
         assert response.status_code == 422, body
         assert response.mimetype == "application/problem+json" and response.get_json()["errors"]
     assert _count(Participant) == 0
-    assert api.post("/api/v1/participants", data="{nope", headers={
-        "Content-Type": "application/json"}).status_code == 400
+    assert (
+        api.post(
+            "/api/v1/participants", data="{nope", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
 
 
 def test_consent_revocation_keeps_history(api_as: Any, make_participant: Any) -> None:
     clock.set_frozen(NOW)
     api = api_as("youth_worker")
-    p = make_participant(guardian_consent=True, guardian_consent_on=dt.date(2027, 1, 15),
-                         photo_consent=True)
+    p = make_participant(
+        guardian_consent=True, guardian_consent_on=dt.date(2027, 1, 15), photo_consent=True
+    )
     url = f"/api/v1/participants/{p.id}"
     revoked = api.patch(url, json={"guardian_consent": False, "photo_consent": False})
     assert revoked.status_code == 200
@@ -84,7 +110,9 @@ def test_consent_revocation_keeps_history(api_as: Any, make_participant: Any) ->
     api.patch(url, json={"notes": "nothing about consent"})
     history = db.session.execute(
         sa.select(ConsentRecord.kind, ConsentRecord.granted, ConsentRecord.effective_on)
-        .where(ConsentRecord.participant_id == p.id).order_by(ConsentRecord.id)).all()
+        .where(ConsentRecord.participant_id == p.id)
+        .order_by(ConsentRecord.id)
+    ).all()
     assert [tuple(r) for r in history] == [
         ("guardian", True, dt.date(2027, 1, 15)),
         ("photo", True, dt.date(2027, 3, 10)),
@@ -106,28 +134,42 @@ def test_consent_history_on_the_page(client: Any, login_as: Any, make_participan
     assert 'href="tel:0345123456"' in text
 
 
-def test_inductions_validity_and_machines(api_as: Any, make_participant: Any, laser: Any,
-                                          printer: Any) -> None:
+def test_inductions_validity_and_machines(
+    api_as: Any, make_participant: Any, laser: Any, printer: Any
+) -> None:
     clock.set_frozen(NOW)
     api = api_as("youth_worker")
     p = make_participant(birth_date=dt.date(2010, 1, 1))
     url = f"/api/v1/participants/{p.id}/inductions"
-    old = api.post(url, json={"category": "laser_cutter", "completed_on": "2025-01-01",
-                              "valid_until": "2026-01-01"})
+    old = api.post(
+        url,
+        json={
+            "category": "laser_cutter",
+            "completed_on": "2025-01-01",
+            "valid_until": "2026-01-01",
+        },
+    )
     assert old.status_code == 201 and old.get_json()["valid"] is False
     machines = {m["category"]: m for m in services.machine_permissions(p)}
     assert machines["3d_printer"]["allowed"] and not machines["laser_cutter"]["allowed"]
     assert machines["laser_cutter"]["reasons"]
-    api.post(url, json={"category": "laser_cutter", "completed_on": "2027-03-01",
-                        "valid_until": "2028-03-01"})
+    api.post(
+        url,
+        json={
+            "category": "laser_cutter",
+            "completed_on": "2027-03-01",
+            "valid_until": "2028-03-01",
+        },
+    )
     assert services.machine_permissions(p)[1]["allowed"] is True
     listed = api.get(url).get_json()
     assert listed["total"] == 2 and [i["valid"] for i in listed["items"]] == [True, False]
-    for bad in ({"category": "Laser Cutter!", "completed_on": "2027-03-01"},
-                {"category": "laser_cutter", "completed_on": "2027-04-01"},
-                {"category": "laser_cutter", "completed_on": "2027-03-01",
-                 "valid_until": "2027-02-01"},
-                {"completed_on": "2027-03-01"}):
+    for bad in (
+        {"category": "Laser Cutter!", "completed_on": "2027-03-01"},
+        {"category": "laser_cutter", "completed_on": "2027-04-01"},
+        {"category": "laser_cutter", "completed_on": "2027-03-01", "valid_until": "2027-02-01"},
+        {"completed_on": "2027-03-01"},
+    ):
         assert api.post(url, json=bad).status_code == 422, bad
     assert _count(Induction) == 2
 
@@ -139,19 +181,40 @@ def test_inductions_due_to_expire(client: Any, login_as: Any, make_participant: 
     forever = make_participant(last_name="Dauerhaft")
     later = make_participant(last_name="Spaeter")
     today = dt.date(2027, 3, 10)
-    services.record_induction(None, soon, category="laser_cutter", completed_on=today,
-                              valid_until=today + dt.timedelta(days=10))
-    services.record_induction(None, renewed, category="laser_cutter", completed_on=today,
-                              valid_until=today + dt.timedelta(days=5))
-    services.record_induction(None, renewed, category="laser_cutter", completed_on=today,
-                              valid_until=today + dt.timedelta(days=365))
+    services.record_induction(
+        None,
+        soon,
+        category="laser_cutter",
+        completed_on=today,
+        valid_until=today + dt.timedelta(days=10),
+    )
+    services.record_induction(
+        None,
+        renewed,
+        category="laser_cutter",
+        completed_on=today,
+        valid_until=today + dt.timedelta(days=5),
+    )
+    services.record_induction(
+        None,
+        renewed,
+        category="laser_cutter",
+        completed_on=today,
+        valid_until=today + dt.timedelta(days=365),
+    )
     services.record_induction(None, forever, category="3d_printer", completed_on=today)
-    services.record_induction(None, later, category="3d_printer", completed_on=today,
-                              valid_until=today + dt.timedelta(days=31))
+    services.record_induction(
+        None,
+        later,
+        category="3d_printer",
+        completed_on=today,
+        valid_until=today + dt.timedelta(days=31),
+    )
     db.session.commit()
     rows = services.expiring_inductions(None)
     assert [(p.id, c, u) for p, c, u in rows] == [
-        (soon.id, "laser_cutter", today + dt.timedelta(days=10))]
+        (soon.id, "laser_cutter", today + dt.timedelta(days=10))
+    ]
     login_as("youth_worker")
     text = client.get("/participants/inductions/expiring").get_data(as_text=True)
     assert "Baldweg" in text and "Erneuert" not in text and "Spaeter" not in text
@@ -176,39 +239,73 @@ def test_search_by_name_and_school(api_as: Any, make_school: Any, make_participa
     assert api.get("/api/v1/participants?limit=1").get_json()["total"] == 3
 
 
-def test_staff_register_and_edit_in_the_browser(client: Any, login_as: Any,
-                                                make_school: Any) -> None:
+def test_staff_register_and_edit_in_the_browser(
+    client: Any, login_as: Any, make_school: Any
+) -> None:
     clock.set_frozen(NOW)
     school = make_school()
     login_as("youth_worker")
     assert client.get("/participants/new").status_code == 200
-    response = client.post("/participants/new", data={
-        "first_name": "Mats", "last_name": "Formular", "birth_date": "2014-02-03",
-        "school_id": school.id, "guardian_name": "Eva Formular", "guardian_phone": "bitte anrufen",
-        "guardian_email": "", "guardian_consent": "y", "guardian_consent_on": "",
-        "notes": ""})
+    response = client.post(
+        "/participants/new",
+        data={
+            "first_name": "Mats",
+            "last_name": "Formular",
+            "birth_date": "2014-02-03",
+            "school_id": school.id,
+            "guardian_name": "Eva Formular",
+            "guardian_phone": "bitte anrufen",
+            "guardian_email": "",
+            "guardian_consent": "y",
+            "guardian_consent_on": "",
+            "notes": "",
+        },
+    )
     assert response.status_code == 200  # not a phone number: form shown again
     assert _count(Participant) == 0
-    response = client.post("/participants/new", data={
-        "first_name": "Mats", "last_name": "Formular", "birth_date": "2014-02-03",
-        "school_id": school.id, "guardian_name": "Eva Formular", "guardian_phone": "0345 998877",
-        "guardian_email": "eva@familie.example", "guardian_consent": "y",
-        "guardian_consent_on": "", "photo_consent": "y", "notes": ""})
+    response = client.post(
+        "/participants/new",
+        data={
+            "first_name": "Mats",
+            "last_name": "Formular",
+            "birth_date": "2014-02-03",
+            "school_id": school.id,
+            "guardian_name": "Eva Formular",
+            "guardian_phone": "0345 998877",
+            "guardian_email": "eva@familie.example",
+            "guardian_consent": "y",
+            "guardian_consent_on": "",
+            "photo_consent": "y",
+            "notes": "",
+        },
+    )
     assert response.status_code == 302
     p = db.session.scalar(sa.select(Participant))
     assert p.guardian_consent_on == dt.date(2027, 3, 10) and p.birth_year == 2014
     assert p.guardian_email == "eva@familie.example" and p.notes is None
-    edit = client.post(f"/participants/{p.id}/edit", data={
-        "first_name": "Mats", "last_name": "Formular", "birth_date": "2014-02-03",
-        "school_id": school.id, "guardian_name": "Eva Formular", "guardian_phone": "0345 998877",
-        "guardian_email": "eva@familie.example", "photo_consent": "y",
-        "may_go_home_alone": "y", "notes": ""})
+    edit = client.post(
+        f"/participants/{p.id}/edit",
+        data={
+            "first_name": "Mats",
+            "last_name": "Formular",
+            "birth_date": "2014-02-03",
+            "school_id": school.id,
+            "guardian_name": "Eva Formular",
+            "guardian_phone": "0345 998877",
+            "guardian_email": "eva@familie.example",
+            "photo_consent": "y",
+            "may_go_home_alone": "y",
+            "notes": "",
+        },
+    )
     assert edit.status_code == 302
     db.session.refresh(p)
     assert p.guardian_consent is False and p.may_go_home_alone is True
     assert [c.granted for c in services.consent_history(p) if c.kind == "guardian"] == [False, True]
-    induct = client.post(f"/participants/{p.id}/inductions/new", data={
-        "category": "podcast_kit", "completed_on": "2027-03-10", "valid_until": ""})
+    induct = client.post(
+        f"/participants/{p.id}/inductions/new",
+        data={"category": "podcast_kit", "completed_on": "2027-03-10", "valid_until": ""},
+    )
     assert induct.status_code == 302
     detail = client.get(f"/participants/{p.id}", headers=EN).get_data(as_text=True)
     assert "Podcast kit" in detail and "no expiry" in detail
@@ -218,8 +315,10 @@ def test_participant_names_never_reach_the_logs(api_as: Any, caplog: Any, laser:
     clock.set_frozen(NOW)
     api = api_as("coordinator")
     caplog.set_level("DEBUG")
-    created = api.post("/api/v1/participants", json={
-        "first_name": "Geheimrat", "last_name": "Logfrei", "birth_date": "2012-01-01"}).get_json()
+    created = api.post(
+        "/api/v1/participants",
+        json={"first_name": "Geheimrat", "last_name": "Logfrei", "birth_date": "2012-01-01"},
+    ).get_json()
     api.patch(f"/api/v1/participants/{created['id']}", json={"notes": "Logfrei bleibt"})
     api.get(f"/api/v1/participants/{created['id']}/export")
     api.delete(f"/api/v1/participants/{created['id']}")
