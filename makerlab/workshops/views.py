@@ -1,0 +1,613 @@
+"""Workshop pages: public programme, teacher portal, running a session, planning.
+
+Views turn form input (site-local wall clock) into service calls and commit
+once; every rule (seats, waitlist, school isolation, equipment) lives in
+``makerlab.workshops.services``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from icalendar import Calendar, Event
+from sqlalchemy.orm import selectinload
+
+from makerlab import clock
+from makerlab.auth.models import User
+from makerlab.auth.permissions import STAFF, can, is_teacher
+from makerlab.auth.views import apply_errors, permission_required
+from makerlab.enums import EnrolmentStatus, SessionStatus
+from makerlab.equipment.forms import category_label
+from makerlab.equipment.models import Equipment
+from makerlab.errors import Conflict, Forbidden, Invalid
+from makerlab.extensions import db
+from makerlab.forms import choices
+from makerlab.participants.models import Participant
+from makerlab.schools.models import School
+from makerlab.sites.models import Site
+from makerlab.workshops import services
+from makerlab.workshops.forms import (
+    ActionForm,
+    ClassEnrolmentForm,
+    ParticipantEnrolmentForm,
+    SessionForm,
+    WorkshopForm,
+    need_fields,
+    needs_from,
+    workshop_form_class,
+)
+from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
+
+bp = Blueprint("workshops", __name__)
+
+SESSION_FIELD_MAP = {"starts_at": "start", "ends_at": "end", "equipment_needs": "day"}
+
+
+@bp.app_template_global("category_label")
+def _category_label(slug: str) -> Any:
+    return category_label(slug)
+
+
+def _site_tz(site_id: int | None) -> str:
+    site = db.session.get(Site, site_id) if site_id else None
+    return site.timezone if site else str(current_app.config["TIMEZONE"])
+
+
+def _flash_error(error: Invalid | Conflict | Forbidden) -> None:
+    if isinstance(error, Invalid):
+        for messages in error.errors.values():
+            for message in messages:
+                flash(message, "danger")
+    else:
+        flash(error.detail, "danger")
+
+
+# --------------------------------------------------------------------------- programme
+
+
+@bp.route("/programme")
+def programme() -> Any:
+    """Public: upcoming sessions with free seats; no names, no login."""
+    sessions = services.upcoming_sessions()
+    sites = {s.id: s for s in db.session.scalars(sa.select(Site))}
+    return render_template("workshops/programme.html", sessions=sessions, sites=sites)
+
+
+@bp.route("/workshops")
+@permission_required("workshops.view")
+def index() -> Any:
+    """The portal: teachers see their school's enrolments, staff the sessions to run."""
+    upcoming = services.upcoming_sessions()
+    data: dict[str, Any] = {"upcoming": upcoming, "action_form": ActionForm()}
+    if is_teacher(current_user):
+        data["ours"] = _school_enrolments(current_user)
+    if can(current_user, "workshops.manage"):
+        data["workshops"] = db.session.scalars(services.visible_workshops(current_user)).all()
+    return render_template("workshops/index.html", **data)
+
+
+def _school_enrolments(actor: Any) -> list[dict[str, Any]]:
+    """The teacher's school's active enrolments in sessions not over yet, with place in line."""
+    enrolments = db.session.scalars(
+        services.visible_enrolments(actor)
+        .join(WorkshopSession, WorkshopSession.id == Enrolment.session_id)
+        .options(selectinload(Enrolment.session).selectinload(WorkshopSession.workshop))
+        .where(WorkshopSession.ends_at > clock.now(),
+               Enrolment.status != EnrolmentStatus.CANCELLED.value)
+        .order_by(WorkshopSession.starts_at, Enrolment.id)
+    ).all()
+    views = {v.id: v for v in services.session_views(list({e.session for e in enrolments}))}
+    rows = []
+    for e in enrolments:
+        waitlist = views[e.session_id].waitlist
+        rows.append({"enrolment": e, "session": views[e.session_id],
+                     "position": waitlist.index(e.id) + 1 if e.id in waitlist else None})
+    return rows
+
+
+# --------------------------------------------------------------------------- workshops
+
+
+def _categories(extra: dict[str, int] | None = None) -> list[str]:
+    known = set(db.session.scalars(sa.select(Equipment.category).distinct()))
+    return sorted(known | set(extra or {}))
+
+
+def _facilitator_choices() -> list[Any]:
+    staff = db.session.execute(
+        sa.select(User.id, User.name, User.email)
+        .where(User.role.in_([r.value for r in STAFF]), User.active.is_(True))
+        .order_by(User.name, User.email)
+    ).all()
+    return choices([(0, "—")] + [(u.id, u.name or u.email) for u in staff])
+
+
+@bp.route("/workshops/new", methods=["GET", "POST"])
+@permission_required("workshops.manage")
+def new_workshop() -> Any:
+    form = workshop_form_class(_categories())()
+    form.facilitator_id.choices = _facilitator_choices()
+    if form.validate_on_submit():
+        try:
+            workshop = services.create_workshop(current_user, **_workshop_values(form))
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            flash(_("Workshop saved. Now plan its sessions."), "success")
+            return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
+    return render_template("workshops/workshop_form.html", form=form, workshop=None,
+                           needs=need_fields(form))
+
+
+def _workshop_values(form: WorkshopForm) -> dict[str, Any]:
+    return {
+        "title": form.title.data or "",
+        "description": form.description.data or "",
+        "min_age": form.min_age.data,
+        "max_age": form.max_age.data,
+        "facilitator_id": form.facilitator_id.data or None,
+        "equipment_needs": needs_from(form),
+    }
+
+
+@bp.route("/workshops/<int:workshop_id>/edit", methods=["GET", "POST"])
+@permission_required("workshops.manage")
+def edit_workshop(workshop_id: int) -> Any:
+    workshop = services.get_workshop(current_user, workshop_id)
+    form_class = workshop_form_class(_categories(workshop.equipment_needs))
+    form = form_class(obj=workshop if request.method == "GET" else None)
+    form.facilitator_id.choices = _facilitator_choices()
+    if request.method == "GET":
+        form.facilitator_id.data = workshop.facilitator_id or 0
+        for f in need_fields(form):
+            f.data = workshop.equipment_needs.get(f.name[len("need_"):])
+    if form.validate_on_submit():
+        try:
+            services.update_workshop(current_user, workshop, **_workshop_values(form))
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            flash(_("Workshop saved."), "success")
+            return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
+    return render_template("workshops/workshop_form.html", form=form, workshop=workshop,
+                           needs=need_fields(form))
+
+
+@bp.route("/workshops/<int:workshop_id>")
+@permission_required("workshops.view")
+def workshop(workshop_id: int) -> Any:
+    workshop = services.get_workshop(current_user, workshop_id)
+    past = request.args.get("past") == "1"
+    sessions = services.session_views(
+        db.session.scalars(services.sessions_of(workshop, upcoming_only=not past)).all()
+    )
+    facilitator = db.session.get(User, workshop.facilitator_id) if workshop.facilitator_id else None
+    return render_template("workshops/workshop.html", workshop=workshop, sessions=sessions,
+                           facilitator=facilitator, past=past)
+
+
+# --------------------------------------------------------------------------- planning sessions
+
+
+def _site_choices() -> list[Any]:
+    return choices((s.id, s.name) for s in db.session.scalars(sa.select(Site).order_by(Site.id)))
+
+
+def _session_times(form: SessionForm) -> tuple[dt.datetime, dt.datetime]:
+    tz = _site_tz(form.site_id.data)
+    assert form.day.data and form.start.data and form.end.data
+    return (clock.combine(form.day.data, form.start.data, tz),
+            clock.combine(form.day.data, form.end.data, tz))
+
+
+def _equipment_rows(workshop: Workshop, form: SessionForm,
+                    session: WorkshopSession | None = None) -> list[dict[str, Any]] | None:
+    """Whether the workshop's equipment is free at the form's time (None: time incomplete)."""
+    needs = services.clean_equipment_needs(workshop.equipment_needs)
+    if not needs or not (form.day.data and form.start.data and form.end.data):
+        return None
+    starts_at, ends_at = _session_times(form)
+    if ends_at <= starts_at:
+        return None
+    rows = services.equipment_check(needs, form.site_id.data, starts_at, ends_at)
+    if session is not None:
+        # The session's own reservations are given back when it moves.
+        held = services.session_bookings(session)
+        for row in rows:
+            own = [b for b in held if b.equipment.category == row["category"]
+                   and b.starts_at < ends_at and starts_at < b.blocked_until]
+            row["free"] += len(own)
+            row["enough"] = row["free"] >= row["needed"]
+    return rows
+
+
+@bp.route("/workshops/<int:workshop_id>/sessions/new", methods=["GET", "POST"])
+@permission_required("sessions.manage")
+def new_session(workshop_id: int) -> Any:
+    workshop = services.get_workshop(current_user, workshop_id)
+    form = SessionForm()
+    form.site_id.choices = _site_choices()
+    if request.method == "GET":
+        form.capacity.data = form.capacity.data or 20
+        form.start.data = form.start.data or dt.time(9, 0)
+        form.end.data = form.end.data or dt.time(12, 0)
+    missing: list[dict[str, Any]] = []
+    if "save" in request.form and form.validate_on_submit():
+        starts_at, ends_at = _session_times(form)
+        try:
+            session = services.create_session(
+                current_user, workshop, starts_at=starts_at, ends_at=ends_at,
+                capacity=form.capacity.data or 0, site_id=form.site_id.data,
+                location=form.location.data or "")
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, _mapped(error))
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.detail)
+            missing = error.extra.get("missing", [])
+        else:
+            flash(_("Session planned; the equipment is reserved."), "success")
+            return redirect(url_for("workshops.session", session_id=session.id))
+    elif request.method == "POST":
+        form.validate()
+    return render_template("workshops/session_form.html", form=form, workshop=workshop,
+                           session=None, missing=missing,
+                           equipment=_equipment_rows(workshop, form))
+
+
+def _mapped(error: Invalid) -> Invalid:
+    return Invalid({SESSION_FIELD_MAP.get(k, k): v for k, v in error.errors.items()})
+
+
+@bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
+@permission_required("sessions.manage")
+def edit_session(session_id: int) -> Any:
+    session = services.get_session(current_user, session_id)
+    if session.status == SessionStatus.CANCELLED.value:
+        flash(_("This session has been cancelled."), "warning")
+        return redirect(url_for("workshops.session", session_id=session.id))
+    form = SessionForm()
+    form.site_id.choices = _site_choices()
+    if request.method == "GET":
+        tz = _site_tz(session.site_id)
+        start, end = clock.to_local(session.starts_at, tz), clock.to_local(session.ends_at, tz)
+        form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
+        form.capacity.data, form.site_id.data = session.capacity, session.site_id
+        form.location.data = session.location
+    missing: list[dict[str, Any]] = []
+    if "save" in request.form and form.validate_on_submit():
+        starts_at, ends_at = _session_times(form)
+        try:
+            services.update_session(
+                current_user, session, starts_at=starts_at, ends_at=ends_at,
+                capacity=form.capacity.data, site_id=form.site_id.data,
+                location=form.location.data or "")
+            db.session.commit()
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, _mapped(error))
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.detail)
+            missing = error.extra.get("missing", [])
+        else:
+            flash(_("Session saved."), "success")
+            return redirect(url_for("workshops.session", session_id=session.id))
+        session = services.get_session(current_user, session_id)
+    elif request.method == "POST":
+        form.validate()
+    return render_template("workshops/session_form.html", form=form, workshop=session.workshop,
+                           session=session, missing=missing,
+                           equipment=_equipment_rows(session.workshop, form, session))
+
+
+@bp.route("/workshops/<int:workshop_id>/equipment-check")
+@permission_required("sessions.manage")
+def equipment_check(workshop_id: int) -> Any:
+    """The "is the equipment free?" panel of the session form (fetched by htmx)."""
+    workshop = services.get_workshop(current_user, workshop_id)
+    form = SessionForm(request.args, meta={"csrf": False})
+    form.site_id.choices = _site_choices()
+    form.validate()
+    session_id = request.args.get("session_id", type=int)
+    session = db.session.get(WorkshopSession, session_id) if session_id else None
+    if session is not None and session.workshop_id != workshop.id:
+        session = None
+    return render_template("workshops/_equipment_check.html", workshop=workshop,
+                           equipment=_equipment_rows(workshop, form, session))
+
+
+@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@permission_required("sessions.manage")
+def cancel_session(session_id: int) -> Any:
+    session = services.get_session(current_user, session_id)
+    if ActionForm().validate_on_submit():
+        try:
+            services.cancel_session(current_user, session)
+            db.session.commit()
+        except Conflict as error:
+            db.session.rollback()
+            _flash_error(error)
+        else:
+            flash(_("Session cancelled; the equipment is free again and every enrolled "
+                    "contact gets an e-mail."), "success")
+    return redirect(url_for("workshops.session", session_id=session_id))
+
+
+# --------------------------------------------------------------------------- one session
+
+
+def _class_form(formdata: Any = None) -> ClassEnrolmentForm:
+    form = ClassEnrolmentForm(formdata=formdata)
+    if is_teacher(current_user):
+        school = db.session.get(School, current_user.school_id)
+        form.school_id.choices = choices([(school.id, school.name)]) if school else []
+        if formdata is None:
+            form.school_id.data = current_user.school_id
+            form.contact_email.data = current_user.email
+    else:
+        schools = db.session.execute(sa.select(School.id, School.name).order_by(School.name)).all()
+        form.school_id.choices = choices((s.id, s.name) for s in schools)
+    return form
+
+
+def _participant_form(session: WorkshopSession, formdata: Any = None) -> ParticipantEnrolmentForm:
+    form = ParticipantEnrolmentForm(formdata=formdata)
+    people = db.session.execute(
+        sa.select(Participant.id, Participant.first_name, Participant.last_name)
+        .where(Participant.erased_at.is_(None))
+        .order_by(Participant.last_name, Participant.first_name)
+    ).all()
+    form.participant_id.choices = choices(
+        (p.id, f"{p.last_name}, {p.first_name}") for p in people
+    )
+    return form
+
+
+def _render_session(session: WorkshopSession, *, class_form: Any = None,
+                    participant_form: Any = None, status: int = 200) -> Any:
+    view = services.session_view(session)
+    enrolments = db.session.scalars(services.enrolments_of(current_user, session)).all()
+    staff = can(current_user, "attendance.record")
+    data: dict[str, Any] = {
+        "s": view,
+        "site": db.session.get(Site, session.site_id),
+        "enrolments": enrolments,
+        "confirmed": [e for e in enrolments if e.status == EnrolmentStatus.CONFIRMED.value],
+        "waiting": sorted((e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED.value),
+                          key=lambda e: view.waitlist.index(e.id)),
+        "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED.value],
+        "position": {eid: n for n, eid in enumerate(view.waitlist, start=1)},
+        "open": session.status == SessionStatus.SCHEDULED.value and session.ends_at > clock.now(),
+        "started": session.starts_at <= clock.now() + dt.timedelta(hours=12),
+        "staff": staff,
+        "action_form": ActionForm(),
+        "class_form": class_form or _class_form(),
+        "participant_form": (participant_form or _participant_form(session)) if staff else None,
+        "bookings": services.session_bookings(session) if staff else [],
+    }
+    return render_template("workshops/session.html", **data), status
+
+
+@bp.route("/sessions/<int:session_id>")
+@permission_required("workshops.view")
+def session(session_id: int) -> Any:
+    return _render_session(services.get_session(current_user, session_id))
+
+
+@bp.route("/sessions/<int:session_id>/enrol", methods=["POST"])
+@permission_required("enrolments.create")
+def enrol_class(session_id: int) -> Any:
+    session = services.get_session(current_user, session_id)
+    form = _class_form(request.form)
+    if not form.validate_on_submit():
+        return _render_session(session, class_form=form, status=422)
+    try:
+        enrolment = services.enrol(
+            current_user, session, school_id=form.school_id.data,
+            class_name=form.class_name.data, headcount=form.headcount.data,
+            contact_email=form.contact_email.data or None)
+        db.session.commit()
+    except Invalid as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        return _render_session(services.get_session(current_user, session_id),
+                               class_form=form, status=422)
+    except (Conflict, Forbidden) as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        _flash_enrolled(enrolment)
+    return redirect(url_for("workshops.session", session_id=session_id))
+
+
+def _flash_enrolled(enrolment: Enrolment) -> None:
+    if enrolment.status == EnrolmentStatus.CONFIRMED.value:
+        flash(_("Enrolled and confirmed."), "success")
+    else:
+        flash(_("Not enough free seats: the enrolment is on the waitlist (place %(n)d). "
+                "If seats become free, it is confirmed automatically and the contact gets "
+                "an e-mail.", n=services.waitlist_position(enrolment) or 0), "warning")
+
+
+@bp.route("/sessions/<int:session_id>/enrol-participant", methods=["POST"])
+@permission_required("participants.manage")
+def enrol_participant(session_id: int) -> Any:
+    session = services.get_session(current_user, session_id)
+    form = _participant_form(session, request.form)
+    if not form.validate_on_submit():
+        return _render_session(session, participant_form=form, status=422)
+    try:
+        enrolment = services.enrol(current_user, session, participant_id=form.participant_id.data)
+        db.session.commit()
+    except Invalid as error:
+        db.session.rollback()
+        apply_errors(form, error)
+        return _render_session(services.get_session(current_user, session_id),
+                               participant_form=form, status=422)
+    except (Conflict, Forbidden) as error:
+        db.session.rollback()
+        _flash_error(error)
+    else:
+        _flash_enrolled(enrolment)
+    return redirect(url_for("workshops.session", session_id=session_id))
+
+
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@permission_required("enrolments.create")
+def cancel_enrolment(enrolment_id: int) -> Any:
+    enrolment = services.get_enrolment(current_user, enrolment_id)
+    session_id = enrolment.session_id
+    if ActionForm().validate_on_submit():
+        try:
+            promoted = services.cancel_enrolment(current_user, enrolment)
+            db.session.commit()
+        except Conflict as error:
+            db.session.rollback()
+            _flash_error(error)
+        else:
+            message = _("Enrolment cancelled.")
+            if promoted and not is_teacher(current_user):
+                message += " " + ngettext(
+                    "%(num)d enrolment moved up from the waitlist.",
+                    "%(num)d enrolments moved up from the waitlist.", len(promoted))
+            flash(message, "success")
+    target = request.form.get("next", "")
+    if target == "portal":
+        return redirect(url_for("workshops.index"))
+    return redirect(url_for("workshops.session", session_id=session_id))
+
+
+@bp.route("/sessions/<int:session_id>/attendance", methods=["POST"])
+@permission_required("attendance.record")
+def record_attendance(session_id: int) -> Any:
+    """Save the attendance column of the roster (all rows or none)."""
+    session = services.get_session(current_user, session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    enrolments = db.session.scalars(
+        sa.select(Enrolment).where(Enrolment.session_id == session.id,
+                                   Enrolment.status == EnrolmentStatus.CONFIRMED.value)
+    ).all()
+    problems: list[str] = []
+    saved = 0
+    for enrolment in enrolments:
+        raw = (request.form.get(f"attended-{enrolment.id}") or "").strip()
+        if raw == "":
+            continue
+        label = _enrolment_label(enrolment)
+        if not raw.isdigit():
+            problems.append(_("%(who)s: please enter a whole number.", who=label))
+            continue
+        try:
+            services.record_attendance(current_user, enrolment, int(raw))
+            saved += 1
+        except (Invalid, Conflict) as error:
+            messages = ([m for ms in error.errors.values() for m in ms]
+                        if isinstance(error, Invalid) else [error.detail])
+            problems.extend(f"{label}: {m}" for m in messages)
+    if problems:
+        db.session.rollback()
+        for problem in problems:
+            flash(problem, "danger")
+        flash(_("Nothing was saved; please correct the marked rows."), "danger")
+    else:
+        db.session.commit()
+        flash(ngettext("Attendance saved for %(num)d enrolment.",
+                       "Attendance saved for %(num)d enrolments.", saved), "success")
+    return redirect(url_for("workshops.session", session_id=session_id) + "#roster")
+
+
+def _enrolment_label(enrolment: Enrolment) -> str:
+    if enrolment.participant is not None:
+        return enrolment.participant.display_name
+    return _("class %(name)s", name=enrolment.class_name)
+
+
+@bp.route("/sessions/<int:session_id>/sign-in")
+@permission_required("attendance.record")
+def sign_in_sheet(session_id: int) -> Any:
+    """A printable A4 sheet: confirmed classes and participants with empty signature lines."""
+    session = services.get_session(current_user, session_id)
+    enrolments = db.session.scalars(
+        services.enrolments_of(current_user, session)
+        .where(Enrolment.status == EnrolmentStatus.CONFIRMED.value)
+    ).all()
+    classes = [e for e in enrolments if e.participant_id is None]
+    people = sorted((e for e in enrolments if e.participant_id is not None),
+                    key=lambda e: ((e.participant.last_name or ""), (e.participant.first_name or ""))
+                    if e.participant else ("", ""))
+    return render_template("workshops/sign_in.html", s=services.session_view(session),
+                           site=db.session.get(Site, session.site_id), classes=classes,
+                           people=people)
+
+
+@bp.route("/sessions/<int:session_id>.ics")
+@login_required
+def session_ics(session_id: int) -> Response:
+    """The session as an iCalendar file (for teachers' and staff calendars)."""
+    if not can(current_user, "workshops.view"):
+        abort(403)
+    session = services.get_session(current_user, session_id)
+    site = db.session.get(Site, session.site_id)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Makerlab//Workshops//DE")
+    calendar.add("version", "2.0")
+    event = Event()
+    host = request.host.split(":")[0] or "makerlab"
+    event.add("uid", f"workshop-session-{session.id}@{host}")
+    event.add("dtstamp", clock.now())
+    event.add("dtstart", session.starts_at)
+    event.add("dtend", session.ends_at)
+    event.add("summary", session.workshop.title)
+    place = ", ".join(p for p in (site.name if site else "", session.location) if p)
+    if place:
+        event.add("location", place)
+    mine = db.session.scalars(
+        services.enrolments_of(current_user, session)
+        .where(Enrolment.status != EnrolmentStatus.CANCELLED.value)
+    ).all() if is_teacher(current_user) else []
+    lines = [session.workshop.description or ""]
+    for e in mine:
+        lines.append(_("Class %(name)s: %(status)s", name=e.class_name or "",
+                       status=_status_text(e.status)))
+    event.add("description", "\n".join(line for line in lines if line))
+    event.add("status", "CANCELLED" if session.status == SessionStatus.CANCELLED.value
+              else "CONFIRMED")
+    event.add("url", url_for("workshops.session", session_id=session.id, _external=True))
+    calendar.add_component(event)
+    return Response(
+        calendar.to_ical(),
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="workshop-{session.id}.ics"'},
+    )
+
+
+def _status_text(status: str) -> str:
+    return {
+        EnrolmentStatus.CONFIRMED.value: _("confirmed"),
+        EnrolmentStatus.WAITLISTED.value: _("waitlisted"),
+        EnrolmentStatus.CANCELLED.value: _("cancelled"),
+    }.get(status, status)
