@@ -15,6 +15,7 @@ keys and delivery claims keep even an overlap from sending anything twice.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -31,8 +32,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -251,10 +252,8 @@ class AdvisoryLock:
 
     def _drop(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(sa.exc.DBAPIError):
                 self._conn.close()
-            except sa.exc.DBAPIError:
-                pass
             self._conn = None
 
 
@@ -388,10 +387,8 @@ class SchedulerRunner:
 
 
 def _shutdown(scheduler: BaseScheduler, wait: bool) -> None:
-    try:
+    with contextlib.suppress(SchedulerNotRunningError):
         scheduler.shutdown(wait=wait)
-    except SchedulerNotRunningError:
-        pass
 
 
 def should_embed(app: Flask) -> bool:

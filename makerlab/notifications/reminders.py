@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from babel.dates import format_date, format_time
 from flask import current_app, url_for
+from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
@@ -277,22 +278,28 @@ def public_url(endpoint: str, fallback_path: str, **values: Any) -> str:
             return base + fallback_path
 
 
-def weekly_report_pdf(week: str) -> bytes | None:
-    """The weekly report as PDF, if the reports domain can render it (else None)."""
+def weekly_report_pdf(week: str, locale: str) -> bytes | None:
+    """The weekly report as PDF in ``locale``, if the reports domain can render it."""
     try:
         reports = importlib.import_module("makerlab.reports.services")
+        exports = importlib.import_module("makerlab.reports.exports")
     except ImportError:
+        log.info("weekly report: no reports domain; sending a link only")
         return None
-    render: Callable[..., Any] | None = getattr(reports, "weekly_report_pdf", None)
-    if render is None:
-        log.info("weekly report: makerlab.reports.services has no PDF renderer; sending a link")
+    build: Callable[..., Any] | None = getattr(
+        reports, "build_weekly_report_with_comparison", None
+    ) or getattr(reports, "build_weekly_report", None)
+    render: Callable[..., Any] | None = getattr(exports, "render_pdf", None)
+    if build is None or render is None:
+        log.info("weekly report: the reports domain cannot render a PDF; sending a link only")
         return None
     try:
-        data = render(week)
+        with force_locale(locale):
+            data = render(build(week))
     except Exception:  # a broken report must not stop the e-mail with the link
         log.exception("weekly report: rendering the PDF for %s failed", week)
         return None
-    return data if isinstance(data, bytes) else None
+    return bytes(data) if isinstance(data, bytes | bytearray) else None
 
 
 def queue_weekly_report(now: dt.datetime) -> int:
@@ -305,23 +312,27 @@ def queue_weekly_report(now: dt.datetime) -> int:
     staff = [u for u in staff if keys[u.id] not in done]
     if not staff:
         return 0
-    pdf = weekly_report_pdf(week)
-    attachments = []
-    if pdf is not None:
-        attachments.append({
-            "filename": f"makerlab-report-{week}.pdf",
-            "mimetype": "application/pdf",
-            "encoding": "base64",
-            "content": base64.b64encode(pdf).decode("ascii"),
-        })
     link = public_url("reports.weekly", f"/reports/weekly?week={week}", week=week)
+    pdfs: dict[str, bytes | None] = {}
     queued = 0
     for user in staff:
+        locale = recipient_locale(user)
+        if locale not in pdfs:
+            pdfs[locale] = weekly_report_pdf(week, locale)
+        pdf = pdfs[locale]
+        attachments = []
+        if pdf is not None:
+            attachments.append({
+                "filename": f"makerlab-report-{week}.pdf",
+                "mimetype": "application/pdf",
+                "encoding": "base64",
+                "content": base64.b64encode(pdf).decode("ascii"),
+            })
         if queue_email(
             dedupe_key=keys[user.id],
             to=user.email,
             template="weekly_report",
-            locale=recipient_locale(user),
+            locale=locale,
             attachments=attachments,
             user_name=user.name or user.email,
             week=week,

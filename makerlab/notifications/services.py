@@ -142,7 +142,7 @@ def _attempt(mailer: Mailer, note: Notification, now: dt.datetime | None) -> str
     return outcome
 
 
-def list_notifications(status: str | None = None) -> sa.Select[tuple[Notification]]:
+def list_notifications(status: str | None = None) -> sa.Select[Any]:
     """The outbox, newest first, optionally one status only."""
     stmt = sa.select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
     if status:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from makerlab.api.schemas import paginate
 from makerlab.auth.views import permission_required
 from makerlab.enums import NotificationStatus
 from makerlab.errors import Conflict
@@ -29,10 +29,10 @@ def outbox() -> Any:
         status = ""
     page = request.args.get("page", 1, type=int) or 1
     page = max(page, 1)
-    stmt = services.list_notifications(status or None)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    notes = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    pages = max(1, -(-int(total or 0) // PER_PAGE))
+    found = paginate(services.list_notifications(status or None),
+                     {"limit": PER_PAGE, "offset": (page - 1) * PER_PAGE})
+    notes, total = found["items"], found["total"]
+    pages = max(1, -(-total // PER_PAGE))
     return render_template(
         "notifications/outbox.html",
         notes=notes,
