@@ -73,7 +73,7 @@ class SessionForm(FlaskForm):
 class ClassEnrolmentForm(FlaskForm):
     school_id = SelectField(_l("School"), coerce=int, choices=[])
     class_name = StringField(_l("Class"), validators=[DataRequired(), Length(max=50)],
-                             render_kw={"placeholder": "7b"})
+                             render_kw={"placeholder": _l("e.g. 7b")})
     headcount = IntegerField(_l("Number of pupils"),
                              validators=[DataRequired(), NumberRange(1, 1000)],
                              render_kw={"inputmode": "numeric", "min": 1})
