@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
 from makerlab import clock
@@ -28,21 +31,56 @@ class Block:
     """One booking or maintenance block as seen on one local day."""
 
     kind: str  # "booking" | "maintenance"
-    starts_at: dt.datetime  # the whole booking, UTC
-    ends_at: dt.datetime
     local_start: dt.datetime  # clipped to the day, local time
     local_end: dt.datetime
     continues_before: bool
     continues_after: bool
     label: str = ""
-    booking: Booking | None = None
+    booking_id: int | None = None
+    status: str = ""
+    overdue: bool = False
     booked_by: str = ""
+    _html: Markup | None = field(default=None, repr=False)
 
     @property
     def time_range(self) -> str:
         start = "…" if self.continues_before else self.local_start.strftime("%H:%M")
         end = "…" if self.continues_after else self.local_end.strftime("%H:%M")
         return f"{start}–{end}"
+
+    def html(self, detail_url: str) -> Markup:
+        """The block as a chip linking to ``detail_url`` + id; rendered once for both layouts.
+
+        Built here rather than in a Jinja macro: a busy week has hundreds of
+        blocks, and the page must stay fast (see bench/bookings.py).
+        """
+        if self._html is None:
+            self._html = self._render(detail_url)
+        return self._html
+
+    def _render(self, detail_url: str) -> Markup:
+        # escape() + f-strings: Markup.format is several times slower here.
+        if self.kind == "maintenance":
+            label = f": {escape(self.label)}" if self.label else ""
+            return Markup(  # noqa: S704 - every value below is escaped
+                f'<span class="ml-block ml-maintenance">{self.time_range} · '
+                f"{escape(_('Maintenance'))}{label}</span>"
+            )
+        css = "overdue" if self.overdue else escape(self.status)
+        flags = ""
+        if self.status == "checked_out":
+            flags += " · " + escape(_("out"))
+        if self.overdue:
+            flags += " · " + escape(_("overdue"))
+        extra = ""
+        if self.label:
+            extra += f'<span class="ml-who">{escape(self.label)}</span>'
+        if self.booked_by:
+            extra += f'<span class="ml-who">{escape(self.booked_by)}</span>'
+        return Markup(  # noqa: S704 - every value below is escaped
+            f'<a class="ml-block ml-{css}" href="{escape(detail_url)}{self.booking_id}">'
+            f"<strong>{self.time_range}</strong>{flags}{extra}</a>"
+        )
 
 
 @dataclass
@@ -111,9 +149,7 @@ def parse_week(text: str | None, tz: str) -> dt.date:
     return today - dt.timedelta(days=today.weekday())
 
 
-def units_stmt(
-    *, category: str | None = None, unit_id: int | None = None
-) -> sa.Select[Equipment]:
+def units_stmt(*, category: str | None = None, unit_id: int | None = None) -> sa.Select[Equipment]:
     """Units shown in the calendar: not retired, by category and name."""
     stmt = sa.select(Equipment).options(joinedload(Equipment.site))
     if unit_id is not None:
@@ -122,6 +158,63 @@ def units_stmt(
     if category:
         stmt = stmt.where(Equipment.category == category)
     return stmt.order_by(Equipment.category, Equipment.name)
+
+
+# Bookings of units without a maximum duration (kits lent for the holidays)
+# may have started long before the week; they are looked up separately.
+MIN_LOOKBACK = dt.timedelta(days=1)
+
+
+def _bookings_overlapping(
+    units: list[Equipment], week_start: dt.datetime, week_end: dt.datetime
+) -> list[Any]:
+    """Non-cancelled bookings of ``units`` overlapping the week, with their bookers.
+
+    "starts before the week's end and ends after its start" alone makes the
+    database walk every booking that started before the week (half of two
+    years of data). A lower bound on ``starts_at`` keeps it to an index range:
+    no booking of a unit lasts longer than its ``max_booking_minutes``. Units
+    without a maximum get a second, separate query, so the number of
+    statements stays two whatever the data.
+    """
+    bounded = [u for u in units if u.max_booking_minutes is not None]
+    unbounded = [u.id for u in units if u.max_booking_minutes is None]
+    lookback = max(
+        [MIN_LOOKBACK] + [dt.timedelta(minutes=u.max_booking_minutes or 0) for u in bounded]
+    )
+    columns = sa.select(
+        Booking.id,
+        Booking.equipment_id,
+        Booking.starts_at,
+        Booking.ends_at,
+        Booking.status,
+        Booking.purpose,
+        User.name,
+        User.email,
+    ).outerjoin(User, User.id == Booking.booked_by_id)
+    active = Booking.status != BookingStatus.CANCELLED.value
+    rows = list(
+        db.session.execute(
+            columns.where(
+                Booking.equipment_id.in_([u.id for u in units]),
+                Booking.starts_at >= week_start - lookback,
+                Booking.starts_at < week_end,
+                Booking.ends_at > week_start,
+                active,
+            )
+        )
+    )
+    if unbounded:
+        rows += db.session.execute(
+            columns.where(
+                Booking.equipment_id.in_(unbounded),
+                Booking.starts_at < week_start - lookback,
+                Booking.ends_at > week_start,
+                active,
+            )
+        )
+    rows.sort(key=lambda r: r.starts_at)
+    return rows
 
 
 def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
@@ -138,19 +231,15 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
     if not ids:
         return grid
 
-    bookings = db.session.execute(
-        sa.select(Booking, User.name, User.email)
-        .outerjoin(User, User.id == Booking.booked_by_id)
-        .where(
-            Booking.equipment_id.in_(ids),
-            Booking.starts_at < week_end,
-            Booking.ends_at > week_start,
-            Booking.status != BookingStatus.CANCELLED.value,
+    now = clock.now()
+    bookings = _bookings_overlapping(units, week_start, week_end)
+    blocks = db.session.execute(
+        sa.select(
+            MaintenanceBlock.equipment_id,
+            MaintenanceBlock.starts_at,
+            MaintenanceBlock.ends_at,
+            MaintenanceBlock.reason,
         )
-        .order_by(Booking.starts_at)
-    ).all()
-    blocks = db.session.scalars(
-        sa.select(MaintenanceBlock)
         .where(
             MaintenanceBlock.equipment_id.in_(ids),
             MaintenanceBlock.starts_at < week_end,
@@ -159,8 +248,8 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
         .order_by(MaintenanceBlock.starts_at)
     ).all()
     site_ids = sorted({u.site_id for u in units})
-    closures = db.session.scalars(
-        sa.select(Closure).where(
+    closures = db.session.execute(
+        sa.select(Closure.site_id, Closure.starts_on, Closure.ends_on, Closure.reason).where(
             Closure.site_id.in_(site_ids), Closure.starts_on <= days[-1], Closure.ends_on >= days[0]
         )
     ).all()
@@ -173,47 +262,41 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
                 if closure.starts_on <= cell.day <= closure.ends_on:
                     cell.closed = closure.reason or ""
 
-    def place(
-        row: Row, block_kind: str, start: dt.datetime, end: dt.datetime, **extra: object
-    ) -> None:
+    # Day boundaries once (DST-correct), instead of per block and day.
+    bounds = [clock.local_midnight(d, tz) for d in days] + [week_end]
+
+    def place(row: Row, start: dt.datetime, end: dt.datetime, **extra: Any) -> None:
         local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-        for cell in row.cells:
-            day_start = clock.local_midnight(cell.day, tz)
-            day_end = clock.local_midnight(cell.day + dt.timedelta(days=1), tz)
+        for index, cell in enumerate(row.cells):
+            day_start, day_end = bounds[index], bounds[index + 1]
             if start >= day_end or end <= day_start:
                 continue
             cell.blocks.append(
                 Block(
-                    kind=block_kind,
-                    starts_at=start,
-                    ends_at=end,
                     local_start=max(local_start, day_start.astimezone(zone)),
                     local_end=min(local_end, day_end.astimezone(zone)),
                     continues_before=start < day_start,
                     continues_after=end > day_end,
-                    **extra,  # type: ignore[arg-type]
+                    **extra,
                 )
             )
 
-    for booking, name, email in bookings:
+    checked_out = BookingStatus.CHECKED_OUT.value
+    for b in bookings:
         place(
-            rows[booking.equipment_id],
-            "booking",
-            booking.starts_at,
-            booking.ends_at,
-            booking=booking,
-            label=booking.purpose,
-            booked_by=name or email or "",
+            rows[b.equipment_id],
+            b.starts_at,
+            b.ends_at,
+            kind="booking",
+            booking_id=b.id,
+            status=b.status,
+            overdue=b.status == checked_out and b.ends_at < now,
+            label=b.purpose or "",
+            booked_by=b.name or b.email or "",
         )
-    for block in blocks:
-        place(
-            rows[block.equipment_id],
-            "maintenance",
-            block.starts_at,
-            block.ends_at,
-            label=block.reason,
-        )
+    for m in blocks:
+        place(rows[m.equipment_id], m.starts_at, m.ends_at, kind="maintenance", label=m.reason)
     for row in grid.rows:
         for cell in row.cells:
-            cell.blocks.sort(key=lambda b: b.local_start)
+            cell.blocks.sort(key=lambda block: block.local_start)
     return grid

@@ -96,6 +96,9 @@ def calendar() -> Any:
         category=category or "",
         categories=equipment_services.categories(),
         selector={k: v for k, v in selector.items() if v},
+        day_labels=[day_label(d) for d in grid.days],
+        detail_url=url_for("bookings.detail", booking_id=0)[:-1],
+        new_url=url_for("bookings.new"),
     )
 
 
