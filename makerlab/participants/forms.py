@@ -43,3 +43,8 @@ class InductionForm(FlaskForm):
 
 class EraseForm(FlaskForm):
     confirm = StringField(_l("Type the participant number to confirm"), validators=[DataRequired()])
+
+
+class SearchForm(FlaskForm):
+    q = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
+    school_id = SelectField(_l("School"), coerce=int, choices=[], validate_choice=False)

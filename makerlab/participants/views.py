@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -18,7 +29,7 @@ from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
 from makerlab.participants import services
-from makerlab.participants.forms import EraseForm, InductionForm, ParticipantForm
+from makerlab.participants.forms import EraseForm, InductionForm, ParticipantForm, SearchForm
 from makerlab.participants.models import Participant
 from makerlab.schools.models import School
 
@@ -39,9 +50,14 @@ def category_label(slug: str) -> Any:
     return CATEGORY_LABELS.get(slug, slug.replace("_", " "))
 
 
+def format_day(day: dt.date | None) -> str:
+    """A date in the reader's language (28.09.2026 / Sep 28, 2026)."""
+    return str(format_date(day, "medium")) if day is not None else ""
+
+
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"category_label": category_label}
+    return {"category_label": category_label, "format_day": format_day}
 
 
 def _school_choices(empty_label: str = "—") -> list[Any]:
@@ -59,15 +75,31 @@ def _page_number() -> int:
         return 1
 
 
-@bp.route("/participants")
+SEARCH_KEY = "participant_search"
+
+
+@bp.route("/participants", methods=["GET", "POST"])
 @permission_required("participants.view")
 def index() -> Any:
-    """Search by name and school; teachers see their own school's participants."""
-    q = request.args.get("q", "").strip()
-    try:
-        school_id = int(request.args.get("school_id") or 0)
-    except ValueError:
-        school_id = 0
+    """Search by name and school; teachers see their own school's participants.
+
+    The search is posted and kept in the session, so children's names never
+    appear in URLs and therefore never in access logs or browser history.
+    """
+    if request.method == "POST":
+        form = SearchForm()
+        if form.validate_on_submit():
+            session[SEARCH_KEY] = {
+                "q": (form.q.data or "").strip()[:100],
+                "school_id": form.school_id.data or 0,
+            }
+        return redirect(url_for("participants.index"))
+    if request.args.get("clear"):
+        session.pop(SEARCH_KEY, None)
+        return redirect(url_for("participants.index"))
+    saved = session.get(SEARCH_KEY) or {}
+    q = str(saved.get("q", ""))
+    school_id = saved.get("school_id") if isinstance(saved.get("school_id"), int) else 0
     stmt = services.search_participants(current_user, q, school_id or None)
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
@@ -78,12 +110,13 @@ def index() -> Any:
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
+    form = SearchForm(formdata=None, q=q, school_id=school_id)
+    form.school_id.choices = _school_choices(_("All schools"))
     return render_template(
         "participants/index.html",
         people=people,
-        q=q,
-        school_id=school_id,
-        schools=_school_choices(_("All schools")),
+        form=form,
+        searching=bool(q or school_id),
         total=total or 0,
         page=page,
         pages=max(1, math.ceil((total or 0) / PAGE_SIZE)),

@@ -323,3 +323,22 @@ def test_participant_names_never_reach_the_logs(api_as: Any, caplog: Any, laser:
     api.get(f"/api/v1/participants/{created['id']}/export")
     api.delete(f"/api/v1/participants/{created['id']}")
     assert "Logfrei" not in caplog.text and "Geheimrat" not in caplog.text
+
+
+def test_search_page_keeps_names_out_of_urls(
+    client: Any, login_as: Any, make_school: Any, make_participant: Any
+) -> None:
+    school = make_school()
+    make_participant(first_name="Wanda", last_name="Suchbar", school_id=school.id)
+    make_participant(first_name="Xaver", last_name="Anders")
+    login_as("youth_worker")
+    response = client.post("/participants", data={"q": "suchbar", "school_id": 0})
+    assert response.status_code == 302 and "suchbar" not in response.headers["Location"].lower()
+    text = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Suchbar" in text and "Anders" not in text
+    client.post("/participants", data={"q": "", "school_id": school.id})
+    text = client.get("/participants").get_data(as_text=True)
+    assert "Suchbar" in text and "Anders" not in text
+    assert client.get("/participants?clear=1").status_code == 302
+    text = client.get("/participants").get_data(as_text=True)
+    assert "Suchbar" in text and "Anders" in text
