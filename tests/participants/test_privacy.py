@@ -188,6 +188,8 @@ def test_erasure_leaves_no_trace_and_keeps_counts(person: dict[str, Any], api_as
     assert traces(*needles)  # the scan does see them before
     report_before = build_weekly_report("2027-W10")
     admin = api_as("admin")
+    exported = admin.get(f"/api/v1/participants/{p.id}/export")
+    assert exported.status_code == 200 and exported.get_json()["participant"]["first_name"] == FIRST
     assert admin.delete(f"/api/v1/participants/{p.id}").status_code == 204
 
     assert traces(*needles) == []
