@@ -24,6 +24,7 @@ from makerlab.enums import BookingStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
 from makerlab.sites.models import Closure
+from makerlab.sites.services import WEEKDAYS
 
 
 @dataclass
@@ -261,6 +262,13 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
             for cell in row.cells:
                 if closure.starts_on <= cell.day <= closure.ends_on:
                     cell.closed = closure.reason or ""
+
+    # Days without opening hours (Sundays, say) are closed too.
+    for row in grid.rows:
+        hours = row.unit.site.opening_hours or {}
+        for cell in row.cells:
+            if cell.closed is None and not hours.get(WEEKDAYS[cell.day.weekday()]):
+                cell.closed = ""
 
     # Day boundaries once (DST-correct), instead of per block and day.
     bounds = [clock.local_midnight(d, tz) for d in days] + [week_end]

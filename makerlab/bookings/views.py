@@ -560,3 +560,14 @@ def local_hm(value: dt.datetime, tz: str | None = None) -> str:
 
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
     return value.astimezone(zone).strftime("%H:%M")
+
+
+@bp.app_template_global("time_span")
+def time_span(start: dt.datetime, end: dt.datetime) -> str:
+    """"30.11.26, 10:00 – 11:00" on one day, both dates in full otherwise."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    if start.astimezone(zone).date() == end.astimezone(zone).date():
+        return f"{_localtime(start)} – {local_hm(end)}"
+    return f"{_localtime(start)} – {_localtime(end)}"
