@@ -70,7 +70,8 @@ def _word_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     ordered = sorted(set(terms), key=len, reverse=True)
     body = "|".join(re.escape(t) for t in ordered)
-    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", re.IGNORECASE)
+    # Whole words, with a genitive ending ("Mias Projekt", "Mia's") counted in.
+    return re.compile(rf"(?<!\w)(?:{body})(?:['’]?s|['’])?(?!\w)", re.IGNORECASE)
 
 
 def _replacer(pattern: re.Pattern[str] | None) -> Callable[[Any], Any]:

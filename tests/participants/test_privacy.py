@@ -98,7 +98,7 @@ def person(
         printer,
         dt.datetime(2027, 3, 9, 14, 0, tzinfo=UTC),
         [],
-        purpose=f"Vorbereitung Schild {LAST}",
+        purpose=f"Vorbereitung Schild {LAST}s, für Jördis’ Freundin Ida",
         booked_by_id=worker.id,
     )
     enrolment = add_enrolment(
@@ -208,6 +208,11 @@ def test_erasure_leaves_no_trace_and_keeps_counts(person: dict[str, Any], api_as
     )
     assert db.session.get(Enrolment, person["enrolment"].id).participant_id == p.id
     assert build_weekly_report("2027-W10") == report_before
+    from makerlab.bookings.models import Booking
+
+    assert db.session.get(Booking, person["unlinked"].id).purpose == (
+        "Vorbereitung Schild [erased], für [erased] Freundin Ida"
+    )
     # Other people's data is untouched apart from the mention.
     other = db.session.get(Participant, friend.id)
     assert (other.first_name, other.last_name) == ("Bodo", "Brennessel")
