@@ -31,7 +31,7 @@ DST change has 167 or 169 hours):
   erased. Participants without a birth year are counted in ``age_unknown``.
 
 No names of participants appear anywhere (SPEC 14). Everything is computed
-with a fixed number of SQL statements (six), whatever the amount of data.
+with a fixed number of SQL statements (four), whatever the amount of data.
 """
 
 from __future__ import annotations
@@ -182,10 +182,11 @@ def build_weekly_report(week: str, site_id: int | None = None) -> dict[str, Any]
     site_ids = [site.id for site in sites]
     now = clock.now()
 
-    units = _unit_rows(win, site_id, open_seconds, now)
-    heatmap = _heatmap(win, site_id, sites, windows, open_by_site, units)
+    unit_rows, heat_rows, age_rows = _booking_figures(win, site_id, iso_week, now, site_ids)
+    units = _unit_rows(unit_rows, open_seconds)
+    heatmap = _heatmap(heat_rows, sites, windows, open_by_site, units)
     workshops = _workshop_figures(win, site_id)
-    ages, named = _age_bands(win, site_id, iso_week)
+    ages, named = _age_bands(age_rows)
     workshops["participants_reached"] = named + workshops.pop("class_attended")
 
     categories = _category_rows(units)
@@ -281,88 +282,160 @@ def _overlapping(win: _Windows) -> list[Any]:
     return conditions
 
 
-def _clipped_seconds(win: _Windows) -> Any:
-    site = Equipment.site_id
-    return epoch_seconds(least(Booking.ends_at, win.end(site))) - epoch_seconds(
-        greatest(Booking.starts_at, win.start(site))
-    )
+def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt.datetime,
+                     unit_site_ids: list[int]) -> tuple[list[Any], list[Any], list[Any]]:
+    """One statement, one pass over bookings: unit figures, heat-map hours, age bands.
 
-
-def _unit_rows(win: _Windows, site_id: int | None, open_seconds: dict[int, int],
-               now: dt.datetime) -> list[dict[str, Any]]:
-    """One statement: per unit booked seconds, bookings, loans, overdue returns."""
-    zero, one = sa.literal(0, sa.BigInteger()), sa.literal(1, sa.BigInteger())
+    The bookings that matter for the week (overlapping it, handed out in it,
+    or overdue during it) are read once into a materialised CTE; the per-unit
+    sums, the hour-by-hour expansion for the heat map (a recursive CTE, so its
+    rows grow with booked hours, not with the table) and the named
+    participants reached all come from it. The three result shapes share one
+    ``UNION ALL``, told apart by ``kind``.
+    """
+    big = sa.BigInteger()
+    zero, one = sa.literal(0, big), sa.literal(1, big)
     site = Equipment.site_id
-    overlap = _site_scope(
-        sa.select(
-            Booking.equipment_id.label("equipment_id"),
-            sa.cast(_clipped_seconds(win), sa.BigInteger()).label("secs"),
-            one.label("n_bookings"), zero.label("n_loans"), zero.label("n_overdue"),
-        ),
-        site_id, win,
-    ).where(*_overlapping(win))
-    loans = _site_scope(
-        sa.select(Booking.equipment_id, zero, zero, one, zero), site_id, win
-    ).where(
-        _not_cancelled(),
-        Booking.checked_out_at >= win.start(site),
-        Booking.checked_out_at < win.end(site),
+    overlaps = sa.and_(Booking.starts_at < win.end(site), Booking.ends_at > win.start(site))
+    if win.uniform:  # plain bounds an index can use
+        overlaps = sa.and_(Booking.starts_at < win.hi, Booking.ends_at > win.lo)
+    handed_out = sa.and_(
+        Booking.checked_out_at >= win.start(site), Booking.checked_out_at < win.end(site)
     )
-    still_out_until = sa.func.coalesce(Booking.returned_at, sa.literal(now, UTCDateTime()))
-    overdue = _site_scope(
-        sa.select(Booking.equipment_id, zero, zero, zero, one), site_id, win
-    ).where(
-        _not_cancelled(),
+    out_until = sa.func.coalesce(Booking.returned_at, sa.literal(now, UTCDateTime()))
+    overdue = sa.and_(
         Booking.checked_out_at.is_not(None),
         Booking.ends_at < win.end(site),
-        still_out_until > win.start(site),
-        still_out_until > Booking.ends_at,
+        out_until > win.start(site),
+        out_until > Booking.ends_at,
     )
-    parts = sa.union_all(overlap, loans, overdue).subquery("parts")
+    start_epoch = win.start_epoch(site)
+    clip_start = epoch_seconds(greatest(Booking.starts_at, win.start(site))) - start_epoch
+    clip_end = epoch_seconds(least(Booking.ends_at, win.end(site))) - start_epoch
+    site_col = site if not win.uniform else sa.literal(unit_site_ids[0], sa.Integer())
+    week = _site_scope(
+        sa.select(
+            Booking.id.label("id"),
+            # "+ 0": grouping by the bare column tempts SQLite into walking the
+            # whole (equipment_id, starts_at) index in order; a plain scan is faster.
+            (Booking.equipment_id + 0).label("equipment_id"),
+            site_col.label("site_id"),
+            sa.case((overlaps, one), else_=zero).label("in_week"),
+            sa.case((overlaps, sa.cast(clip_start, big)), else_=zero).label("s"),
+            sa.case((overlaps, sa.cast(clip_end, big)), else_=zero).label("e"),
+            sa.case((handed_out, one), else_=zero).label("loan"),
+            sa.case((overdue, one), else_=zero).label("overdue"),
+        ),
+        site_id, win,
+    ).where(_not_cancelled(), sa.or_(overlaps, handed_out, overdue))
+    wb = week.cte("week_bookings").prefix_with("MATERIALIZED")
+
     per_unit = (
         sa.select(
-            parts.c.equipment_id,
-            sa.func.sum(parts.c.secs).label("secs"),
-            sa.func.sum(parts.c.n_bookings).label("n_bookings"),
-            sa.func.sum(parts.c.n_loans).label("n_loans"),
-            sa.func.sum(parts.c.n_overdue).label("n_overdue"),
+            wb.c.equipment_id,
+            sa.func.sum(wb.c.e - wb.c.s).label("secs"),
+            sa.func.sum(wb.c.in_week).label("bookings"),
+            sa.func.sum(wb.c.loan).label("loans"),
+            sa.func.sum(wb.c.overdue).label("overdue"),
         )
-        .group_by(parts.c.equipment_id)
+        .group_by(wb.c.equipment_id)
         .subquery("per_unit")
     )
-    stmt = (
+    hours = sa.select(
+        wb.c.site_id, sa.cast(wb.c.s // 3600, big).label("h"), wb.c.s, wb.c.e
+    ).where(wb.c.in_week == 1, wb.c.e > wb.c.s).cte("hours", recursive=True)
+    hours = hours.union_all(
+        sa.select(hours.c.site_id, sa.cast(hours.c.h + 1, big), hours.c.s, hours.c.e).where(
+            (hours.c.h + 1) * 3600 < hours.c.e
+        )
+    )
+    hour_secs = least(hours.c.e, (hours.c.h + 1) * 3600) - greatest(hours.c.s, hours.c.h * 3600)
+
+    sessions = _week_sessions(win, site_id).subquery("age_sessions")
+    from_enrolments = sa.select(Enrolment.participant_id.label("pid")).where(
+        Enrolment.session_id.in_(sa.select(sessions.c.id)),
+        Enrolment.participant_id.is_not(None),
+        Enrolment.status != EnrolmentStatus.CANCELLED.value,
+        _reached(Enrolment.status),
+    )
+    from_bookings = sa.select(booking_participants.c.participant_id.label("pid")).where(
+        booking_participants.c.booking_id.in_(sa.select(wb.c.id).where(wb.c.in_week == 1))
+    )
+    reached = sa.union(from_enrolments, from_bookings).subquery("reached")
+    age = sa.literal(iso_week.year, sa.Integer()) - Participant.birth_year
+    band = sa.case(
+        (Participant.birth_year.is_(None), "unknown"),
+        (age < 10, AGE_BANDS[0]),
+        (age <= 13, AGE_BANDS[1]),
+        (age <= 17, AGE_BANDS[2]),
+        else_=AGE_BANDS[3],
+    )
+    no_text = sa.cast(sa.null(), sa.String())
+    units_q = (
         sa.select(
-            Equipment.id, Equipment.name, Equipment.category, Equipment.site_id,
-            Equipment.loanable, per_unit.c.secs, per_unit.c.n_bookings, per_unit.c.n_loans,
-            per_unit.c.n_overdue,
+            sa.literal("unit").label("kind"), Equipment.id.label("a"),
+            Equipment.site_id.label("b"), Equipment.name.label("name"),
+            Equipment.category.label("category"),
+            sa.case((Equipment.loanable, one), else_=zero).label("c"),
+            sa.func.coalesce(per_unit.c.secs, 0).label("v1"),
+            sa.func.coalesce(per_unit.c.bookings, 0).label("v2"),
+            sa.func.coalesce(per_unit.c.loans, 0).label("v3"),
+            sa.func.coalesce(per_unit.c.overdue, 0).label("v4"),
         )
         .outerjoin(per_unit, per_unit.c.equipment_id == Equipment.id)
         .where(
-            Equipment.site_id.in_(list(open_seconds)),
-            sa.or_(Equipment.status != EquipmentStatus.RETIRED.value, per_unit.c.secs.is_not(None)),
+            Equipment.site_id.in_(unit_site_ids),
+            sa.or_(Equipment.status != EquipmentStatus.RETIRED.value,
+                   per_unit.c.secs.is_not(None)),
         )
-        .order_by(Equipment.category, Equipment.name, Equipment.id)
     )
-    rows = []
-    for r in db.session.execute(stmt):
-        booked = int(r.secs or 0)
-        opened = open_seconds[r.site_id]
-        rows.append({
-            "id": r.id,
+    heat_q = sa.select(
+        sa.literal("heat"), hours.c.site_id, hours.c.h, no_text, no_text, zero,
+        sa.func.sum(hour_secs), zero, zero, zero,
+    ).group_by(hours.c.site_id, hours.c.h)
+    age_q = (
+        sa.select(sa.literal("age"), zero, zero, band, no_text, zero, sa.func.count(), zero,
+                  zero, zero)
+        .where(Participant.id.in_(sa.select(reached.c.pid)))
+        .group_by(band)
+    )
+    stmt = sa.union_all(units_q, heat_q, age_q).order_by("kind", "category", "name", "a")
+    units: list[Any] = []
+    heat: list[Any] = []
+    ages: list[Any] = []
+    for row in db.session.execute(stmt):
+        {"unit": units, "heat": heat, "age": ages}[row.kind].append(row)
+    return units, heat, ages
+
+
+def _unit_rows(rows: list[Any], open_seconds: dict[int, int]) -> list[dict[str, Any]]:
+    """The per-unit figures as JSON-able dicts."""
+    units = []
+    for r in rows:
+        booked = int(r.v1)
+        opened = open_seconds[r.b]
+        units.append({
+            "id": r.a,
             "name": r.name,
             "category": r.category,
-            "site_id": r.site_id,
-            "loanable": bool(r.loanable),
+            "site_id": r.b,
+            "loanable": bool(r.c),
             "booked_hours": booked / 3600,
             "booked_minutes": round(booked / 60),
             "open_hours": opened / 3600,
             "open_minutes": round(opened / 60),
             "utilization": booked / opened if opened else 0.0,
-            "bookings": int(r.n_bookings or 0),
-            "loans": int(r.n_loans or 0),
-            "overdue_returns": int(r.n_overdue or 0),
+            "bookings": int(r.v2),
+            "loans": int(r.v3),
+            "overdue_returns": int(r.v4),
         })
-    return rows
+    return sorted(units, key=lambda u: (u["category"], _natural(u["name"]), u["id"]))
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key that puts "Nr. 2" before "Nr. 10"."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part.casefold())
+            for part in re.split(r"(\d+)", name)]
 
 
 def _summed(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -389,52 +462,22 @@ def _category_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"category": category, **_summed(rows)} for category, rows in grouped.items()]
 
 
-def _heatmap(win: _Windows, site_id: int | None, sites: list[Site],
+def _heatmap(rows: list[Any], sites: list[Site],
              windows: dict[int, tuple[dt.datetime, dt.datetime]],
              open_by_site: dict[int, list[tuple[dt.datetime, dt.datetime]]],
              units: list[dict[str, Any]]) -> dict[str, Any]:
-    """Booked unit-minutes per local weekday and hour (one recursive statement).
+    """Booked unit-minutes and open unit-minutes per local weekday and hour.
 
-    Each clipped booking is expanded into the hours it touches (a recursive
-    CTE, so rows grow with booked hours, not with the table), then summed per
-    hour since the site's week start; Python maps those few rows to local
-    wall-clock cells, which handles the 23- and 25-hour DST days.
+    The rows count hours since each site's week start; mapping them to local
+    wall-clock cells here handles the 23- and 25-hour DST days.
     """
-    big = sa.BigInteger()
-    site = Equipment.site_id
-    start_epoch = win.start_epoch(site)
-    site_col = site if not win.uniform else sa.literal(sites[0].id, sa.Integer())
-    clipped = _site_scope(
-        sa.select(
-            site_col.label("site_id"),
-            sa.cast(epoch_seconds(greatest(Booking.starts_at, win.start(site))) - start_epoch,
-                    big).label("s"),
-            sa.cast(epoch_seconds(least(Booking.ends_at, win.end(site))) - start_epoch,
-                    big).label("e"),
-        ),
-        site_id, win,
-    ).where(*_overlapping(win)).cte("clipped")
-    hours = sa.select(
-        clipped.c.site_id,
-        sa.cast(clipped.c.s // 3600, big).label("h"),
-        clipped.c.s,
-        clipped.c.e,
-    ).cte("hours", recursive=True)
-    hours = hours.union_all(
-        sa.select(hours.c.site_id, sa.cast(hours.c.h + 1, big), hours.c.s, hours.c.e).where(
-            (hours.c.h + 1) * 3600 < hours.c.e
-        )
-    )
-    overlap = least(hours.c.e, (hours.c.h + 1) * 3600) - greatest(hours.c.s, hours.c.h * 3600)
-    stmt = sa.select(hours.c.site_id, hours.c.h, sa.func.sum(overlap)).group_by(
-        hours.c.site_id, hours.c.h
-    )
     booked = [[0.0] * 24 for _day in range(7)]
     capacity = [[0.0] * 24 for _day in range(7)]
     zones = {s.id: ZoneInfo(s.timezone) for s in sites}
-    for sid, hour, seconds in db.session.execute(stmt):
-        local = (windows[sid][0] + dt.timedelta(hours=int(hour))).astimezone(zones[sid])
-        booked[local.weekday()][local.hour] += float(seconds or 0) / 60
+    for row in rows:
+        sid, hour = row.a, int(row.b)
+        local = (windows[sid][0] + dt.timedelta(hours=hour)).astimezone(zones[sid])
+        booked[local.weekday()][local.hour] += float(row.v1 or 0) / 60
     unit_count: dict[int, int] = defaultdict(int)
     for unit in units:
         unit_count[unit["site_id"]] += 1
@@ -507,40 +550,65 @@ def _workshop_figures(win: _Windows, site_id: int | None) -> dict[str, Any]:
     }
 
 
-def _age_bands(win: _Windows, site_id: int | None, week: Week) -> tuple[dict[str, int], int]:
-    """Distinct named participants reached, by age band (one statement)."""
-    sessions = _week_sessions(win, site_id).cte("age_sessions")
-    from_enrolments = sa.select(Enrolment.participant_id.label("pid")).where(
-        Enrolment.session_id.in_(sa.select(sessions.c.id)),
-        Enrolment.participant_id.is_not(None),
-        Enrolment.status != EnrolmentStatus.CANCELLED.value,
-        _reached(Enrolment.status),
-    )
-    from_bookings = _site_scope(
-        sa.select(booking_participants.c.participant_id.label("pid")).join(
-            Booking, Booking.id == booking_participants.c.booking_id
-        ),
-        site_id, win,
-    ).where(*_overlapping(win))
-    reached = sa.union(from_enrolments, from_bookings).subquery("reached")
-    age = sa.literal(week.year, sa.Integer()) - Participant.birth_year
-    band = sa.case(
-        (Participant.birth_year.is_(None), "unknown"),
-        (age < 10, AGE_BANDS[0]),
-        (age <= 13, AGE_BANDS[1]),
-        (age <= 17, AGE_BANDS[2]),
-        else_=AGE_BANDS[3],
-    ).label("band")
-    stmt = (
-        sa.select(band, sa.func.count())
-        .select_from(Participant)
-        .where(Participant.id.in_(sa.select(reached.c.pid)))
-        .group_by(band)
-    )
+def _age_bands(rows: list[Any]) -> tuple[dict[str, int], int]:
+    """Counts per age band, and all named participants reached (unknown age included)."""
     counts = {name: 0 for name in AGE_BANDS}
     named = 0
-    for name, count in db.session.execute(stmt):
-        named += int(count)
-        if name in counts:
-            counts[name] = int(count)
+    for row in rows:
+        named += int(row.v1)
+        if row.name in counts:
+            counts[row.name] = int(row.v1)
     return counts, named
+
+
+# Figures compared with the previous week and the same week a year earlier:
+# (key, where it lives in the report).
+KEY_FIGURES: tuple[tuple[str, str], ...] = (
+    ("booked_hours", "totals"),
+    ("utilization", "totals"),
+    ("bookings", "totals"),
+    ("loans", "totals"),
+    ("overdue_returns", "totals"),
+    ("sessions", "workshops"),
+    ("seats_confirmed", "workshops"),
+    ("attended", "workshops"),
+    ("schools_reached", "workshops"),
+    ("participants_reached", "workshops"),
+)
+
+
+def comparison_weeks(week: str) -> tuple[str, str]:
+    """The previous week and the same week a year earlier, as ``YYYY-Www``."""
+    current = parse_week(week)
+    return current.shifted(-1).label, current.a_year_earlier().label
+
+
+def build_comparison(report: dict[str, Any], previous: dict[str, Any],
+                     last_year: dict[str, Any]) -> list[dict[str, Any]]:
+    """Key figures of a report next to the previous week's and last year's."""
+    rows = []
+    for key, section in KEY_FIGURES:
+        value = report[section][key]
+        rows.append({
+            "key": key,
+            "value": value,
+            "previous": previous[section][key],
+            "last_year": last_year[section][key],
+            "change_previous": value - previous[section][key],
+            "change_last_year": value - last_year[section][key],
+        })
+    return rows
+
+
+def build_weekly_report_with_comparison(week: str, site_id: int | None = None) -> dict[str, Any]:
+    """The report plus ``comparison`` with the previous week and the same week last year."""
+    report = build_weekly_report(week, site_id)
+    previous_week, last_year_week = comparison_weeks(week)
+    previous = build_weekly_report(previous_week, site_id)
+    last_year = build_weekly_report(last_year_week, site_id)
+    report["comparison"] = {
+        "previous_week": previous_week,
+        "last_year_week": last_year_week,
+        "figures": build_comparison(report, previous, last_year),
+    }
+    return report

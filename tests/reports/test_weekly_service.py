@@ -38,7 +38,8 @@ def test_units_are_clipped_to_the_week_to_the_minute(scenario: dict[str, Any]) -
         assert unit["open_minutes"] == OPEN_MINUTES
         assert unit["open_hours"] == 56
         assert unit["utilization"] == pytest.approx(minutes / OPEN_MINUTES)
-        assert (unit["bookings"], unit["loans"], unit["overdue_returns"]) == (bookings, loans, overdue)
+        figures = (unit["bookings"], unit["loans"], unit["overdue_returns"])
+        assert figures == (bookings, loans, overdue)
 
 
 def test_categories_and_totals_are_sums(scenario: dict[str, Any]) -> None:

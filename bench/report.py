@@ -1,0 +1,380 @@
+"""Benchmark of the weekly usage report on a busy year.
+
+    .venv/bin/python bench/report.py                      # SQLite in a temporary folder
+    .venv/bin/python bench/report.py --postgres           # a throwaway PostgreSQL cluster
+    .venv/bin/python bench/report.py --database-url URL   # an existing, empty database
+
+Seeds one year (2026-W01 .. 2026-W52) of a busy centre with bulk inserts:
+50 units, 200,000 bookings, 2,000 workshop sessions, 20,000 enrolments, 3,000
+participants. Then prints the median time of the JSON report of one week (the
+builder alone and the API route), the HTML page (three reports: the week, the
+week before, the same week a year earlier), the PDF, and the number of SQL
+statements for a busy week, an empty week and a week in a bigger database.
+Targets on a 2-core machine: JSON < 150 ms, PDF < 3 s, statements constant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from makerlab import clock, create_app  # noqa: E402
+from makerlab.extensions import db  # noqa: E402
+
+BERLIN = ZoneInfo("Europe/Berlin")
+YEAR_START = dt.date(2025, 12, 29)  # Monday of 2026-W01
+WEEKS = 52
+BUSY_WEEK = "2026-W52"  # "last week" when the report is printed on 2026-12-28
+MID_WEEK = "2026-W26"
+EMPTY_WEEK = "2027-W10"
+PASSWORD = "Bench-Passwort-2026"
+
+UNITS: list[tuple[str, str, bool]] = (
+    [(f"Prusa MK4 Nr. {i}", "3d_printer", False) for i in range(1, 13)]
+    + [(f"Lasercutter {i}", "laser_cutter", False) for i in range(1, 7)]
+    + [(f"Podcast-Koffer {i}", "podcast_kit", True) for i in range(1, 11)]
+    + [(f"Synth-Kit {i}", "synth_kit", True) for i in range(1, 11)]
+    + [(f"Schneideplotter {i}", "vinyl_cutter", False) for i in range(1, 5)]
+    + [(f"Raum {name}", "room", False) for name in
+       ("Werkstatt", "Studio", "Seminar 1", "Seminar 2", "Foyer", "Medienlabor", "Lounge",
+        "Garten")]
+)
+OPENING = {0: (8, 20), 1: (8, 20), 2: (8, 20), 3: (8, 20), 4: (8, 20), 5: (10, 18)}
+
+
+def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=BERLIN).astimezone(dt.UTC)
+
+
+def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int = 20_000,
+         seed_value: int = 13) -> dict[str, int]:
+    """Fill the database with a year of a busy centre (Core bulk inserts, no ORM events)."""
+    from makerlab.auth.passwords import hash_password
+    from makerlab.bookings.models import Booking, booking_participants
+    from makerlab.equipment.models import Equipment
+    from makerlab.participants.models import Participant
+    from makerlab.schools.models import School
+    from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
+
+    rng = random.Random(seed_value)
+    conn = db.session.connection()
+    created = clock.now()
+    conn.execute(sa.insert(Equipment.__table__), [
+        {"site_id": 1, "name": name, "category": category, "loanable": loanable,
+         "location": "", "status": "available", "requires_induction": False,
+         "buffer_minutes": 0, "notes": "", "created_at": created}
+        for name, category, loanable in UNITS
+    ])
+    units = conn.execute(sa.select(Equipment.id, Equipment.loanable).order_by(Equipment.id)).all()
+    conn.execute(sa.insert(School.__table__), [
+        {"name": f"Schule {i}", "address": "", "created_at": created} for i in range(1, 41)
+    ])
+    school_ids = list(conn.scalars(sa.select(School.id)))
+    conn.execute(sa.insert(Participant.__table__), [
+        {"first_name": f"Vorname{i}", "last_name": f"Nachname{i}",
+         "birth_year": rng.randint(2007, 2019), "school_id": rng.choice(school_ids),
+         "guardian_consent": True, "photo_consent": False, "may_go_home_alone": False,
+         "last_activity_at": created, "created_at": created}
+        for i in range(3_000)
+    ])
+    participant_ids = list(conn.scalars(sa.select(Participant.id)))
+
+    # Bookings: every unit's opening hours filled with back-to-back slots (no
+    # overlaps; kits sometimes go home overnight), then an even random sample
+    # of them kept, so every week is about equally busy.
+    days = [YEAR_START + dt.timedelta(days=i) for i in range(WEEKS * 7)]
+    rows: list[dict[str, Any]] = []
+    for unit_id, loanable in units:
+        skip_until: dt.datetime | None = None
+        for day in days:
+            hours = OPENING.get(day.weekday())
+            if hours is None:
+                continue
+            cursor, close = at(day, hours[0]), at(day, hours[1])
+            if skip_until and skip_until > cursor:
+                cursor = skip_until
+            while cursor < close:
+                ends = cursor + dt.timedelta(minutes=rng.choice((15, 30, 30, 45, 45, 60)))
+                if ends > close:
+                    break
+                if loanable and rng.random() < 0.005:
+                    nxt = day + dt.timedelta(days=rng.choice((1, 2, 3)))
+                    while nxt.weekday() not in OPENING:
+                        nxt += dt.timedelta(days=1)
+                    ends = at(nxt, OPENING[nxt.weekday()][0] + 1)
+                rows.append({"equipment_id": unit_id, "starts_at": cursor, "ends_at": ends,
+                             "loanable": loanable})
+                if ends > close:
+                    skip_until = ends
+                    break
+                cursor = ends + dt.timedelta(minutes=rng.choice((0, 0, 0, 15)))
+    if len(rows) < n_bookings:
+        raise SystemExit(f"only {len(rows)} slots for {n_bookings} bookings")
+    rows = rng.sample(rows, n_bookings)
+    now = clock.now()
+    for row in rows:
+        loanable = row.pop("loanable")
+        ends = row["ends_at"]
+        status = "cancelled" if rng.random() < 0.05 else (
+            ("returned" if ends < now else "reserved") if loanable else "reserved")
+        late = status == "returned" and rng.random() < 0.1
+        row.update({
+            "blocked_until": ends, "purpose": "", "status": status,
+            "checked_out_at": row["starts_at"] if loanable and status == "returned" else None,
+            "returned_at": (ends + dt.timedelta(hours=rng.choice((2, 20, 30))) if late else ends)
+            if status == "returned" else None,
+            "cancelled_at": created if status == "cancelled" else None,
+            "return_note": "", "created_at": created, "updated_at": created,
+        })
+    for start in range(0, len(rows), 10_000):
+        conn.execute(sa.insert(Booking.__table__), rows[start:start + 10_000])
+    booking_ids = list(conn.scalars(sa.select(Booking.id)))
+    links = {(bid, rng.choice(participant_ids)) for bid in rng.sample(booking_ids, 20_000)}
+    conn.execute(sa.insert(booking_participants), [
+        {"booking_id": b, "participant_id": p} for b, p in links
+    ])
+
+    conn.execute(sa.insert(Workshop.__table__), [
+        {"title": f"Workshop {i}", "description": "", "equipment_needs": {},
+         "created_at": created} for i in range(20)
+    ])
+    workshop_ids = list(conn.scalars(sa.select(Workshop.id)))
+    sessions = []
+    for i in range(n_sessions):
+        day = days[(i * len(days)) // n_sessions]
+        hour = rng.choice((9, 10, 13, 14, 15))
+        sessions.append({
+            "workshop_id": rng.choice(workshop_ids), "site_id": 1,
+            "starts_at": at(day, hour), "ends_at": at(day, hour + 2),
+            "capacity": rng.choice((12, 16, 20, 24, 30)), "location": "",
+            "status": "cancelled" if rng.random() < 0.03 else "scheduled",
+            "created_at": created,
+        })
+    conn.execute(sa.insert(WorkshopSession.__table__), sessions)
+    session_ids = list(conn.scalars(sa.select(WorkshopSession.id)))
+    # Enrolments: classes and single participants, confirmed while seats are
+    # free, then waitlisted; some cancelled. Attendance recorded for the past.
+    enrolments: list[dict[str, Any]] = []
+    used: set[tuple[int, int]] = set()
+    free = {sid: row["capacity"] for sid, row in zip(session_ids, sessions, strict=True)}
+    while len(enrolments) < n_enrolments:
+        session_id = rng.choice(session_ids)
+        is_class = rng.random() < 0.35
+        seats = rng.randint(8, 20) if is_class else 1
+        if rng.random() < 0.06:
+            status = "cancelled"
+        elif free[session_id] >= seats:
+            status = "confirmed"
+            free[session_id] -= seats
+        else:
+            status = "waitlisted"
+        attended = rng.randint(seats * 3 // 4, seats) if status == "confirmed" else None
+        if is_class:
+            enrolments.append({
+                "session_id": session_id, "school_id": rng.choice(school_ids),
+                "participant_id": None, "class_name": "7b", "headcount": seats, "seats": seats,
+                "contact_email": "kontakt@schule.example", "status": status,
+                "attended_count": attended, "created_at": created,
+            })
+        else:
+            pid = rng.choice(participant_ids)
+            if (session_id, pid) in used:
+                continue
+            used.add((session_id, pid))
+            enrolments.append({
+                "session_id": session_id, "participant_id": pid, "seats": 1,
+                "school_id": None, "class_name": None, "headcount": None, "contact_email": None,
+                "status": status, "attended_count": attended, "created_at": created,
+            })
+    conn.execute(sa.insert(Enrolment.__table__), enrolments)
+
+    from makerlab.auth.models import User
+
+    conn.execute(sa.insert(User.__table__), [{
+        "email": "koordination@bench.example", "name": "Koordination", "role": "coordinator",
+        "password_hash": hash_password(PASSWORD), "active": True, "locale": "de",
+        "created_at": created,
+    }])
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("ANALYZE")
+    else:
+        conn.exec_driver_sql("ANALYZE")
+    db.session.commit()
+    return {"bookings": len(rows), "sessions": len(sessions), "enrolments": len(enrolments),
+            "units": len(units)}
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+def median_ms(action: Callable[[], Any], runs: int) -> float:
+    action()  # warm up caches and compiled statements
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def check(response: Any) -> Any:
+    if response.status_code != 200:
+        raise SystemExit(f"{response.status_code}: {response.get_data(as_text=True)[:500]}")
+    return response
+
+
+def run(url: str, runs: int) -> None:
+    from flask_migrate import upgrade
+
+    from makerlab.reports.services import build_weekly_report
+
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+              "RATELIMIT_ENABLED": False, "TESTING": False}
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        clock.set_frozen(at(dt.date(2026, 12, 28), 7))
+        started = time.perf_counter()
+        from makerlab.bookings.models import Booking
+
+        seeded = False
+        if db.session.scalar(sa.select(sa.func.count()).select_from(Booking)):
+            print(f"database: {db.engine.dialect.name}; using the data already there")
+        else:
+            seeded = True
+            counts = seed()
+            print(f"database: {db.engine.dialect.name}; seeded {counts} in "
+                  f"{time.perf_counter() - started:.1f} s")
+        from makerlab.auth.models import User
+        from makerlab.auth.services import issue_token
+
+        user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
+        token = issue_token(user, "bench")
+        db.session.commit()
+
+        report = build_weekly_report(BUSY_WEEK)
+        print(f"{BUSY_WEEK}: {report['totals']['bookings']} bookings, "
+              f"{report['totals']['utilization']:.0%} utilization, "
+              f"{report['workshops']['sessions']} sessions, "
+              f"{report['workshops']['participants_reached']} young people reached")
+        counted = {}
+        for week in (BUSY_WEEK, MID_WEEK, EMPTY_WEEK):
+            db.session.rollback()
+            with statements() as seen:
+                build_weekly_report(week)
+            counted[week] = len(seen)
+        builder = {
+            week: median_ms(lambda w=week: (db.session.rollback(), build_weekly_report(w)), runs)
+            for week in (BUSY_WEEK, MID_WEEK)
+        }
+        db.session.remove()
+
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    api = median_ms(lambda: check(client.get(f"/api/v1/reports/weekly?week={BUSY_WEEK}",
+                                             headers=headers)), runs)
+    check_login = client.post("/login", data={"email": "koordination@bench.example",
+                                              "password": PASSWORD})
+    assert check_login.status_code == 302, check_login.get_data(as_text=True)[:300]
+    html = median_ms(lambda: check(client.get(f"/reports/weekly?week={BUSY_WEEK}")), runs)
+    pdf = median_ms(lambda: check(client.get(f"/reports/weekly/{BUSY_WEEK}.pdf")),
+                    max(3, runs // 3))
+    size = len(check(client.get(f"/reports/weekly/{BUSY_WEEK}.pdf")).get_data())
+
+    doubled, total = None, None
+    with app.app_context():
+        if not seeded:
+            return _print(builder, api, html, pdf, size, counted, total, doubled)
+        # Twice the data: the statement count must not change.
+        clock.set_frozen(at(dt.date(2026, 12, 28), 7))
+        from makerlab.bookings.models import Booking
+
+        conn = db.session.connection()
+        conn.execute(sa.text(
+            "INSERT INTO bookings (equipment_id, starts_at, ends_at, blocked_until, purpose, "
+            "status, return_note, created_at, updated_at) SELECT equipment_id, starts_at, "
+            "ends_at, blocked_until, purpose, 'cancelled', return_note, created_at, updated_at "
+            "FROM bookings"))
+        db.session.commit()
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(Booking))
+        db.session.rollback()
+        with statements() as seen:
+            build_weekly_report(BUSY_WEEK)
+        doubled = len(seen)
+        db.session.remove()
+        db.engine.dispose()
+    clock.set_frozen(None)
+    _print(builder, api, html, pdf, size, counted, total, doubled)
+
+
+def _print(builder: dict[str, float], api: float, html: float, pdf: float, size: int,
+           counted: dict[str, int], total: int | None, doubled: int | None) -> None:
+    clock.set_frozen(None)
+    print(f"JSON builder, {BUSY_WEEK} (last week):   median {builder[BUSY_WEEK]:7.1f} ms")
+    print(f"JSON builder, {MID_WEEK} (mid-year):     median {builder[MID_WEEK]:7.1f} ms")
+    print(f"GET /api/v1/reports/weekly:          median {api:7.1f} ms")
+    print(f"GET /reports/weekly (HTML, 3 weeks): median {html:7.1f} ms")
+    print(f"GET /reports/weekly/….pdf:           median {pdf:7.1f} ms ({size // 1024} KiB)")
+    print("SQL statements per report: "
+          + ", ".join(f"{week} {n}" for week, n in counted.items())
+          + (f"; with {total} bookings {doubled}" if total else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", help="an empty database (default: temporary SQLite)")
+    parser.add_argument("--postgres", action="store_true",
+                        help="start a throwaway PostgreSQL cluster (as the tests do)")
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    if args.postgres:
+        from tests.postgres import ThrowawayCluster, find_bin
+
+        bindir = find_bin()
+        if bindir is None:
+            raise SystemExit("PostgreSQL is not installed")
+        cluster = ThrowawayCluster(bindir)
+        try:
+            server = cluster.start()
+            engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.execute(sa.text('CREATE DATABASE "bench"'))
+            engine.dispose()
+            run(server.rsplit("/", 1)[0] + "/bench", args.runs)
+        finally:
+            cluster.stop()
+    elif args.database_url:
+        run(args.database_url, args.runs)
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            run(f"sqlite:///{folder}/bench.sqlite3", args.runs)
+
+
+if __name__ == "__main__":
+    main()
