@@ -22,4 +22,5 @@ accesslog = "-"
 errorlog = "-"
 # Client addresses come from the reverse proxy (X-Forwarded-For, ProxyFix).
 forwarded_allow_ips = os.environ.get("MAKERLAB_FORWARDED_ALLOW_IPS", "127.0.0.1")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The path without its query string: searches (?q=) may contain children's names.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'

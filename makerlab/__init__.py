@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 from makerlab.config import DEFAULTS
 
@@ -28,6 +29,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    # Ids beyond 64 bits cannot exist: such paths are plain 404s, not errors.
+    app.url_map.converters["int"] = BoundedIntConverter
     _configure_secret_key(app)
     _configure_database(app)
 
@@ -36,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
+    _configure_sqlite(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
@@ -45,16 +49,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cli.init_app(app)
     _install_audit()
-    with app.app_context():
-        from makerlab.db import configure_sqlite_engine
-
-        if db.engine.dialect.name == "sqlite":
-            configure_sqlite_engine(db.engine)
     if app.config.get("SCHEDULER_EMBEDDED"):
         from makerlab.scheduler import start_embedded  # development only: `make run`
 
         start_embedded(app)
     return app
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """SQLite pragmas and early write locks; registered before any other hook."""
+    from makerlab.db import configure_sqlite_engine, lock_early_for_writing_requests
+    from makerlab.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite_engine(db.engine)
+            lock_early_for_writing_requests(app)
 
 
 _audit_installed = False
@@ -71,6 +81,14 @@ def _install_audit() -> None:
 
     audit.install(Session)
     _audit_installed = True
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` limited to the databases' 64-bit integer range."""
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _configure_secret_key(app: Flask) -> None:

@@ -103,5 +103,31 @@ def begin_write(session: Any) -> None:
         _immediate.reset(token)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def lock_early_for_writing_requests(app: Any) -> None:
+    """On SQLite, requests that may write start their transactions with the write lock.
+
+    A transaction that reads first and writes later cannot wait for SQLite's
+    lock (it fails at once with "database is locked" to avoid a deadlock).
+    Taking the lock at BEGIN for POST/PUT/PATCH/DELETE lets writers queue
+    behind each other (busy timeout) while GET requests still read in
+    parallel.
+    """
+    from flask import g, request
+
+    @app.before_request
+    def _take_lock_early() -> None:
+        if request.method not in SAFE_METHODS:
+            g._sqlite_immediate = _immediate.set(True)
+
+    @app.teardown_request
+    def _release(_exc: BaseException | None) -> None:
+        token = g.pop("_sqlite_immediate", None)
+        if token is not None:
+            _immediate.reset(token)
+
+
 def is_postgres(session: Any) -> bool:
     return bool(session.get_bind().dialect.name == "postgresql")

@@ -41,7 +41,7 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("bookings.loans", _l("Out right now"), "loans.manage"),
     ("equipment.index", _l("Equipment"), "equipment.view"),
     ("workshops.index", _l("Workshops"), "workshops.view"),
-    ("participants.index", _l("Participants"), "participants.manage"),
+    ("participants.index", _l("Participants"), "participants.view"),
     ("schools.index", _l("Schools"), "schools.manage"),
     ("reports.weekly", _l("Reports"), "reports.view"),
     ("notifications.outbox", _l("Outbox"), "notifications.view"),

@@ -186,6 +186,28 @@ def _domain_error(error: DomainError) -> Any:
     return render_error_page(error.status, error.detail)
 
 
+def _database_refusal(error: Exception) -> Any:
+    """Safety net: input the services let through but the database refused.
+
+    Services should catch these cases first with a precise message; this
+    keeps the answer a 4xx (never a 500) when one slips through.
+    """
+    import sqlalchemy as sa
+
+    from makerlab.errors import Conflict, Invalid
+    from makerlab.extensions import db
+
+    db.session.rollback()
+    log.warning(
+        "database refused input on %s %s: %s", request.method, request.path, type(error).__name__
+    )
+    if isinstance(error, sa.exc.IntegrityError):
+        domain: DomainError = Conflict("This conflicts with data that exists already.")
+    else:
+        domain = Invalid({"_schema": ["A value is out of the range the database can store."]})
+    return _domain_error(domain)
+
+
 def _internal_error(error: Exception) -> Any:
     from flask import current_app
 
@@ -218,7 +240,12 @@ def init_app(app: Flask) -> None:
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     app.before_request(_authenticate_api_request)
+    import sqlalchemy as sa
+
     app.register_error_handler(DomainError, _domain_error)
+    app.register_error_handler(sa.exc.IntegrityError, _database_refusal)
+    app.register_error_handler(sa.exc.DataError, _database_refusal)
+    app.register_error_handler(OverflowError, _database_refusal)
     app.register_error_handler(Exception, _internal_error)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)

@@ -44,7 +44,9 @@ def site_timezone(site_id: int | None) -> str:
 
     cache: dict[int, str] | None = g.get("_site_timezones")
     if cache is None:
-        cache = dict(db.session.execute(sa.select(Site.id, Site.timezone)).tuples().all())
+        cache = {
+            row.id: row.timezone for row in db.session.execute(sa.select(Site.id, Site.timezone))
+        }
         g._site_timezones = cache
     if site_id is not None and site_id in cache:
         return cache[site_id]
