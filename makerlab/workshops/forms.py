@@ -22,14 +22,19 @@ from makerlab.equipment.forms import category_label
 
 class WorkshopForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=10_000)],
-                                render_kw={"rows": 4})
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=10_000)], render_kw={"rows": 4}
+    )
     min_age = IntegerField(_l("Minimum age"), validators=[Optional(), NumberRange(0, 120)])
     max_age = IntegerField(_l("Maximum age"), validators=[Optional(), NumberRange(0, 120)])
     facilitator_id = SelectField(_l("Facilitator"), coerce=int, choices=[])
 
     def validate_max_age(self, field: Any) -> None:
-        if field.data is not None and self.min_age.data is not None and field.data < self.min_age.data:
+        if (
+            field.data is not None
+            and self.min_age.data is not None
+            and field.data < self.min_age.data
+        ):
             raise ValidationError(_l("The maximum age cannot be below the minimum age."))
 
 
@@ -40,7 +45,8 @@ def workshop_form_class(categories: list[str]) -> type[WorkshopForm]:
     """The workshop form with one "units needed" field per equipment category."""
     fields = {
         f"{NEED_PREFIX}{slug}": IntegerField(
-            category_label(slug), validators=[Optional(), NumberRange(0, 100)],
+            category_label(slug),
+            validators=[Optional(), NumberRange(0, 100)],
             render_kw={"min": 0, "max": 100, "inputmode": "numeric"},
         )
         for slug in categories
@@ -53,15 +59,18 @@ def need_fields(form: WorkshopForm) -> list[Any]:
 
 
 def needs_from(form: WorkshopForm) -> dict[str, int]:
-    return {f.name[len(NEED_PREFIX):]: int(f.data) for f in need_fields(form) if f.data}
+    return {f.name[len(NEED_PREFIX) :]: int(f.data) for f in need_fields(form) if f.data}
 
 
 class SessionForm(FlaskForm):
     day = DateField(_l("Date"), validators=[DataRequired()])
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
-    capacity = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(1, 10_000)],
-                            render_kw={"inputmode": "numeric", "min": 1})
+    capacity = IntegerField(
+        _l("Seats"),
+        validators=[DataRequired(), NumberRange(1, 10_000)],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
     site_id = SelectField(_l("Site"), coerce=int, choices=[])
     location = StringField(_l("Room or place"), validators=[Optional(), Length(max=200)])
 
@@ -72,13 +81,19 @@ class SessionForm(FlaskForm):
 
 class ClassEnrolmentForm(FlaskForm):
     school_id = SelectField(_l("School"), coerce=int, choices=[])
-    class_name = StringField(_l("Class"), validators=[DataRequired(), Length(max=50)],
-                             render_kw={"placeholder": _l("e.g. 7b")})
-    headcount = IntegerField(_l("Number of pupils"),
-                             validators=[DataRequired(), NumberRange(1, 1000)],
-                             render_kw={"inputmode": "numeric", "min": 1})
-    contact_email = EmailField(_l("Contact e-mail"),
-                               validators=[Optional(), Email(), Length(max=254)])
+    class_name = StringField(
+        _l("Class"),
+        validators=[DataRequired(), Length(max=50)],
+        render_kw={"placeholder": _l("e.g. 7b")},
+    )
+    headcount = IntegerField(
+        _l("Number of pupils"),
+        validators=[DataRequired(), NumberRange(1, 1000)],
+        render_kw={"inputmode": "numeric", "min": 1},
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
+    )
 
 
 class ParticipantEnrolmentForm(FlaskForm):

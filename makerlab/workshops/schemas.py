@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from typing import Any
-
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -56,7 +55,9 @@ class WorkshopIn(Schema):
     max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
     facilitator_id = fields.Integer(load_default=None, allow_none=True)
     equipment_needs = fields.Dict(
-        keys=fields.String(), values=fields.Integer(strict=True), load_default=dict,
+        keys=fields.String(),
+        values=fields.Integer(strict=True),
+        load_default=dict,
         metadata=NEEDS_DOC,
     )
 
@@ -92,8 +93,9 @@ WorkshopPage = page_schema(WorkshopOut, "WorkshopPage")
 
 
 class SessionIn(Schema):
-    starts_at = fields.DateTime(required=True, format="iso",
-                                     metadata={"description": "ISO 8601; without offset: site time"})
+    starts_at = fields.DateTime(
+        required=True, format="iso", metadata={"description": "ISO 8601; without offset: site time"}
+    )
     ends_at = fields.DateTime(required=True, format="iso")
     capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
     site_id = fields.Integer(load_default=None, allow_none=True)
@@ -129,20 +131,26 @@ class SessionOut(Schema):
     status = fields.String(metadata={"enum": [s.value for s in SessionStatus]})
     seats_taken = fields.Integer()
     seats_free = fields.Integer()
-    waitlist = fields.List(fields.Integer(), metadata={"description": "enrolment ids in waitlist order"})
+    waitlist = fields.List(
+        fields.Integer(), metadata={"description": "enrolment ids in waitlist order"}
+    )
 
 
 SessionPage = page_schema(SessionOut, "SessionPage")
 
 
 class SessionListArgs(ListArgs):
-    upcoming = fields.Boolean(load_default=False, metadata={"description": "only sessions not yet over"})
+    upcoming = fields.Boolean(
+        load_default=False, metadata={"description": "only sessions not yet over"}
+    )
 
 
 class EnrolmentIn(Schema):
-    """A class (``school_id``, ``class_name``, ``headcount``, ``contact_email``) or one ``participant_id``."""
+    """A class (school_id, class_name, headcount, contact_email) or one participant_id."""
 
-    school_id = fields.Integer(allow_none=True, metadata={"description": "teachers: defaults to their school"})
+    school_id = fields.Integer(
+        allow_none=True, metadata={"description": "teachers: defaults to their school"}
+    )
     class_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=50))
     headcount = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
@@ -174,8 +182,9 @@ EnrolmentPage = page_schema(EnrolmentOut, "EnrolmentPage")
 
 
 class EnrolmentListArgs(ListArgs):
-    status = fields.String(load_default=None,
-                           validate=validate.OneOf([s.value for s in EnrolmentStatus]))
+    status = fields.String(
+        load_default=None, validate=validate.OneOf([s.value for s in EnrolmentStatus])
+    )
 
 
 class AttendanceIn(Schema):

@@ -38,13 +38,20 @@ CANCELLED = EnrolmentStatus.CANCELLED.value
 ACTIVE = (CONFIRMED, WAITLISTED)
 CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_UNITS_PER_CATEGORY = 100
-WORKSHOP_FIELDS = ("title", "description", "min_age", "max_age", "facilitator_id", "equipment_needs")
+WORKSHOP_FIELDS = (
+    "title",
+    "description",
+    "min_age",
+    "max_age",
+    "facilitator_id",
+    "equipment_needs",
+)
 
 
 # --------------------------------------------------------------------------- workshops
 
 
-def visible_workshops(actor: Any) -> sa.Select[tuple[Workshop]]:
+def visible_workshops(actor: Any) -> sa.Select[Workshop]:
     """Every workshop (the programme is public to all roles)."""
     return sa.select(Workshop).order_by(Workshop.title, Workshop.id)
 
@@ -74,8 +81,11 @@ def clean_equipment_needs(needs: Any) -> dict[str, int]:
             continue
         if units < 0 or units > MAX_UNITS_PER_CATEGORY:
             problems.append(
-                _("Units for %(category)s must be between 0 and %(max)d.",
-                  category=category, max=MAX_UNITS_PER_CATEGORY)
+                _(
+                    "Units for %(category)s must be between 0 and %(max)d.",
+                    category=category,
+                    max=MAX_UNITS_PER_CATEGORY,
+                )
             )
             continue
         if units:
@@ -375,8 +385,13 @@ def equipment_check(
     for category, needed in sorted(needs.items()):
         units = list(free_units(category, site_id, starts_at, ends_at))
         rows.append(
-            {"category": category, "needed": needed, "free": len(units), "units": units,
-             "enough": len(units) >= needed}
+            {
+                "category": category,
+                "needed": needed,
+                "free": len(units),
+                "units": units,
+                "enough": len(units) >= needed,
+            }
         )
     return rows
 
@@ -395,7 +410,8 @@ def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
     check = equipment_check(needs, session.site_id, session.starts_at, session.ends_at)
     missing = [
         {"category": r["category"], "needed": r["needed"], "free": r["free"]}
-        for r in check if not r["enough"]
+        for r in check
+        if not r["enough"]
     ]
     if missing:
         raise _missing_conflict(missing)
@@ -431,12 +447,17 @@ def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
 
 
 def _missing_conflict(
-    missing: list[dict[str, Any]], conflicts: list[dict[str, Any]] | None = None,
+    missing: list[dict[str, Any]],
+    conflicts: list[dict[str, Any]] | None = None,
     detail: str = "",
 ) -> Conflict:
     parts = [
-        _("%(category)s: %(needed)d needed, %(free)d free",
-          category=m["category"], needed=m["needed"], free=m["free"])
+        _(
+            "%(category)s: %(needed)d needed, %(free)d free",
+            category=m["category"],
+            needed=m["needed"],
+            free=m["free"],
+        )
         for m in missing
     ]
     text = _("Not enough free equipment for this session: %(parts)s.", parts="; ".join(parts))
@@ -454,8 +475,7 @@ def session_bookings(session: WorkshopSession) -> list[Any]:
         db.session.scalars(
             sa.select(Booking)
             .options(joinedload(Booking.equipment))
-            .where(Booking.session_id == session.id,
-                   Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
             .order_by(Booking.id)
         ).all()
     )
@@ -505,21 +525,22 @@ def lock_session(session: WorkshopSession) -> WorkshopSession:
     return session
 
 
-def visible_enrolments(actor: Any) -> sa.Select[tuple[Enrolment]]:
+def visible_enrolments(actor: Any) -> sa.Select[Enrolment]:
     """Enrolments the actor may see: teachers only their own school's."""
     stmt = sa.select(Enrolment)
     if is_teacher(actor):
         stmt = stmt.outerjoin(Participant, Participant.id == Enrolment.participant_id).where(
             sa.or_(
                 Enrolment.school_id == actor.school_id,
-                sa.and_(Enrolment.participant_id.is_not(None),
-                        Participant.school_id == actor.school_id),
+                sa.and_(
+                    Enrolment.participant_id.is_not(None), Participant.school_id == actor.school_id
+                ),
             )
         )
     return stmt
 
 
-def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[tuple[Enrolment]]:
+def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[Enrolment]:
     """A session's enrolments the actor may see, in enrolment order."""
     return (
         visible_enrolments(actor)
@@ -531,9 +552,7 @@ def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[tuple[Enrol
 
 def get_enrolment(actor: Any, enrolment_id: int) -> Enrolment:
     """One enrolment; another school's answers 404 to teachers (never reveal existence)."""
-    enrolment = db.session.scalar(
-        visible_enrolments(actor).where(Enrolment.id == enrolment_id)
-    )
+    enrolment = db.session.scalar(visible_enrolments(actor).where(Enrolment.id == enrolment_id))
     if enrolment is None:
         raise NotFound(_("No such enrolment."))
     return enrolment
@@ -548,7 +567,10 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
 
 
 def _class_values(
-    actor: Any, school_id: int | None, class_name: str | None, headcount: int | None,
+    actor: Any,
+    school_id: int | None,
+    class_name: str | None,
+    headcount: int | None,
     contact_email: str | None,
 ) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
@@ -567,16 +589,23 @@ def _class_values(
         errors["headcount"] = [_("The class needs at least one pupil.")]
     email = (contact_email or "").strip()
     if not email:
-        email = (actor.email if is_teacher(actor) else None) or (
-            school.contact_email if school else ""
-        ) or ""
+        email = (
+            (actor.email if is_teacher(actor) else None)
+            or (school.contact_email if school else "")
+            or ""
+        )
     if not email:
         errors["contact_email"] = [_("Please give a contact e-mail address.")]
     if errors:
         raise Invalid(errors)
     assert school is not None and headcount is not None
-    return {"school_id": school.id, "class_name": name, "headcount": headcount,
-            "seats": headcount, "contact_email": email}
+    return {
+        "school_id": school.id,
+        "class_name": name,
+        "headcount": headcount,
+        "seats": headcount,
+        "contact_email": email,
+    }
 
 
 def _participant_values(session: WorkshopSession, participant_id: int) -> dict[str, Any]:
@@ -602,13 +631,12 @@ def enrol(
     contact_email: str | None = None,
     participant_id: int | None = None,
 ) -> Enrolment:
-    """Enrol a class or a participant: confirmed if the seats fit, else waitlisted whole (rule 9)."""
+    """Enrol a class or a participant: confirmed if the seats fit, else waitlisted (rule 9)."""
     is_class = any(v is not None for v in (school_id, class_name, headcount, contact_email))
     if participant_id is not None and is_teacher(actor):
         raise Forbidden(_("Teachers enrol whole classes of their own school."))
     if participant_id is not None and is_class:
-        raise Invalid({"participant_id": [
-            _("Enrol either a class or one participant, not both.")]})
+        raise Invalid({"participant_id": [_("Enrol either a class or one participant, not both.")]})
     if participant_id is None and not is_class and not is_teacher(actor):
         raise Invalid({"_schema": [_("Enrol either a class or one participant.")]})
     lock_session(session)
@@ -626,8 +654,9 @@ def enrol(
             )
         )
         if duplicate is not None:
-            raise Conflict(_("This participant is enrolled in this session already."),
-                           enrolment_id=duplicate)
+            raise Conflict(
+                _("This participant is enrolled in this session already."), enrolment_id=duplicate
+            )
     else:
         values = _class_values(actor, school_id, class_name, headcount, contact_email)
     seats_free = session_view(session).seats_free
@@ -690,8 +719,9 @@ def record_attendance(actor: Any, enrolment: Enrolment, attended_count: int) -> 
     if enrolment.status != CONFIRMED:
         raise Conflict(_("Attendance can only be recorded for confirmed enrolments."))
     if attended_count < 0 or attended_count > enrolment.seats:
-        raise Invalid({"attended_count": [
-            _("Enter a number between 0 and %(max)d.", max=enrolment.seats)]})
+        raise Invalid(
+            {"attended_count": [_("Enter a number between 0 and %(max)d.", max=enrolment.seats)]}
+        )
     enrolment.attended_count = attended_count
     db.session.flush()
     return enrolment

@@ -108,16 +108,23 @@ def _school_enrolments(actor: Any) -> list[dict[str, Any]]:
         services.visible_enrolments(actor)
         .join(WorkshopSession, WorkshopSession.id == Enrolment.session_id)
         .options(selectinload(Enrolment.session).selectinload(WorkshopSession.workshop))
-        .where(WorkshopSession.ends_at > clock.now(),
-               Enrolment.status != EnrolmentStatus.CANCELLED.value)
+        .where(
+            WorkshopSession.ends_at > clock.now(),
+            Enrolment.status != EnrolmentStatus.CANCELLED.value,
+        )
         .order_by(WorkshopSession.starts_at, Enrolment.id)
     ).all()
     views = {v.id: v for v in services.session_views(list({e.session for e in enrolments}))}
     rows = []
     for e in enrolments:
         waitlist = views[e.session_id].waitlist
-        rows.append({"enrolment": e, "session": views[e.session_id],
-                     "position": waitlist.index(e.id) + 1 if e.id in waitlist else None})
+        rows.append(
+            {
+                "enrolment": e,
+                "session": views[e.session_id],
+                "position": waitlist.index(e.id) + 1 if e.id in waitlist else None,
+            }
+        )
     return rows
 
 
@@ -153,8 +160,9 @@ def new_workshop() -> Any:
         else:
             flash(_("Workshop saved. Now plan its sessions."), "success")
             return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
-    return render_template("workshops/workshop_form.html", form=form, workshop=None,
-                           needs=need_fields(form))
+    return render_template(
+        "workshops/workshop_form.html", form=form, workshop=None, needs=need_fields(form)
+    )
 
 
 def _workshop_values(form: WorkshopForm) -> dict[str, Any]:
@@ -178,7 +186,7 @@ def edit_workshop(workshop_id: int) -> Any:
     if request.method == "GET":
         form.facilitator_id.data = workshop.facilitator_id or 0
         for f in need_fields(form):
-            f.data = workshop.equipment_needs.get(f.name[len("need_"):])
+            f.data = workshop.equipment_needs.get(f.name[len("need_") :])
     if form.validate_on_submit():
         try:
             services.update_workshop(current_user, workshop, **_workshop_values(form))
@@ -189,8 +197,9 @@ def edit_workshop(workshop_id: int) -> Any:
         else:
             flash(_("Workshop saved."), "success")
             return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
-    return render_template("workshops/workshop_form.html", form=form, workshop=workshop,
-                           needs=need_fields(form))
+    return render_template(
+        "workshops/workshop_form.html", form=form, workshop=workshop, needs=need_fields(form)
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>")
@@ -202,8 +211,13 @@ def workshop(workshop_id: int) -> Any:
         db.session.scalars(services.sessions_of(workshop, upcoming_only=not past)).all()
     )
     facilitator = db.session.get(User, workshop.facilitator_id) if workshop.facilitator_id else None
-    return render_template("workshops/workshop.html", workshop=workshop, sessions=sessions,
-                           facilitator=facilitator, past=past)
+    return render_template(
+        "workshops/workshop.html",
+        workshop=workshop,
+        sessions=sessions,
+        facilitator=facilitator,
+        past=past,
+    )
 
 
 # --------------------------------------------------------------------------- planning sessions
@@ -216,12 +230,15 @@ def _site_choices() -> list[Any]:
 def _session_times(form: SessionForm) -> tuple[dt.datetime, dt.datetime]:
     tz = _site_tz(form.site_id.data)
     assert form.day.data and form.start.data and form.end.data
-    return (clock.combine(form.day.data, form.start.data, tz),
-            clock.combine(form.day.data, form.end.data, tz))
+    return (
+        clock.combine(form.day.data, form.start.data, tz),
+        clock.combine(form.day.data, form.end.data, tz),
+    )
 
 
-def _equipment_rows(workshop: Workshop, form: SessionForm,
-                    session: WorkshopSession | None = None) -> list[dict[str, Any]] | None:
+def _equipment_rows(
+    workshop: Workshop, form: SessionForm, session: WorkshopSession | None = None
+) -> list[dict[str, Any]] | None:
     """Whether the workshop's equipment is free at the form's time (None: time incomplete)."""
     needs = services.clean_equipment_needs(workshop.equipment_needs)
     if not needs or not (form.day.data and form.start.data and form.end.data):
@@ -234,8 +251,13 @@ def _equipment_rows(workshop: Workshop, form: SessionForm,
         # The session's own reservations are given back when it moves.
         held = services.session_bookings(session)
         for row in rows:
-            own = [b for b in held if b.equipment.category == row["category"]
-                   and b.starts_at < ends_at and starts_at < b.blocked_until]
+            own = [
+                b
+                for b in held
+                if b.equipment.category == row["category"]
+                and b.starts_at < ends_at
+                and starts_at < b.blocked_until
+            ]
             row["free"] += len(own)
             row["enough"] = row["free"] >= row["needed"]
     return rows
@@ -256,9 +278,14 @@ def new_session(workshop_id: int) -> Any:
         starts_at, ends_at = _session_times(form)
         try:
             session = services.create_session(
-                current_user, workshop, starts_at=starts_at, ends_at=ends_at,
-                capacity=form.capacity.data or 0, site_id=form.site_id.data,
-                location=form.location.data or "")
+                current_user,
+                workshop,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=form.capacity.data or 0,
+                site_id=form.site_id.data,
+                location=form.location.data or "",
+            )
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
@@ -272,9 +299,14 @@ def new_session(workshop_id: int) -> Any:
             return redirect(url_for("workshops.session", session_id=session.id))
     elif request.method == "POST":
         form.validate()
-    return render_template("workshops/session_form.html", form=form, workshop=workshop,
-                           session=None, missing=missing,
-                           equipment=_equipment_rows(workshop, form))
+    return render_template(
+        "workshops/session_form.html",
+        form=form,
+        workshop=workshop,
+        session=None,
+        missing=missing,
+        equipment=_equipment_rows(workshop, form),
+    )
 
 
 def _mapped(error: Invalid) -> Invalid:
@@ -301,9 +333,14 @@ def edit_session(session_id: int) -> Any:
         starts_at, ends_at = _session_times(form)
         try:
             services.update_session(
-                current_user, session, starts_at=starts_at, ends_at=ends_at,
-                capacity=form.capacity.data, site_id=form.site_id.data,
-                location=form.location.data or "")
+                current_user,
+                session,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                capacity=form.capacity.data,
+                site_id=form.site_id.data,
+                location=form.location.data or "",
+            )
             db.session.commit()
         except Invalid as error:
             db.session.rollback()
@@ -318,9 +355,14 @@ def edit_session(session_id: int) -> Any:
         session = services.get_session(current_user, session_id)
     elif request.method == "POST":
         form.validate()
-    return render_template("workshops/session_form.html", form=form, workshop=session.workshop,
-                           session=session, missing=missing,
-                           equipment=_equipment_rows(session.workshop, form, session))
+    return render_template(
+        "workshops/session_form.html",
+        form=form,
+        workshop=session.workshop,
+        session=session,
+        missing=missing,
+        equipment=_equipment_rows(session.workshop, form, session),
+    )
 
 
 @bp.route("/workshops/<int:workshop_id>/equipment-check")
@@ -335,8 +377,11 @@ def equipment_check(workshop_id: int) -> Any:
     session = db.session.get(WorkshopSession, session_id) if session_id else None
     if session is not None and session.workshop_id != workshop.id:
         session = None
-    return render_template("workshops/_equipment_check.html", workshop=workshop,
-                           equipment=_equipment_rows(workshop, form, session))
+    return render_template(
+        "workshops/_equipment_check.html",
+        workshop=workshop,
+        equipment=_equipment_rows(workshop, form, session),
+    )
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
@@ -351,8 +396,13 @@ def cancel_session(session_id: int) -> Any:
             db.session.rollback()
             _flash_error(error)
         else:
-            flash(_("Session cancelled; the equipment is free again and every enrolled "
-                    "contact gets an e-mail."), "success")
+            flash(
+                _(
+                    "Session cancelled; the equipment is free again and every enrolled "
+                    "contact gets an e-mail."
+                ),
+                "success",
+            )
     return redirect(url_for("workshops.session", session_id=session_id))
 
 
@@ -380,14 +430,17 @@ def _participant_form(session: WorkshopSession, formdata: Any = None) -> Partici
         .where(Participant.erased_at.is_(None))
         .order_by(Participant.last_name, Participant.first_name)
     ).all()
-    form.participant_id.choices = choices(
-        (p.id, f"{p.last_name}, {p.first_name}") for p in people
-    )
+    form.participant_id.choices = choices((p.id, f"{p.last_name}, {p.first_name}") for p in people)
     return form
 
 
-def _render_session(session: WorkshopSession, *, class_form: Any = None,
-                    participant_form: Any = None, status: int = 200) -> Any:
+def _render_session(
+    session: WorkshopSession,
+    *,
+    class_form: Any = None,
+    participant_form: Any = None,
+    status: int = 200,
+) -> Any:
     view = services.session_view(session)
     enrolments = db.session.scalars(services.enrolments_of(current_user, session)).all()
     staff = can(current_user, "attendance.record")
@@ -396,8 +449,10 @@ def _render_session(session: WorkshopSession, *, class_form: Any = None,
         "site": db.session.get(Site, session.site_id),
         "enrolments": enrolments,
         "confirmed": [e for e in enrolments if e.status == EnrolmentStatus.CONFIRMED.value],
-        "waiting": sorted((e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED.value),
-                          key=lambda e: view.waitlist.index(e.id)),
+        "waiting": sorted(
+            (e for e in enrolments if e.status == EnrolmentStatus.WAITLISTED.value),
+            key=lambda e: view.waitlist.index(e.id),
+        ),
         "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED.value],
         "position": {eid: n for n, eid in enumerate(view.waitlist, start=1)},
         "open": session.status == SessionStatus.SCHEDULED.value and session.ends_at > clock.now(),
@@ -426,15 +481,20 @@ def enrol_class(session_id: int) -> Any:
         return _render_session(session, class_form=form, status=422)
     try:
         enrolment = services.enrol(
-            current_user, session, school_id=form.school_id.data,
-            class_name=form.class_name.data, headcount=form.headcount.data,
-            contact_email=form.contact_email.data or None)
+            current_user,
+            session,
+            school_id=form.school_id.data,
+            class_name=form.class_name.data,
+            headcount=form.headcount.data,
+            contact_email=form.contact_email.data or None,
+        )
         db.session.commit()
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
-        return _render_session(services.get_session(current_user, session_id),
-                               class_form=form, status=422)
+        return _render_session(
+            services.get_session(current_user, session_id), class_form=form, status=422
+        )
     except (Conflict, Forbidden) as error:
         db.session.rollback()
         _flash_error(error)
@@ -447,9 +507,15 @@ def _flash_enrolled(enrolment: Enrolment) -> None:
     if enrolment.status == EnrolmentStatus.CONFIRMED.value:
         flash(_("Enrolled and confirmed."), "success")
     else:
-        flash(_("Not enough free seats: the enrolment is on the waitlist (place %(n)d). "
+        flash(
+            _(
+                "Not enough free seats: the enrolment is on the waitlist (place %(n)d). "
                 "If seats become free, it is confirmed automatically and the contact gets "
-                "an e-mail.", n=services.waitlist_position(enrolment) or 0), "warning")
+                "an e-mail.",
+                n=services.waitlist_position(enrolment) or 0,
+            ),
+            "warning",
+        )
 
 
 @bp.route("/sessions/<int:session_id>/enrol-participant", methods=["POST"])
@@ -465,8 +531,9 @@ def enrol_participant(session_id: int) -> Any:
     except Invalid as error:
         db.session.rollback()
         apply_errors(form, error)
-        return _render_session(services.get_session(current_user, session_id),
-                               participant_form=form, status=422)
+        return _render_session(
+            services.get_session(current_user, session_id), participant_form=form, status=422
+        )
     except (Conflict, Forbidden) as error:
         db.session.rollback()
         _flash_error(error)
@@ -492,7 +559,9 @@ def cancel_enrolment(enrolment_id: int) -> Any:
             if promoted and not is_teacher(current_user):
                 message += " " + ngettext(
                     "%(num)d enrolment moved up from the waitlist.",
-                    "%(num)d enrolments moved up from the waitlist.", len(promoted))
+                    "%(num)d enrolments moved up from the waitlist.",
+                    len(promoted),
+                )
             flash(message, "success")
     target = request.form.get("next", "")
     if target == "portal":
@@ -508,8 +577,9 @@ def record_attendance(session_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolments = db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.session_id == session.id,
-                                   Enrolment.status == EnrolmentStatus.CONFIRMED.value)
+        sa.select(Enrolment).where(
+            Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.CONFIRMED.value
+        )
     ).all()
     problems: list[str] = []
     saved = 0
@@ -525,8 +595,11 @@ def record_attendance(session_id: int) -> Any:
             services.record_attendance(current_user, enrolment, int(raw))
             saved += 1
         except (Invalid, Conflict) as error:
-            messages = ([m for ms in error.errors.values() for m in ms]
-                        if isinstance(error, Invalid) else [error.detail])
+            messages = (
+                [m for ms in error.errors.values() for m in ms]
+                if isinstance(error, Invalid)
+                else [error.detail]
+            )
             problems.extend(f"{label}: {m}" for m in messages)
     if problems:
         db.session.rollback()
@@ -535,8 +608,14 @@ def record_attendance(session_id: int) -> Any:
         flash(_("Nothing was saved; please correct the marked rows."), "danger")
     else:
         db.session.commit()
-        flash(ngettext("Attendance saved for %(num)d enrolment.",
-                       "Attendance saved for %(num)d enrolments.", saved), "success")
+        flash(
+            ngettext(
+                "Attendance saved for %(num)d enrolment.",
+                "Attendance saved for %(num)d enrolments.",
+                saved,
+            ),
+            "success",
+        )
     return redirect(url_for("workshops.session", session_id=session_id) + "#roster")
 
 
@@ -552,16 +631,26 @@ def sign_in_sheet(session_id: int) -> Any:
     """A printable A4 sheet: confirmed classes and participants with empty signature lines."""
     session = services.get_session(current_user, session_id)
     enrolments = db.session.scalars(
-        services.enrolments_of(current_user, session)
-        .where(Enrolment.status == EnrolmentStatus.CONFIRMED.value)
+        services.enrolments_of(current_user, session).where(
+            Enrolment.status == EnrolmentStatus.CONFIRMED.value
+        )
     ).all()
     classes = [e for e in enrolments if e.participant_id is None]
-    people = sorted((e for e in enrolments if e.participant_id is not None),
-                    key=lambda e: ((e.participant.last_name or ""), (e.participant.first_name or ""))
-                    if e.participant else ("", ""))
-    return render_template("workshops/sign_in.html", s=services.session_view(session),
-                           site=db.session.get(Site, session.site_id), classes=classes,
-                           people=people)
+    people = sorted(
+        (e for e in enrolments if e.participant_id is not None),
+        key=lambda e: (
+            ((e.participant.last_name or ""), (e.participant.first_name or ""))
+            if e.participant
+            else ("", "")
+        ),
+    )
+    return render_template(
+        "workshops/sign_in.html",
+        s=services.session_view(session),
+        site=db.session.get(Site, session.site_id),
+        classes=classes,
+        people=people,
+    )
 
 
 @bp.route("/sessions/<int:session_id>.ics")
@@ -585,17 +674,24 @@ def session_ics(session_id: int) -> Response:
     place = ", ".join(p for p in (site.name if site else "", session.location) if p)
     if place:
         event.add("location", place)
-    mine = db.session.scalars(
-        services.enrolments_of(current_user, session)
-        .where(Enrolment.status != EnrolmentStatus.CANCELLED.value)
-    ).all() if is_teacher(current_user) else []
+    mine = (
+        db.session.scalars(
+            services.enrolments_of(current_user, session).where(
+                Enrolment.status != EnrolmentStatus.CANCELLED.value
+            )
+        ).all()
+        if is_teacher(current_user)
+        else []
+    )
     lines = [session.workshop.description or ""]
     for e in mine:
-        lines.append(_("Class %(name)s: %(status)s", name=e.class_name or "",
-                       status=_status_text(e.status)))
+        lines.append(
+            _("Class %(name)s: %(status)s", name=e.class_name or "", status=_status_text(e.status))
+        )
     event.add("description", "\n".join(line for line in lines if line))
-    event.add("status", "CANCELLED" if session.status == SessionStatus.CANCELLED.value
-              else "CONFIRMED")
+    event.add(
+        "status", "CANCELLED" if session.status == SessionStatus.CANCELLED.value else "CONFIRMED"
+    )
     event.add("url", url_for("workshops.session", session_id=session.id, _external=True))
     calendar.add_component(event)
     return Response(

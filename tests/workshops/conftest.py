@@ -28,8 +28,13 @@ def make_workshop(app: Flask) -> Callable[..., Any]:
     from makerlab.workshops.models import Workshop
 
     def make(**overrides: Any) -> Workshop:
-        values: dict[str, Any] = {"title": "Synthesizer bauen", "description": "Löten und Klang",
-                                  "min_age": 10, "max_age": 16, "equipment_needs": {}}
+        values: dict[str, Any] = {
+            "title": "Synthesizer bauen",
+            "description": "Löten und Klang",
+            "min_age": 10,
+            "max_age": 16,
+            "equipment_needs": {},
+        }
         values.update(overrides)
         workshop = Workshop(**values)
         db.session.add(workshop)
@@ -46,7 +51,10 @@ def make_session(app: Flask, make_workshop: Callable[..., Any]) -> Callable[...,
     def make(workshop: Any = None, **overrides: Any) -> WorkshopSession:
         workshop = workshop or make_workshop()
         values: dict[str, Any] = {
-            "workshop_id": workshop.id, "site_id": 1, "capacity": 20, "location": "Werkstatt",
+            "workshop_id": workshop.id,
+            "site_id": 1,
+            "capacity": 20,
+            "location": "Werkstatt",
             "starts_at": dt.datetime(2027, 3, 10, 8, 0, tzinfo=UTC),
             "ends_at": dt.datetime(2027, 3, 10, 11, 0, tzinfo=UTC),
         }
@@ -68,10 +76,15 @@ def make_participant(app: Flask) -> Callable[..., Any]:
     def make(**overrides: Any) -> Participant:
         n = next(counter)
         values: dict[str, Any] = {
-            "first_name": f"Kim{n}", "last_name": f"Nowak{n}", "birth_date": dt.date(2014, 5, 1),
-            "guardian_name": f"Eltern Nowak{n}", "guardian_email": f"eltern{n}@familie.example",
-            "guardian_phone": f"0345 555 {n:04d}", "guardian_consent": True,
-            "guardian_consent_on": dt.date(2026, 9, 1), "photo_consent": False,
+            "first_name": f"Kim{n}",
+            "last_name": f"Nowak{n}",
+            "birth_date": dt.date(2014, 5, 1),
+            "guardian_name": f"Eltern Nowak{n}",
+            "guardian_email": f"eltern{n}@familie.example",
+            "guardian_phone": f"0345 555 {n:04d}",
+            "guardian_consent": True,
+            "guardian_consent_on": dt.date(2026, 9, 1),
+            "photo_consent": False,
             "may_go_home_alone": True,
         }
         values.update(overrides)

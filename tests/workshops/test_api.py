@@ -10,17 +10,28 @@ API = "/api/v1"
 
 
 def _class(school_id: int, name: str, headcount: int, email: str | None = None) -> dict[str, Any]:
-    return {"school_id": school_id, "class_name": name, "headcount": headcount,
-            "contact_email": email or f"{name}@schule.example"}
+    return {
+        "school_id": school_id,
+        "class_name": name,
+        "headcount": headcount,
+        "contact_email": email or f"{name}@schule.example",
+    }
 
 
 def test_workshop_routes(api_as: Any, make_user: Any) -> None:
     coord = api_as("coordinator")
     facilitator = make_user("youth_worker")
-    created = coord.post(f"{API}/workshops", json={
-        "title": "Synthesizer-Werkstatt", "description": "Wir löten einen Synth.",
-        "min_age": 12, "max_age": 16, "facilitator_id": facilitator.id,
-        "equipment_needs": {"synth_kit": 6}})
+    created = coord.post(
+        f"{API}/workshops",
+        json={
+            "title": "Synthesizer-Werkstatt",
+            "description": "Wir löten einen Synth.",
+            "min_age": 12,
+            "max_age": 16,
+            "facilitator_id": facilitator.id,
+            "equipment_needs": {"synth_kit": 6},
+        },
+    )
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["equipment_needs"] == {"synth_kit": 6} and body["facilitator_id"] == facilitator.id
@@ -33,12 +44,14 @@ def test_workshop_routes(api_as: Any, make_user: Any) -> None:
     patched = coord.patch(f"{API}/workshops/{wid}", json={"max_age": 18, "equipment_needs": {}})
     assert patched.status_code == 200 and patched.get_json()["max_age"] == 18
     assert patched.get_json()["equipment_needs"] == {}
-    for bad in ({"title": "Y", "min_age": 14, "max_age": 10},
-                {"title": "Y", "equipment_needs": {"Synth Kit!": 2}},
-                {"title": "Y", "equipment_needs": {"synth_kit": -1}},
-                {"title": "Y", "facilitator_id": teacher.user.id},
-                {"title": "Y", "colour": "red"},
-                {"title": ""}):
+    for bad in (
+        {"title": "Y", "min_age": 14, "max_age": 10},
+        {"title": "Y", "equipment_needs": {"Synth Kit!": 2}},
+        {"title": "Y", "equipment_needs": {"synth_kit": -1}},
+        {"title": "Y", "facilitator_id": teacher.user.id},
+        {"title": "Y", "colour": "red"},
+        {"title": ""},
+    ):
         response = coord.post(f"{API}/workshops", json=bad)
         assert response.status_code == 422, bad
     assert coord.patch(f"{API}/workshops/{wid}", json={"min_age": 30}).status_code == 422
@@ -49,9 +62,15 @@ def test_workshop_routes(api_as: Any, make_user: Any) -> None:
 def test_session_routes(api_as: Any, frozen: Any, make_workshop: Any) -> None:
     coord = api_as("coordinator")
     workshop = make_workshop()
-    created = coord.post(f"{API}/workshops/{workshop.id}/sessions", json={
-        "starts_at": "2027-03-10T09:00", "ends_at": "2027-03-10T12:00", "capacity": 20,
-        "location": "Werkstatt 1"})
+    created = coord.post(
+        f"{API}/workshops/{workshop.id}/sessions",
+        json={
+            "starts_at": "2027-03-10T09:00",
+            "ends_at": "2027-03-10T12:00",
+            "capacity": 20,
+            "location": "Werkstatt 1",
+        },
+    )
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["starts_at"] == "2027-03-10T09:00:00+01:00"  # naive input read in site time
@@ -59,20 +78,35 @@ def test_session_routes(api_as: Any, frozen: Any, make_workshop: Any) -> None:
     assert (body["seats_taken"], body["seats_free"], body["waitlist"]) == (0, 20, [])
     assert body["status"] == "scheduled"
     sid = body["id"]
-    assert coord.post(f"{API}/workshops/{workshop.id}/sessions", json={
-        "starts_at": "2027-03-10T12:00", "ends_at": "2027-03-10T09:00",
-        "capacity": 20}).status_code == 422
-    assert coord.post(f"{API}/workshops/{workshop.id}/sessions", json={
-        "starts_at": "2027-03-10T09:00", "ends_at": "2027-03-10T12:00", "capacity": 20,
-        "site_id": 99}).status_code == 422
+    assert (
+        coord.post(
+            f"{API}/workshops/{workshop.id}/sessions",
+            json={"starts_at": "2027-03-10T12:00", "ends_at": "2027-03-10T09:00", "capacity": 20},
+        ).status_code
+        == 422
+    )
+    assert (
+        coord.post(
+            f"{API}/workshops/{workshop.id}/sessions",
+            json={
+                "starts_at": "2027-03-10T09:00",
+                "ends_at": "2027-03-10T12:00",
+                "capacity": 20,
+                "site_id": 99,
+            },
+        ).status_code
+        == 422
+    )
     assert coord.post(f"{API}/workshops/999/sessions", json={}).status_code == 404
     teacher = api_as("teacher")
     assert teacher.post(f"{API}/workshops/{workshop.id}/sessions", json={}).status_code == 403
     assert teacher.get(f"{API}/sessions/{sid}").status_code == 200
     listed = teacher.get(f"{API}/workshops/{workshop.id}/sessions").get_json()
     assert listed["total"] == 1 and listed["items"][0]["seats_free"] == 20
-    moved = coord.patch(f"{API}/sessions/{sid}", json={"starts_at": "2027-03-11T08:00:00+00:00",
-                                                       "ends_at": "2027-03-11T10:00:00+00:00"})
+    moved = coord.patch(
+        f"{API}/sessions/{sid}",
+        json={"starts_at": "2027-03-11T08:00:00+00:00", "ends_at": "2027-03-11T10:00:00+00:00"},
+    )
     assert moved.status_code == 200 and moved.get_json()["starts_at"] == "2027-03-11T09:00:00+01:00"
     assert teacher.delete(f"{API}/sessions/{sid}").status_code == 403
     assert coord.get(f"{API}/sessions/424242").status_code == 404
@@ -120,18 +154,28 @@ def test_first_fit_confirms_small_enrolments_and_promotes_in_order(
         return dict(response.get_json())
 
     a = enrol("a", 15)
-    b = enrol("b", 10)   # does not fit: waits whole, never split
-    c = enrol("c", 5)    # fits although b waits
+    b = enrol("b", 10)  # does not fit: waits whole, never split
+    c = enrol("c", 5)  # fits although b waits
     d = enrol("d", 3)
     e = enrol("e", 2)
     assert [x["status"] for x in (a, b, c, d, e)] == [
-        "confirmed", "waitlisted", "confirmed", "waitlisted", "waitlisted"]
-    assert coord.get(f"{API}/sessions/{session.id}").get_json()["waitlist"] == [b["id"], d["id"], e["id"]]
+        "confirmed",
+        "waitlisted",
+        "confirmed",
+        "waitlisted",
+        "waitlisted",
+    ]
+    assert coord.get(f"{API}/sessions/{session.id}").get_json()["waitlist"] == [
+        b["id"],
+        d["id"],
+        e["id"],
+    ]
     assert coord.get(f"{API}/enrolments/{e['id']}").get_json()["waitlist_position"] == 3
 
     coord.delete(f"{API}/enrolments/{c['id']}")  # 5 free: b (10) does not fit, d (3) and e (2) do
-    statuses = {x["id"]: coord.get(f"{API}/enrolments/{x['id']}").get_json()["status"]
-                for x in (b, d, e)}
+    statuses = {
+        x["id"]: coord.get(f"{API}/enrolments/{x['id']}").get_json()["status"] for x in (b, d, e)
+    }
     assert statuses == {b["id"]: "waitlisted", d["id"]: "confirmed", e["id"]: "confirmed"}
     assert {m.to_address for m in outbox()} == {"d@schule.example", "e@schule.example"}
 
@@ -168,8 +212,10 @@ def test_teachers_see_only_their_own_school(
     # Naming another school answers like an unknown school: 422, nothing written.
     refused = mine.post(url, json=_class(other.user.school_id, "6b", 3))
     assert refused.status_code == 422 and "school_id" in refused.get_json()["errors"]
-    assert mine.post(url, json=_class(424242, "6b", 3)).get_json()["errors"] == \
-        refused.get_json()["errors"]
+    assert (
+        mine.post(url, json=_class(424242, "6b", 3)).get_json()["errors"]
+        == refused.get_json()["errors"]
+    )
     child = make_participant(school_id=other.user.school_id)
     assert mine.post(url, json={"participant_id": child.id}).status_code == 403
     staff = api_as("youth_worker")
@@ -178,8 +224,12 @@ def test_teachers_see_only_their_own_school(
     assert mine.get(f"{API}/enrolments/{enrolled.get_json()['id']}").status_code == 404
     assert other.get(f"{API}/enrolments/{enrolled.get_json()['id']}").status_code == 200
     assert child.last_name not in mine.get(url).get_data(as_text=True)
-    assert mine.put(f"{API}/enrolments/{ours['id']}/attendance",
-                    json={"attended_count": 1}).status_code == 403
+    assert (
+        mine.put(
+            f"{API}/enrolments/{ours['id']}/attendance", json={"attended_count": 1}
+        ).status_code
+        == 403
+    )
     assert staff.get(url).get_json()["total"] == 3
 
 
@@ -219,8 +269,9 @@ def test_participants_must_fit_age_and_have_consent(
     assert staff.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 1
 
 
-def test_attendance(api_as: Any, frozen: Any, make_session: Any, make_participant: Any,
-                    make_school: Any) -> None:
+def test_attendance(
+    api_as: Any, frozen: Any, make_session: Any, make_participant: Any, make_school: Any
+) -> None:
     coord, staff = api_as("coordinator"), api_as("youth_worker")
     session = make_session(capacity=21)
     url = f"{API}/sessions/{session.id}/enrolments"
@@ -230,18 +281,42 @@ def test_attendance(api_as: Any, frozen: Any, make_session: Any, make_participan
     assert waiting["status"] == "waitlisted"
     recorded = staff.put(f"{API}/enrolments/{klass['id']}/attendance", json={"attended_count": 18})
     assert recorded.status_code == 200 and recorded.get_json()["attended_count"] == 18
-    assert staff.put(f"{API}/enrolments/{klass['id']}/attendance",
-                     json={"attended_count": 21}).status_code == 422
-    assert staff.put(f"{API}/enrolments/{klass['id']}/attendance",
-                     json={"attended_count": -1}).status_code == 422
-    assert staff.put(f"{API}/enrolments/{klass['id']}/attendance",
-                     json={"attended_count": "many"}).status_code == 422
-    assert staff.put(f"{API}/enrolments/{child['id']}/attendance",
-                     json={"attended_count": 2}).status_code == 422
-    assert staff.put(f"{API}/enrolments/{child['id']}/attendance",
-                     json={"attended_count": 1}).status_code == 200
-    assert staff.put(f"{API}/enrolments/{waiting['id']}/attendance",
-                     json={"attended_count": 1}).status_code == 409
+    assert (
+        staff.put(
+            f"{API}/enrolments/{klass['id']}/attendance", json={"attended_count": 21}
+        ).status_code
+        == 422
+    )
+    assert (
+        staff.put(
+            f"{API}/enrolments/{klass['id']}/attendance", json={"attended_count": -1}
+        ).status_code
+        == 422
+    )
+    assert (
+        staff.put(
+            f"{API}/enrolments/{klass['id']}/attendance", json={"attended_count": "many"}
+        ).status_code
+        == 422
+    )
+    assert (
+        staff.put(
+            f"{API}/enrolments/{child['id']}/attendance", json={"attended_count": 2}
+        ).status_code
+        == 422
+    )
+    assert (
+        staff.put(
+            f"{API}/enrolments/{child['id']}/attendance", json={"attended_count": 1}
+        ).status_code
+        == 200
+    )
+    assert (
+        staff.put(
+            f"{API}/enrolments/{waiting['id']}/attendance", json={"attended_count": 1}
+        ).status_code
+        == 409
+    )
     assert staff.get(f"{API}/enrolments/{klass['id']}").get_json()["attended_count"] == 18
 
 
@@ -280,7 +355,10 @@ def test_cancelling_a_session_tells_every_contact(
     assert body["status"] == "cancelled" and body["seats_taken"] == 0 and body["waitlist"] == []
     mails = outbox()
     assert sorted(m.to_address for m in mails) == [
-        "lehrer@schule.example", "lehrerin@schule.example", "mama@familie.example"]
+        "lehrer@schule.example",
+        "lehrerin@schule.example",
+        "mama@familie.example",
+    ]
     assert {m.kind for m in mails} == {"session_cancelled"}
     assert coord.delete(f"{API}/sessions/{session.id}").status_code == 409
     assert coord.post(url, json=_class(make_school().id, "8a", 1)).status_code == 409

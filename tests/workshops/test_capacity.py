@@ -31,20 +31,28 @@ def test_sixty_simultaneous_enrolments_never_overbook(
     token = api_as("coordinator").token
     schools = [make_school().id for _ in range(4)]
     rng = random.Random(4)
-    bodies = [{"school_id": schools[i % 4], "class_name": f"{5 + i % 6}{'abcdefghij'[i % 10]}",
-               "headcount": rng.randint(1, 4), "contact_email": f"k{i}@schule.example"}
-              for i in range(60)]
+    bodies = [
+        {
+            "school_id": schools[i % 4],
+            "class_name": f"{5 + i % 6}{'abcdefghij'[i % 10]}",
+            "headcount": rng.randint(1, 4),
+            "contact_email": f"k{i}@schule.example",
+        }
+        for i in range(60)
+    ]
     url = f"{served}/api/v1/sessions/{session.id}/enrolments"
     db.session.commit()
 
     def post(body: dict[str, Any]) -> requests.Response:
-        return requests.post(url, json=body, headers={"Authorization": f"Bearer {token}"},
-                             timeout=60)
+        return requests.post(
+            url, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
 
     with ThreadPoolExecutor(max_workers=60) as pool:
         responses = list(pool.map(post, bodies))
-    assert [r.status_code for r in responses] == [201] * 60, [r.text for r in responses
-                                                             if r.status_code != 201][:3]
+    assert [r.status_code for r in responses] == [201] * 60, [
+        r.text for r in responses if r.status_code != 201
+    ][:3]
     db.session.expire_all()
     rows = db.session.scalars(sa.select(Enrolment).where(Enrolment.session_id == session.id)).all()
     assert len(rows) == 60
@@ -72,8 +80,9 @@ def _reference(ops: list[tuple[str, int]], capacity: int) -> list[list[str]]:
                 history.append(list(status))
                 continue
             status[active[value % len(active)]] = "cancelled"
-            free = capacity - sum(s for s, st_ in zip(seats, status, strict=True)
-                                  if st_ == "confirmed")
+            free = capacity - sum(
+                s for s, st_ in zip(seats, status, strict=True) if st_ == "confirmed"
+            )
             for i, st_ in enumerate(status):
                 if st_ == "waitlisted" and seats[i] <= free:
                     status[i] = "confirmed"
@@ -83,18 +92,28 @@ def _reference(ops: list[tuple[str, int]], capacity: int) -> list[list[str]]:
 
 
 operations = st.lists(
-    st.one_of(st.tuples(st.just("enrol"), st.integers(1, 6)),
-              st.tuples(st.just("cancel"), st.integers(0, 20))),
-    min_size=1, max_size=14,
+    st.one_of(
+        st.tuples(st.just("enrol"), st.integers(1, 6)),
+        st.tuples(st.just("cancel"), st.integers(0, 20)),
+    ),
+    min_size=1,
+    max_size=14,
 )
 
 
-@settings(max_examples=12, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=operations, capacity=st.integers(0, 10))
 def test_random_enrol_and_cancel_never_exceed_capacity_and_promote_in_order(
-    app: Any, make_user: Any, make_school: Any, make_session: Any,
-    ops: list[tuple[str, int]], capacity: int,
+    app: Any,
+    make_user: Any,
+    make_school: Any,
+    make_session: Any,
+    ops: list[tuple[str, int]],
+    capacity: int,
 ) -> None:
     from makerlab import clock
     from tests.workshops.conftest import NOW
@@ -107,21 +126,30 @@ def test_random_enrol_and_cancel_never_exceed_capacity_and_promote_in_order(
     made: list[int] = []
     for step, (kind, value) in enumerate(ops):
         if kind == "enrol":
-            enrolment = services.enrol(actor, session, school_id=school, class_name="7a",
-                                       headcount=value, contact_email="k@schule.example")
+            enrolment = services.enrol(
+                actor,
+                session,
+                school_id=school,
+                class_name="7a",
+                headcount=value,
+                contact_email="k@schule.example",
+            )
             db.session.commit()
             made.append(enrolment.id)
         else:
             active = db.session.scalars(
-                sa.select(Enrolment).where(Enrolment.session_id == session.id,
-                                           Enrolment.status != "cancelled").order_by(Enrolment.id)
+                sa.select(Enrolment)
+                .where(Enrolment.session_id == session.id, Enrolment.status != "cancelled")
+                .order_by(Enrolment.id)
             ).all()
             if active:
                 services.cancel_enrolment(actor, active[value % len(active)])
                 db.session.commit()
-        statuses = dict(db.session.execute(
-            sa.select(Enrolment.id, Enrolment.status).where(Enrolment.session_id == session.id)
-        ).all())
+        statuses = dict(
+            db.session.execute(
+                sa.select(Enrolment.id, Enrolment.status).where(Enrolment.session_id == session.id)
+            ).all()
+        )
         assert [statuses[i] for i in made] == expected[step]
         view = services.session_view(session)
         assert view.seats_taken <= capacity

@@ -14,13 +14,21 @@ from tests.workshops.conftest import outbox
 
 
 def _enrolments(session_id: int) -> list[Enrolment]:
-    return list(db.session.scalars(
-        sa.select(Enrolment).where(Enrolment.session_id == session_id).order_by(Enrolment.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment).where(Enrolment.session_id == session_id).order_by(Enrolment.id)
+        )
+    )
 
 
 def test_programme_is_public_and_shows_no_personal_data(
-    client: Any, frozen: Any, make_session: Any, make_participant: Any, make_school: Any,
-    make_workshop: Any, make_user: Any,
+    client: Any,
+    frozen: Any,
+    make_session: Any,
+    make_participant: Any,
+    make_school: Any,
+    make_workshop: Any,
+    make_user: Any,
 ) -> None:
     from makerlab.workshops import services
 
@@ -30,19 +38,36 @@ def test_programme_is_public_and_shows_no_personal_data(
     school = make_school(name="Gymnasium Geheimhausen")
     child = make_participant(first_name="Mira", last_name="Muster")
     actor = make_user("coordinator")
-    services.enrol(actor, session, school_id=school.id, class_name="7c", headcount=20,
-                   contact_email="lehrerin@geheim.example")
+    services.enrol(
+        actor,
+        session,
+        school_id=school.id,
+        class_name="7c",
+        headcount=20,
+        contact_email="lehrerin@geheim.example",
+    )
     services.enrol(actor, session, participant_id=child.id)
     db.session.commit()
     page = client.get("/programme")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Podcast-Labor" in html and "3" in html
-    for secret in ("Gymnasium Geheimhausen", "7c", "lehrerin@geheim.example", "Mira", "Muster",
-                   "Fatima", facilitator.email, actor.email):
+    for secret in (
+        "Gymnasium Geheimhausen",
+        "7c",
+        "lehrerin@geheim.example",
+        "Mira",
+        "Muster",
+        "Fatima",
+        facilitator.email,
+        actor.email,
+    ):
         assert secret not in html
-    past = make_session(workshop, starts_at=dt.datetime(2027, 2, 1, 8, tzinfo=dt.UTC),
-                        ends_at=dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC))
+    past = make_session(
+        workshop,
+        starts_at=dt.datetime(2027, 2, 1, 8, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 2, 1, 10, tzinfo=dt.UTC),
+    )
     assert f"/sessions/{past.id}" not in client.get("/programme").get_data(as_text=True)
 
 
@@ -53,8 +78,14 @@ def test_teacher_portal_done_when(
 
     session = make_session(capacity=40)
     other_school = make_school(name="Grundschule Nachbarort")
-    first = services.enrol(make_user("coordinator"), session, school_id=other_school.id,
-                           class_name="6a", headcount=20, contact_email="6a@nachbar.example")
+    first = services.enrol(
+        make_user("coordinator"),
+        session,
+        school_id=other_school.id,
+        class_name="6a",
+        headcount=20,
+        contact_email="6a@nachbar.example",
+    )
     db.session.commit()
     teacher = login_as("teacher")
     portal = client.get("/workshops")
@@ -64,9 +95,15 @@ def test_teacher_portal_done_when(
     assert "Grundschule Nachbarort" not in page.get_data(as_text=True)
     assert "6a@nachbar.example" not in page.get_data(as_text=True)
 
-    response = client.post(f"/sessions/{session.id}/enrol", data={
-        "school_id": teacher.school_id, "class_name": "8b", "headcount": 25,
-        "contact_email": "8b@unsere-schule.example"})
+    response = client.post(
+        f"/sessions/{session.id}/enrol",
+        data={
+            "school_id": teacher.school_id,
+            "class_name": "8b",
+            "headcount": 25,
+            "contact_email": "8b@unsere-schule.example",
+        },
+    )
     assert response.status_code == 302
     html = client.get(response.location).get_data(as_text=True)
     assert "waitlist" in html.lower() or "Warteliste" in html
@@ -99,14 +136,22 @@ def test_teacher_cannot_touch_another_schools_enrolment(
     from makerlab.workshops import services
 
     session = make_session()
-    theirs = services.enrol(make_user("coordinator"), session, school_id=make_school().id,
-                            class_name="9a", headcount=5, contact_email="x@y.example")
+    theirs = services.enrol(
+        make_user("coordinator"),
+        session,
+        school_id=make_school().id,
+        class_name="9a",
+        headcount=5,
+        contact_email="x@y.example",
+    )
     db.session.commit()
     teacher = login_as("teacher")
     assert client.post(f"/enrolments/{theirs.id}/cancel").status_code == 404
     assert db.session.get(Enrolment, theirs.id).status == "confirmed"
-    refused = client.post(f"/sessions/{session.id}/enrol", data={
-        "school_id": theirs.school_id, "class_name": "5a", "headcount": 3})
+    refused = client.post(
+        f"/sessions/{session.id}/enrol",
+        data={"school_id": theirs.school_id, "class_name": "5a", "headcount": 3},
+    )
     assert refused.status_code == 422
     assert len(_enrolments(session.id)) == 1
     assert client.get(f"/sessions/{session.id}/sign-in").status_code == 403
@@ -116,21 +161,38 @@ def test_teacher_cannot_touch_another_schools_enrolment(
 
 
 def test_staff_run_a_session_roster_attendance_and_sign_in_sheet(
-    client: Any, login_as: Any, frozen: Any, make_session: Any, make_school: Any,
-    make_participant: Any, make_user: Any,
+    client: Any,
+    login_as: Any,
+    frozen: Any,
+    make_session: Any,
+    make_school: Any,
+    make_participant: Any,
+    make_user: Any,
 ) -> None:
     from makerlab.workshops import services
 
     session = make_session(capacity=22)
     coordinator = make_user("coordinator")
-    klass = services.enrol(coordinator, session, school_id=make_school(name="GMS Am Treff").id,
-                           class_name="7a", headcount=20, contact_email="7a@treff.example")
+    klass = services.enrol(
+        coordinator,
+        session,
+        school_id=make_school(name="GMS Am Treff").id,
+        class_name="7a",
+        headcount=20,
+        contact_email="7a@treff.example",
+    )
     db.session.commit()
     login_as("youth_worker")
-    child = make_participant(first_name="Jonas", last_name="Beispiel", photo_consent=False,
-                             may_go_home_alone=False, guardian_phone="0345 1234567")
-    added = client.post(f"/sessions/{session.id}/enrol-participant",
-                        data={"participant_id": child.id})
+    child = make_participant(
+        first_name="Jonas",
+        last_name="Beispiel",
+        photo_consent=False,
+        may_go_home_alone=False,
+        guardian_phone="0345 1234567",
+    )
+    added = client.post(
+        f"/sessions/{session.id}/enrol-participant", data={"participant_id": child.id}
+    )
     assert added.status_code == 302
     page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     for expected in ("Jonas Beispiel", "0345 1234567", "GMS Am Treff", "7a@treff.example"):
@@ -142,21 +204,28 @@ def test_staff_run_a_session_roster_attendance_and_sign_in_sheet(
     html = sheet.get_data(as_text=True)
     assert "Jonas Beispiel" in html and "GMS Am Treff" in html and "workshops.css" in html
 
-    bad = client.post(f"/sessions/{session.id}/attendance",
-                      data={f"attended-{klass.id}": "25", f"attended-{kid.id}": "1"})
+    bad = client.post(
+        f"/sessions/{session.id}/attendance",
+        data={f"attended-{klass.id}": "25", f"attended-{kid.id}": "1"},
+    )
     assert bad.status_code == 302
     shown = client.get(bad.location).get_data(as_text=True)
     assert "0 and 20" in shown or "0 und 20" in shown
     assert db.session.get(Enrolment, kid.id).attended_count is None  # all rows or none
-    ok = client.post(f"/sessions/{session.id}/attendance",
-                     data={f"attended-{klass.id}": "18", f"attended-{kid.id}": "1"})
+    ok = client.post(
+        f"/sessions/{session.id}/attendance",
+        data={f"attended-{klass.id}": "18", f"attended-{kid.id}": "1"},
+    )
     assert ok.status_code == 302
     assert db.session.get(Enrolment, klass.id).attended_count == 18
     assert db.session.get(Enrolment, kid.id).attended_count == 1
 
-    too_young = make_participant(first_name="Ben", last_name="Klein", birth_date=dt.date(2020, 1, 1))
-    refused = client.post(f"/sessions/{session.id}/enrol-participant",
-                          data={"participant_id": too_young.id})
+    too_young = make_participant(
+        first_name="Ben", last_name="Klein", birth_date=dt.date(2020, 1, 1)
+    )
+    refused = client.post(
+        f"/sessions/{session.id}/enrol-participant", data={"participant_id": too_young.id}
+    )
     assert refused.status_code == 422 and "Ben Klein" in refused.get_data(as_text=True)
 
 
@@ -169,39 +238,84 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
     from makerlab.equipment.models import Equipment
     from makerlab.workshops.models import Workshop, WorkshopSession
 
-    db.session.add_all([Equipment(site_id=1, name=f"Synth {n}", category="synth_kit",
-                                  loanable=True) for n in range(1, 7)])
+    db.session.add_all(
+        [
+            Equipment(site_id=1, name=f"Synth {n}", category="synth_kit", loanable=True)
+            for n in range(1, 7)
+        ]
+    )
     db.session.commit()
     login_as("coordinator")
     facilitator = make_user("youth_worker")
     assert client.get("/workshops/new").status_code == 200
-    created = client.post("/workshops/new", data={
-        "title": "Synthesizer-Werkstatt", "description": "Wir bauen Synths.", "min_age": "12",
-        "max_age": "16", "facilitator_id": facilitator.id, "need_synth_kit": "6"})
+    created = client.post(
+        "/workshops/new",
+        data={
+            "title": "Synthesizer-Werkstatt",
+            "description": "Wir bauen Synths.",
+            "min_age": "12",
+            "max_age": "16",
+            "facilitator_id": facilitator.id,
+            "need_synth_kit": "6",
+        },
+    )
     assert created.status_code == 302
     workshop = db.session.scalar(sa.select(Workshop))
     assert workshop.equipment_needs == {"synth_kit": 6}
     form = client.get(f"/workshops/{workshop.id}/sessions/new").get_data(as_text=True)
     assert "equipment-check" in form
-    check = client.get(f"/workshops/{workshop.id}/equipment-check?day=2027-03-10&start=09:00"
-                       f"&end=12:00&site_id=1&capacity=12")
+    check = client.get(
+        f"/workshops/{workshop.id}/equipment-check?day=2027-03-10&start=09:00"
+        f"&end=12:00&site_id=1&capacity=12"
+    )
     shown = check.get_data(as_text=True)
-    assert check.status_code == 200 and ("6 needed, 6 free" in shown or "6 benötigt, 6 frei" in shown)
-    saved = client.post(f"/workshops/{workshop.id}/sessions/new", data={
-        "day": "2027-03-10", "start": "09:00", "end": "12:00", "capacity": "12", "site_id": "1",
-        "location": "Werkstatt", "save": "1"})
+    assert check.status_code == 200 and (
+        "6 needed, 6 free" in shown or "6 benötigt, 6 frei" in shown
+    )
+    saved = client.post(
+        f"/workshops/{workshop.id}/sessions/new",
+        data={
+            "day": "2027-03-10",
+            "start": "09:00",
+            "end": "12:00",
+            "capacity": "12",
+            "site_id": "1",
+            "location": "Werkstatt",
+            "save": "1",
+        },
+    )
     assert saved.status_code == 302, saved.get_data(as_text=True)
     session = db.session.scalar(sa.select(WorkshopSession))
-    assert len(db.session.scalars(sa.select(Booking).where(Booking.session_id == session.id)).all()) == 6
+    assert (
+        len(db.session.scalars(sa.select(Booking).where(Booking.session_id == session.id)).all())
+        == 6
+    )
     # A second session at the same time cannot get the kits: refused, nothing saved.
-    again = client.post(f"/workshops/{workshop.id}/sessions/new", data={
-        "day": "2027-03-10", "start": "10:00", "end": "11:00", "capacity": "12", "site_id": "1",
-        "save": "1"})
+    again = client.post(
+        f"/workshops/{workshop.id}/sessions/new",
+        data={
+            "day": "2027-03-10",
+            "start": "10:00",
+            "end": "11:00",
+            "capacity": "12",
+            "site_id": "1",
+            "save": "1",
+        },
+    )
     assert again.status_code == 200 and "synth_kit" in again.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopSession)) == 1
-    edit = client.post(f"/sessions/{session.id}/edit", data={
-        "day": "2027-03-11", "start": "09:00", "end": "12:00", "capacity": "14", "site_id": "1",
-        "location": "Werkstatt", "save": "1"})
+    edit = client.post(
+        f"/sessions/{session.id}/edit",
+        data={
+            "day": "2027-03-11",
+            "start": "09:00",
+            "end": "12:00",
+            "capacity": "14",
+            "site_id": "1",
+            "location": "Werkstatt",
+            "save": "1",
+        },
+    )
     assert edit.status_code == 302
     cancel = client.post(f"/sessions/{session.id}/cancel")
     assert cancel.status_code == 302

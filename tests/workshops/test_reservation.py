@@ -19,9 +19,13 @@ pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWar
 def units(app: Any) -> dict[str, list[int]]:
     from makerlab.equipment.models import Equipment
 
-    rows = [Equipment(site_id=1, name=f"Synth-Kit {n}", category="synth_kit", loanable=True)
-            for n in (1, 2, 3)]
-    rows.append(Equipment(site_id=1, name="Podcast-Koffer 1", category="podcast_kit", loanable=True))
+    rows = [
+        Equipment(site_id=1, name=f"Synth-Kit {n}", category="synth_kit", loanable=True)
+        for n in (1, 2, 3)
+    ]
+    rows.append(
+        Equipment(site_id=1, name="Podcast-Koffer 1", category="podcast_kit", loanable=True)
+    )
     rows.append(Equipment(site_id=1, name="Werkstatt", category="room"))
     db.session.add_all(rows)
     db.session.commit()
@@ -57,8 +61,9 @@ def test_session_reserves_needs_all_or_nothing(
 ) -> None:
     coord = api_as("coordinator")
     synth = make_workshop(title="Synthesizer", equipment_needs={"synth_kit": 2, "room": 1})
-    created = coord.post(f"{API}/workshops/{synth.id}/sessions",
-                         json={**_times(10), "capacity": 12})
+    created = coord.post(
+        f"{API}/workshops/{synth.id}/sessions", json={**_times(10), "capacity": 12}
+    )
     assert created.status_code == 201, created.get_json()
     sid = created.get_json()["id"]
     held = _bookings(sid)
@@ -66,8 +71,10 @@ def test_session_reserves_needs_all_or_nothing(
     assert all(b.starts_at.isoformat() == "2027-03-10T08:00:00+00:00" for b in held)
 
     podcast = make_workshop(title="Podcast", equipment_needs={"synth_kit": 1, "podcast_kit": 2})
-    refused = coord.post(f"{API}/workshops/{podcast.id}/sessions",
-                         json={**_times(10, "10:00", "11:00"), "capacity": 8})
+    refused = coord.post(
+        f"{API}/workshops/{podcast.id}/sessions",
+        json={**_times(10, "10:00", "11:00"), "capacity": 8},
+    )
     assert refused.status_code == 409
     problem = refused.get_json()
     assert problem["missing"] == [{"category": "podcast_kit", "needed": 2, "free": 1}]
@@ -88,8 +95,9 @@ def test_moving_a_session_moves_its_reservations(
 
     coord = api_as("coordinator")
     synth = make_workshop(equipment_needs={"synth_kit": 3})
-    sid = coord.post(f"{API}/workshops/{synth.id}/sessions",
-                     json={**_times(10), "capacity": 12}).get_json()["id"]
+    sid = coord.post(
+        f"{API}/workshops/{synth.id}/sessions", json={**_times(10), "capacity": 12}
+    ).get_json()["id"]
     moved = coord.patch(f"{API}/sessions/{sid}", json=_times(11, "13:00", "16:00"))
     assert moved.status_code == 200, moved.get_json()
     held = _bookings(sid)
@@ -98,8 +106,15 @@ def test_moving_a_session_moves_its_reservations(
     assert len(_bookings(sid, status="cancelled")) == 3
 
     # Someone books a kit on the 12th; moving there is refused and changes nothing.
-    db.session.add(Booking(equipment_id=units["synth_kit"][0], starts_at=_utc(12, 8),
-                           ends_at=_utc(12, 12), blocked_until=_utc(12, 12), status="reserved"))
+    db.session.add(
+        Booking(
+            equipment_id=units["synth_kit"][0],
+            starts_at=_utc(12, 8),
+            ends_at=_utc(12, 12),
+            blocked_until=_utc(12, 12),
+            status="reserved",
+        )
+    )
     db.session.commit()
     refused = coord.patch(f"{API}/sessions/{sid}", json=_times(12))
     assert refused.status_code == 409
@@ -121,8 +136,9 @@ def test_cancelling_a_session_frees_its_equipment(
 ) -> None:
     coord = api_as("coordinator")
     synth = make_workshop(equipment_needs={"synth_kit": 3, "room": 1})
-    sid = coord.post(f"{API}/workshops/{synth.id}/sessions",
-                     json={**_times(10), "capacity": 12}).get_json()["id"]
+    sid = coord.post(
+        f"{API}/workshops/{synth.id}/sessions", json={**_times(10), "capacity": 12}
+    ).get_json()["id"]
     assert len(_bookings(sid)) == 4
     assert coord.delete(f"{API}/sessions/{sid}").status_code == 200
     assert _bookings(sid) == [] and len(_bookings(sid, status="cancelled")) == 4
@@ -136,8 +152,9 @@ def test_booking_rules_refusing_a_reservation_are_422(
     coord = api_as("coordinator")
     synth = make_workshop(equipment_needs={"room": 1})
     # Sunday: the centre is closed, so the room cannot be booked then.
-    refused = coord.post(f"{API}/workshops/{synth.id}/sessions",
-                         json={**_times(14), "capacity": 12})
+    refused = coord.post(
+        f"{API}/workshops/{synth.id}/sessions", json={**_times(14), "capacity": 12}
+    )
     assert refused.status_code == 422
     assert "equipment_needs" in refused.get_json()["errors"]
     assert _session_count() == 0 and _bookings(status=None) == []
