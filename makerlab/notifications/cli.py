@@ -20,6 +20,8 @@ def _log_to_stderr() -> None:
         level=logging.INFO, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # One line per job run (and per lease renewal) is noise; errors still show.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
 
 
 @notifications_group.command("send")

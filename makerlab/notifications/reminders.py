@@ -25,6 +25,7 @@ from werkzeug.routing import BuildError
 
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
+from makerlab.db import begin_write
 from makerlab.enums import BookingStatus, EnrolmentStatus, Role, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
@@ -76,6 +77,7 @@ def _existing_keys(keys: list[str]) -> set[str]:
 
 def queue_booking_reminders(now: dt.datetime) -> int:
     """Remind bookers of reservations starting within 24 h (once per booking and start)."""
+    begin_write(db.session())
     bookings = db.session.scalars(
         sa.select(Booking)
         .options(joinedload(Booking.equipment).joinedload(Equipment.site))
@@ -140,6 +142,7 @@ def queue_session_reminders(now: dt.datetime) -> int:
     A class contact learns about their own class only: no participant names,
     no other school's classes.
     """
+    begin_write(db.session())
     enrolments = db.session.scalars(
         sa.select(Enrolment)
         .join(WorkshopSession, WorkshopSession.id == Enrolment.session_id)
@@ -219,6 +222,7 @@ def coordinators() -> list[User]:
 
 def queue_overdue_notices(now: dt.datetime) -> int:
     """Tell the booker and every coordinator about each overdue kit, once a day."""
+    begin_write(db.session())
     loans = db.session.scalars(
         sa.select(Booking)
         .options(joinedload(Booking.equipment).joinedload(Equipment.site))
@@ -313,12 +317,16 @@ def queue_weekly_report(now: dt.datetime) -> int:
     if not staff:
         return 0
     link = public_url("reports.weekly", f"/reports/weekly?week={week}", week=week)
-    pdfs: dict[str, bytes | None] = {}
+    # Render first (slow, read-only), then queue under the write lock.
+    pdfs = {locale: weekly_report_pdf(week, locale)
+            for locale in sorted({recipient_locale(u) for u in staff})}
+    recipients = [(u.id, u.email, u.name, recipient_locale(u)) for u in staff]
+    begin_write(db.session())
+    done = _existing_keys(list(keys.values()))
     queued = 0
-    for user in staff:
-        locale = recipient_locale(user)
-        if locale not in pdfs:
-            pdfs[locale] = weekly_report_pdf(week, locale)
+    for user_id, email, name, locale in recipients:
+        if keys[user_id] in done:
+            continue
         pdf = pdfs[locale]
         attachments = []
         if pdf is not None:
@@ -329,12 +337,12 @@ def queue_weekly_report(now: dt.datetime) -> int:
                 "content": base64.b64encode(pdf).decode("ascii"),
             })
         if queue_email(
-            dedupe_key=keys[user.id],
-            to=user.email,
+            dedupe_key=keys[user_id],
+            to=email,
             template="weekly_report",
             locale=locale,
             attachments=attachments,
-            user_name=user.name or user.email,
+            user_name=name or email,
             week=week,
             link=link,
             has_pdf=pdf is not None,
@@ -354,5 +362,6 @@ def purge_retention(now: dt.datetime) -> int | None:
         log.warning("retention purge skipped: makerlab.participants.services.purge_inactive "
                     "is not available")
         return None
+    begin_write(db.session())
     result = purge(now)
     return result if isinstance(result, int) else (len(result) if result is not None else 0)
