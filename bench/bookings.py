@@ -14,13 +14,17 @@ timings (median, p95) and statement counts of
 - the week-calendar page of one category (``GET /calendar?category=...``).
 
 Requests go through the Flask test client: the app's full request path
-(auth, rules, templates), without a network in between.
+(auth, rules, templates), without a network in between. Besides wall-clock
+time, the CPU time of this process is printed: on a shared, loaded machine it
+shows what a request costs without waiting for a core (on SQLite that is the
+whole request; on PostgreSQL the server's share is not included).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -85,8 +89,13 @@ class Bench:
             for category, count, loanable, buffer, longest in UNITS:
                 for n in range(1, count + 1):
                     unit = create_equipment(
-                        staff, name=f"{category} {n:02d}", category=category, loanable=loanable,
-                        buffer_minutes=buffer, max_booking_minutes=longest, location="Bench",
+                        staff,
+                        name=f"{category} {n:02d}",
+                        category=category,
+                        loanable=loanable,
+                        buffer_minutes=buffer,
+                        max_booking_minutes=longest,
+                        location="Bench",
                     )
                     self.units.append((unit.id, category, buffer))
             self.tz = unit.site.timezone
@@ -127,13 +136,14 @@ class Bench:
 
         began = time.perf_counter()
         with self.app.app_context():
-            existing = db.session.execute(
-                sa.select(Booking.equipment_id, Booking.starts_at)
-            ).all()
+            existing = db.session.execute(sa.select(Booking.equipment_id, Booking.starts_at)).all()
             taken = {(e, s) for e, s in existing}
             batch: list[dict[str, Any]] = []
-            rows = (r for r in self._rows(count + len(taken), self.rng)
-                    if (r["equipment_id"], r["starts_at"]) not in taken)
+            rows = (
+                r
+                for r in self._rows(count + len(taken), self.rng)
+                if (r["equipment_id"], r["starts_at"]) not in taken
+            )
             for inserted, row in enumerate(rows):
                 if inserted >= count:
                     break
@@ -160,8 +170,9 @@ class Bench:
     def clients(self) -> tuple[FlaskClient, FlaskClient]:
         api = self.app.test_client()
         browser = self.app.test_client()
-        response = browser.post("/login", data={"email": "bench@makerlab.example",
-                                                "password": PASSWORD})
+        response = browser.post(
+            "/login", data={"email": "bench@makerlab.example", "password": PASSWORD}
+        )
         assert response.status_code == 302, response.status_code
         return api, browser
 
@@ -187,8 +198,9 @@ class Bench:
         category_units = [u for u, c, _b in self.units if c == CATEGORY]
 
         def create() -> Any:
-            response = api.post("/api/v1/bookings", json=self._free_create_payload(),
-                                headers=headers)
+            response = api.post(
+                "/api/v1/bookings", json=self._free_create_payload(), headers=headers
+            )
             assert response.status_code == 201, response.get_data(as_text=True)
             return response
 
@@ -196,8 +208,10 @@ class Bench:
             unit_id = rng.choice(self.units)[0]
             monday = self.today - dt.timedelta(days=self.today.weekday())
             monday += dt.timedelta(days=7 * rng.randint(-50, 50))
-            url = (f"/api/v1/equipment/{unit_id}/availability?from={monday.isoformat()}"
-                   f"&to={(monday + dt.timedelta(days=7)).isoformat()}")
+            url = (
+                f"/api/v1/equipment/{unit_id}/availability?from={monday.isoformat()}"
+                f"&to={(monday + dt.timedelta(days=7)).isoformat()}"
+            )
             response = api.get(url, headers=headers)
             assert response.status_code == 200, response.get_data(as_text=True)
             return response
@@ -225,17 +239,21 @@ class Bench:
             counts[name] = len(seen)
         return counts
 
-    def timings(self, calls: dict[str, Callable[[], Any]], rounds: int) -> dict[str, list[float]]:
-        results: dict[str, list[float]] = {}
+    def timings(
+        self, calls: dict[str, Callable[[], Any]], rounds: int
+    ) -> dict[str, tuple[list[float], list[float]]]:
+        """Wall-clock and CPU milliseconds per request (CPU: this process only)."""
+        results: dict[str, tuple[list[float], list[float]]] = {}
         for name, call in calls.items():
             for _ in range(5):
                 call()
-            samples = []
+            wall, cpu = [], []
             for _ in range(rounds):
-                began = time.perf_counter()
+                began, began_cpu = time.perf_counter(), time.process_time()
                 call()
-                samples.append((time.perf_counter() - began) * 1000)
-            results[name] = samples
+                cpu.append((time.process_time() - began_cpu) * 1000)
+                wall.append((time.perf_counter() - began) * 1000)
+            results[name] = (wall, cpu)
         return results
 
 
@@ -259,14 +277,16 @@ def statement_counter_outside(app: Flask) -> Iterator[list[str]]:
 def make_app(url: str) -> Flask:
     from flask_migrate import upgrade
 
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": url,
-        "SECRET_KEY": "bench-secret-key-not-for-production",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": 1,
-    })
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "bench-secret-key-not-for-production",
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": 1,
+        }
+    )
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
     return app
@@ -284,18 +304,24 @@ def run(url: str, total: int, rounds: int) -> str:
     small_n = bench.booking_count()
     seconds = bench.bulk_insert(total - small_n)
     full_n = bench.booking_count()
-    print(f"{dialect}: seeded {full_n:,} bookings on {len(bench.units)} units "
-          f"in {seconds:.1f} s", flush=True)
+    print(
+        f"{dialect}: seeded {full_n:,} bookings on {len(bench.units)} units in {seconds:.1f} s",
+        flush=True,
+    )
     full_counts = bench.statements(calls)
     timings = bench.timings(calls, rounds)
+    load = os.getloadavg()[0]
     lines = [
-        f"| {dialect}: request | median ms | p95 ms | SQL statements ({small_n:,} bookings) "
-        f"| SQL statements ({full_n:,} bookings) |",
-        "| --- | ---: | ---: | ---: | ---: |",
+        f"{dialect}, load average {load:.1f} on {os.cpu_count()} cores while measuring:",
+        "",
+        f"| {dialect}: request | median ms | p95 ms | CPU median ms | CPU p95 ms "
+        f"| SQL statements ({small_n:,} bookings) | SQL statements ({full_n:,} bookings) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for name, samples in timings.items():
+    for name, (wall, cpu) in timings.items():
         lines.append(
-            f"| {name} | {statistics.median(samples):.1f} | {percentile(samples, 95):.1f} "
+            f"| {name} | {statistics.median(wall):.1f} | {percentile(wall, 95):.1f} "
+            f"| {statistics.median(cpu):.1f} | {percentile(cpu, 95):.1f} "
             f"| {small_counts[name]} | {full_counts[name]} |"
         )
     with app.app_context():
@@ -307,8 +333,9 @@ def run(url: str, total: int, rounds: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
-    parser.add_argument("--postgres", action="store_true",
-                        help="start a throwaway PostgreSQL cluster and use it")
+    parser.add_argument(
+        "--postgres", action="store_true", help="start a throwaway PostgreSQL cluster and use it"
+    )
     parser.add_argument("--bookings", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=200, help="timed requests per route")
     args = parser.parse_args(argv)
