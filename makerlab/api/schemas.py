@@ -13,6 +13,9 @@ from marshmallow import fields
 from makerlab.extensions import db
 
 MAX_LIMIT = 500
+# Instants outside these years are typing mistakes (and older ones have
+# pre-standard-time offsets that ISO 8601 cannot write).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class Schema(ma.Schema):
@@ -64,28 +67,46 @@ class Instant(fields.DateTime):
         super().__init__(format="iso", **kwargs)
         self.site_attr = site_attr
 
+    default_error_messages = {
+        "range": f"Use a date between {MIN_YEAR} and {MAX_YEAR}.",
+    }
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
         site_id = getattr(obj, self.site_attr, None) if self.site_attr else None
         return value.astimezone(ZoneInfo(site_timezone(site_id))).isoformat()
 
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise self.make_error("range")
+        return result
+
 
 class DateOrInstant(fields.Field):
     """A date (meaning site-local midnight) or an ISO date-time."""
 
-    default_error_messages = {"invalid": "Not a valid date or date-time."}
+    default_error_messages = {
+        "invalid": "Not a valid date or date-time.",
+        "range": f"Use a date between {MIN_YEAR} and {MAX_YEAR}.",
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         if not isinstance(value, str):
             raise self.make_error("invalid")
         try:
             if len(value) == 10:
-                return dt.date.fromisoformat(value)
-            text = value.replace(" ", "+") if "T" in value else value
-            return dt.datetime.fromisoformat(text)
+                result: dt.date = dt.date.fromisoformat(value)
+            else:
+                # A "+" in a query string arrives as a space.
+                text = value.replace(" ", "+") if "T" in value else value
+                result = dt.datetime.fromisoformat(text)
         except ValueError as exc:
             raise self.make_error("invalid") from exc
+        if not MIN_YEAR <= result.year <= MAX_YEAR:
+            raise self.make_error("range")
+        return result
 
 
 def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
