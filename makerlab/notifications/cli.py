@@ -80,4 +80,23 @@ def jobs_command() -> None:
         click.echo(f"{spec.id:20} next {nxt:32} {spec.description}")
 
 
+@scheduler_group.command("run-job")
+@click.argument("job_id")
+def run_job_command(job_id: str) -> None:
+    """Run one job of the table now, in this process (for cron instead of the scheduler)."""
+    import importlib
+
+    from makerlab.scheduler import JOBS, bind_app
+
+    specs = {spec.id: spec for spec in JOBS}
+    spec = specs.get(job_id)
+    if spec is None:
+        click.echo(f"Unknown job {job_id!r}. Jobs: {', '.join(specs)}", err=True)
+        raise SystemExit(2)
+    bind_app(current_app._get_current_object())  # type: ignore[attr-defined]
+    module_name, _sep, func_name = spec.func.partition(":")
+    result = getattr(importlib.import_module(module_name), func_name)(*spec.args)
+    click.echo(f"{job_id}: {result}")
+
+
 commands = [notifications_group, scheduler_group]

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -292,4 +291,17 @@ def test_scheduler_jobs_command_lists_the_table(app: Flask, runner: Any) -> None
     assert result.exit_code == 0, result.output
     for spec in JOBS:
         assert spec.id in result.output
-    threading.enumerate()  # no stray scheduler thread keeps running
+
+
+def test_run_job_command_runs_one_job_for_cron(
+    app: Flask, smtp: SmtpServer, runner: Any, make_user: Callable[..., Any],
+    make_booking: Callable[..., Any],
+) -> None:
+    user = make_user("youth_worker")
+    make_booking(user, clock.now() + dt.timedelta(hours=2))
+    result = runner.invoke(args=["scheduler", "run-job", "booking-reminders"])
+    assert result.exit_code == 0, result.output
+    assert "booking-reminders: 1" in result.output
+    assert smtp.sink.to() == [user.email]
+    unknown = runner.invoke(args=["scheduler", "run-job", "nope"])
+    assert unknown.exit_code == 2 and "Unknown job" in unknown.output
