@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import statistics
 import sys
@@ -43,6 +44,14 @@ BUSY_WEEK = "2026-W52"  # "last week" when the report is printed on 2026-12-28
 MID_WEEK = "2026-W26"
 EMPTY_WEEK = "2027-W10"
 PASSWORD = "Bench-Passwort-2026"
+# Indexes proposed for the report (not in the migrations): with --with-indexes
+# they are created in the benchmark database before measuring.
+PROPOSED_INDEXES = (
+    "CREATE INDEX ix_bookings_ends_at ON bookings (ends_at)",
+    "CREATE INDEX ix_bookings_checked_out_at ON bookings (checked_out_at)",
+    "CREATE INDEX ix_bookings_returned_at ON bookings (returned_at)",
+    "CREATE INDEX ix_bookings_status_ends ON bookings (status, ends_at)",
+)
 
 UNITS: list[tuple[str, str, bool]] = (
     [(f"Prusa MK4 Nr. {i}", "3d_printer", False) for i in range(1, 13)]
@@ -84,7 +93,7 @@ def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int =
     conn.execute(sa.insert(School.__table__), [
         {"name": f"Schule {i}", "address": "", "created_at": created} for i in range(1, 41)
     ])
-    school_ids = list(conn.scalars(sa.select(School.id)))
+    school_ids = list(conn.scalars(sa.select(School.id).order_by(School.id)))
     conn.execute(sa.insert(Participant.__table__), [
         {"first_name": f"Vorname{i}", "last_name": f"Nachname{i}",
          "birth_year": rng.randint(2007, 2019), "school_id": rng.choice(school_ids),
@@ -92,7 +101,7 @@ def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int =
          "last_activity_at": created, "created_at": created}
         for i in range(3_000)
     ])
-    participant_ids = list(conn.scalars(sa.select(Participant.id)))
+    participant_ids = list(conn.scalars(sa.select(Participant.id).order_by(Participant.id)))
 
     # Bookings: every unit's opening hours filled with back-to-back slots (no
     # overlaps; kits sometimes go home overnight), then an even random sample
@@ -143,8 +152,8 @@ def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int =
         })
     for start in range(0, len(rows), 10_000):
         conn.execute(sa.insert(Booking.__table__), rows[start:start + 10_000])
-    booking_ids = list(conn.scalars(sa.select(Booking.id)))
-    links = {(bid, rng.choice(participant_ids)) for bid in rng.sample(booking_ids, 20_000)}
+    booking_ids = list(conn.scalars(sa.select(Booking.id).order_by(Booking.id)))
+    links = sorted({(bid, rng.choice(participant_ids)) for bid in rng.sample(booking_ids, 20_000)})
     conn.execute(sa.insert(booking_participants), [
         {"booking_id": b, "participant_id": p} for b, p in links
     ])
@@ -153,7 +162,7 @@ def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int =
         {"title": f"Workshop {i}", "description": "", "equipment_needs": {},
          "created_at": created} for i in range(20)
     ])
-    workshop_ids = list(conn.scalars(sa.select(Workshop.id)))
+    workshop_ids = list(conn.scalars(sa.select(Workshop.id).order_by(Workshop.id)))
     sessions = []
     for i in range(n_sessions):
         day = days[(i * len(days)) // n_sessions]
@@ -166,7 +175,7 @@ def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int =
             "created_at": created,
         })
     conn.execute(sa.insert(WorkshopSession.__table__), sessions)
-    session_ids = list(conn.scalars(sa.select(WorkshopSession.id)))
+    session_ids = list(conn.scalars(sa.select(WorkshopSession.id).order_by(WorkshopSession.id)))
     # Enrolments: classes and single participants, confirmed while seats are
     # free, then waitlisted; some cancelled. Attendance recorded for the past.
     enrolments: list[dict[str, Any]] = []
@@ -233,14 +242,25 @@ def statements() -> Iterator[list[str]]:
         sa.event.remove(db.engine, "before_cursor_execute", record)
 
 
-def median_ms(action: Callable[[], Any], runs: int) -> float:
+class Timing:
+    """Median wall-clock and CPU time of this process (the machine is shared)."""
+
+    def __init__(self, wall: list[float], cpu: list[float]) -> None:
+        self.wall, self.cpu = statistics.median(wall), statistics.median(cpu)
+
+    def __str__(self) -> str:
+        return f"median {self.wall:7.1f} ms (CPU of this process {self.cpu:7.1f} ms)"
+
+
+def median_ms(action: Callable[[], Any], runs: int) -> Timing:
     action()  # warm up caches and compiled statements
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return Timing(wall, cpu)
 
 
 def check(response: Any) -> Any:
@@ -249,7 +269,7 @@ def check(response: Any) -> Any:
     return response
 
 
-def run(url: str, runs: int) -> None:
+def run(url: str, runs: int, with_indexes: bool = False) -> None:
     from flask_migrate import upgrade
 
     from makerlab.reports.services import build_weekly_report
@@ -333,14 +353,15 @@ def run(url: str, runs: int) -> None:
     _print(builder, api, html, pdf, size, counted, total, doubled)
 
 
-def _print(builder: dict[str, float], api: float, html: float, pdf: float, size: int,
+def _print(builder: dict[str, Timing], api: Timing, html: Timing, pdf: Timing, size: int,
            counted: dict[str, int], total: int | None, doubled: int | None) -> None:
     clock.set_frozen(None)
-    print(f"JSON builder, {BUSY_WEEK} (last week):   median {builder[BUSY_WEEK]:7.1f} ms")
-    print(f"JSON builder, {MID_WEEK} (mid-year):     median {builder[MID_WEEK]:7.1f} ms")
-    print(f"GET /api/v1/reports/weekly:          median {api:7.1f} ms")
-    print(f"GET /reports/weekly (HTML, 3 weeks): median {html:7.1f} ms")
-    print(f"GET /reports/weekly/….pdf:           median {pdf:7.1f} ms ({size // 1024} KiB)")
+    print(f"load average while measuring: {os.getloadavg()[0]:.1f} (2 cores)")
+    print(f"JSON builder, {BUSY_WEEK} (last week):   {builder[BUSY_WEEK]}")
+    print(f"JSON builder, {MID_WEEK} (mid-year):     {builder[MID_WEEK]}")
+    print(f"GET /api/v1/reports/weekly:          {api}")
+    print(f"GET /reports/weekly (HTML, 3 weeks): {html}")
+    print(f"GET /reports/weekly/….pdf:           {pdf}, {size // 1024} KiB")
     print("SQL statements per report: "
           + ", ".join(f"{week} {n}" for week, n in counted.items())
           + (f"; with {total} bookings {doubled}" if total else ""))
@@ -352,6 +373,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true",
                         help="start a throwaway PostgreSQL cluster (as the tests do)")
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--with-indexes", action="store_true",
+                        help="create the proposed indexes first (see bench/README.md)")
     args = parser.parse_args()
     if args.postgres:
         from tests.postgres import ThrowawayCluster, find_bin
@@ -366,14 +389,14 @@ def main() -> None:
             with engine.connect() as conn:
                 conn.execute(sa.text('CREATE DATABASE "bench"'))
             engine.dispose()
-            run(server.rsplit("/", 1)[0] + "/bench", args.runs)
+            run(server.rsplit("/", 1)[0] + "/bench", args.runs, args.with_indexes)
         finally:
             cluster.stop()
     elif args.database_url:
-        run(args.database_url, args.runs)
+        run(args.database_url, args.runs, args.with_indexes)
     else:
         with tempfile.TemporaryDirectory() as folder:
-            run(f"sqlite:///{folder}/bench.sqlite3", args.runs)
+            run(f"sqlite:///{folder}/bench.sqlite3", args.runs, args.with_indexes)
 
 
 if __name__ == "__main__":

@@ -127,8 +127,10 @@ def weekday_hour_heatmap(heatmap: dict[str, Any], *, title: str, weekday_labels:
                          closed_label: str, scale_label: str, decimal: str = ".") -> Markup:
     """Units in use (booked unit-hours) per local weekday and hour, as a grid of cells.
 
-    Cells outside opening hours are hatched grey; the number in a cell is the
-    average number of units in use during that hour.
+    Cells outside opening hours are hatched grey; the darker a cell, the more
+    units were in use (the scale shows the busiest hour's average number of
+    units in use). Cell values are in tooltips only: a number in each of
+    168 cells made the chart busy and slowed the PDF down.
     """
     booked: list[list[int]] = heatmap["booked_minutes"]
     capacity: list[list[int]] = heatmap["capacity_minutes"]
@@ -165,14 +167,11 @@ def weekday_hour_heatmap(heatmap: dict[str, Any], *, title: str, weekday_labels:
                 fill = "#ffffff"
             else:
                 fill = "url(#closed)"
+            tip = (f"{weekday_labels[d]} {hour:02d}–{(hour + 1) % 24:02d}: "
+                   f"{_fmt(minutes / 60).replace('.', decimal)}")
             parts.append(f'<rect x="{x:.1f}" y="{yy:.1f}" width="{cell_w:.1f}" height="{cell_h}" '
-                         f'fill="{fill}" stroke="#ffffff" stroke-width="1"/>')
-            if minutes:
-                units_in_use = _fmt(minutes / 60).replace(".", decimal)
-                dark = peak and minutes / peak > 0.45
-                parts.append(f'<text x="{x + cell_w / 2:.1f}" y="{yy + cell_h / 2 + 3:.1f}" '
-                             f'text-anchor="middle" font-size="{8 if cell_w > 22 else 7}" '
-                             f'fill="{"#ffffff" if dark else INK}">{units_in_use}</text>')
+                         f'fill="{fill}" stroke="#ffffff" stroke-width="1">'
+                         f"<title>{escape(tip)}</title></rect>")
     # Legend: closed swatch and the colour scale.
     parts.append(f'<rect x="{left}" y="{legend_y}" width="12" height="10" fill="url(#closed)" '
                  f'stroke="{GRID}"/>')

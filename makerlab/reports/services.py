@@ -327,7 +327,20 @@ def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt
             sa.case((overdue, one), else_=zero).label("overdue"),
         ),
         site_id, win,
-    ).where(_not_cancelled(), sa.or_(overlaps, handed_out, overdue))
+    ).where(
+        _not_cancelled(),
+        # A superset of the three cases, written so that each branch can use an
+        # index on its own column (ends_at, checked_out_at, status, returned_at)
+        # where there is one; the CASEs above decide exactly.
+        sa.or_(
+            overlaps,
+            handed_out,
+            sa.and_(Booking.status == BookingStatus.CHECKED_OUT.value,
+                    Booking.ends_at < win.hi),
+            sa.and_(Booking.returned_at > win.lo, Booking.returned_at > Booking.ends_at,
+                    Booking.ends_at < win.hi),
+        ),
+    )
     wb = week.cte("week_bookings").prefix_with("MATERIALIZED")
 
     per_unit = (
