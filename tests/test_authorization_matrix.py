@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from makerlab.auth.permissions import PERMISSIONS
 from tests.conftest import TEST_PASSWORD
@@ -50,10 +51,8 @@ def _routes(app: Flask) -> list[tuple[str, str, str, str | None]]:
             permission = getattr(func, "required_permission", None)
             args = {}
             for name in rule.arguments:
-                converter = type(rule._converters[name]).__name__
-                args[name] = (
-                    999999 if converter == "IntegerConverter" else SAMPLE_ARGS.get(name, "x")
-                )
+                numeric = isinstance(rule._converters[name], IntegerConverter)
+                args[name] = 999999 if numeric else SAMPLE_ARGS.get(name, "x")
             url = rule.build(args, append_unknown=False)[1] if rule.arguments else rule.rule
             found.append((rule.endpoint, method, url, permission))
     return found

@@ -24,7 +24,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from flask_login import current_user, login_required
+from flask_login import current_user
 from icalendar import Calendar, Event
 from sqlalchemy.orm import selectinload
 
@@ -654,11 +654,9 @@ def sign_in_sheet(session_id: int) -> Any:
 
 
 @bp.route("/sessions/<int:session_id>.ics")
-@login_required
+@permission_required("workshops.view")
 def session_ics(session_id: int) -> Response:
     """The session as an iCalendar file (for teachers' and staff calendars)."""
-    if not can(current_user, "workshops.view"):
-        abort(403)
     session = services.get_session(current_user, session_id)
     site = db.session.get(Site, session.site_id)
     calendar = Calendar()
