@@ -106,3 +106,17 @@ class ActionForm(FlaskForm):
 class ReturnForm(FlaskForm):
     condition = SelectField(_l("Condition"), choices=choices(CONDITION_CHOICES), default="ok")
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class EditBookingForm(FlaskForm):
+    day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
+    start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
+    end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])
+    end_day = DateField(_l("Return date (loans over several days)"), validators=[Optional()])
+    purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
+    participant_ids = SelectMultipleField(
+        _l("Participants"), coerce=int, choices=[], validators=[Optional()]
+    )
+    scope = SelectField(_l("Change"), choices=choices(SCOPE_CHOICES), default="this")
+
+    validate_end = BookingForm.validate_end

@@ -35,6 +35,7 @@ from makerlab.bookings.forms import (
     ActionForm,
     BookingForm,
     CancelForm,
+    EditBookingForm,
     FindFreeForm,
     QuickBookForm,
     ReturnForm,
@@ -431,6 +432,64 @@ def detail(booking_id: int) -> Any:
     )
 
 
+@bp.route("/bookings/<int:booking_id>/edit", methods=["GET", "POST"])
+@permission_required("bookings.create")
+def edit(booking_id: int) -> Any:
+    """Move a booking (or its series) or change purpose and participants."""
+    booking = services.get_booking(current_user, booking_id)
+    unit = booking.equipment
+    tz = unit.site.timezone
+    form = EditBookingForm()
+    form.participant_ids.choices = _participant_choices()  # type: ignore[assignment]
+    local_start = clock.to_local(booking.starts_at, tz)
+    local_end = clock.to_local(booking.ends_at, tz)
+    if request.method == "GET":
+        form.day.data, form.start.data = local_start.date(), local_start.time()
+        form.end.data = local_end.time()
+        if local_end.date() != local_start.date():
+            form.end_day.data = local_end.date()
+        form.purpose.data = booking.purpose
+        form.participant_ids.data = [p.id for p in booking.participants]
+    status = 200
+    if form.validate_on_submit():
+        changes: dict[str, Any] = {}
+        starts_at = clock.combine(form.day.data, form.start.data, tz)
+        ends_at = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
+        if starts_at != booking.starts_at:
+            changes["starts_at"] = starts_at
+        if ends_at != booking.ends_at:
+            changes["ends_at"] = ends_at
+        if (form.purpose.data or "") != booking.purpose:
+            changes["purpose"] = form.purpose.data or ""
+        chosen = sorted(form.participant_ids.data or [])
+        if chosen != sorted(p.id for p in booking.participants):
+            changes["participant_ids"] = chosen
+        scope = form.scope.data if booking.series_id is not None else "this"
+        try:
+            if changes:
+                services.update_booking(current_user, booking, scope=scope, **changes)
+                db.session.commit()
+                flash(_("Booking changed."), "success")
+            return redirect(url_for("bookings.detail", booking_id=booking_id))
+        except Invalid as error:
+            db.session.rollback()
+            _apply_booking_errors(form, error)  # type: ignore[arg-type]
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.detail)
+            conflicts = _conflict_rows(error)
+            return (
+                render_template(
+                    "bookings/edit.html", form=form, booking=booking, conflicts=conflicts
+                ),
+                409,
+            )
+        status = 422
+    elif request.method == "POST":
+        status = 422
+    return render_template("bookings/edit.html", form=form, booking=booking, conflicts=[]), status
+
+
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
 @permission_required("bookings.view")
 def cancel(booking_id: int) -> Any:
@@ -564,7 +623,7 @@ def local_hm(value: dt.datetime, tz: str | None = None) -> str:
 
 @bp.app_template_global("time_span")
 def time_span(start: dt.datetime, end: dt.datetime) -> str:
-    """"30.11.26, 10:00 – 11:00" on one day, both dates in full otherwise."""
+    """ "30.11.26, 10:00 – 11:00" on one day, both dates in full otherwise."""
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(current_app.config["TIMEZONE"])

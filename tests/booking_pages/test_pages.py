@@ -387,3 +387,74 @@ def test_unknown_objects_are_404(client: Any, login_as: Any, frozen: Any) -> Non
     assert client.get("/equipment/999").status_code == 404
     assert client.get("/bookings/999").status_code == 404
     assert client.get("/calendar?unit=999").status_code == 404
+
+
+def test_edit_moves_a_booking_and_explains_a_conflict(
+    client: Any, login_as: Any, scene: dict[str, Any], make_booking: Any
+) -> None:
+    from makerlab.equipment.models import Equipment
+
+    login_as("youth_worker", locale="en")
+    booking_id = scene["booking"]
+    page = client.get(f"/bookings/{booking_id}/edit").get_data(as_text=True)
+    assert 'value="10:00"' in page and 'value="2027-01-05"' in page
+    response = client.post(
+        f"/bookings/{booking_id}/edit",
+        data={
+            "day": "2027-01-05",
+            "start": "14:00",
+            "end": "16:00",
+            "purpose": "Verschoben",
+        },
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    moved = db.session.get(Booking, booking_id)
+    assert moved is not None and moved.starts_at == at("2027-01-05", "14:00")
+    assert moved.purpose == "Verschoben"
+    unit = db.session.get(Equipment, scene["unit"])
+    other = make_booking(unit, at("2027-01-06", "10:00"), at("2027-01-06", "12:00"))
+    response = client.post(
+        f"/bookings/{booking_id}/edit",
+        data={
+            "day": "2027-01-06",
+            "start": "11:00",
+            "end": "13:00",
+            "purpose": "Verschoben",
+        },
+    )
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "The booking was not changed." in html and "These times are already taken" in html
+    db.session.expire_all()
+    assert db.session.get(Booking, booking_id).starts_at == at("2027-01-05", "14:00")  # type: ignore[union-attr]
+    assert other.id
+
+
+def test_series_with_a_taken_date_is_refused_or_skipped(
+    client: Any, login_as: Any, scene: dict[str, Any], make_booking: Any
+) -> None:
+    from makerlab.equipment.models import Equipment
+
+    unit = db.session.get(Equipment, scene["unit"])
+    make_booking(unit, at("2027-01-19", "14:00"), at("2027-01-19", "15:00"))  # the 3rd Tuesday
+    login_as("youth_worker", locale="en")
+    data = {
+        "equipment_id": scene["unit"],
+        "day": "2027-01-05",
+        "start": "14:00",
+        "end": "15:00",
+        "purpose": "Löt-AG",
+        "repeat": "weekly",
+        "count": "4",
+    }
+    response = client.post("/bookings/new", data=data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "These times are already taken" in html and "Skip dates that are taken" in html
+    assert not db.session.scalar(sa.select(Booking.id).where(Booking.purpose == "Löt-AG"))
+    response = client.post("/bookings/new", data={**data, "skip_conflicts": "y"})
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "3 bookings made." in html and "Skipped because taken" in html
+    assert len(db.session.scalars(sa.select(Booking).where(Booking.purpose == "Löt-AG")).all()) == 3
