@@ -107,16 +107,20 @@ def _claim_next(now: dt.datetime | None) -> Notification | str | None:
 def _attempt(mailer: Mailer, note: Notification, now: dt.datetime | None) -> str:
     """Send one claimed message and record the outcome; returns the counter to bump."""
     note_id, attempts = note.id, note.attempts
-    message = build_message(note, mailer.sender)
-    db.session.rollback()  # hold no transaction while talking to the mail server
     error: str | None = None
     permanent = False
     try:
+        message = build_message(note, mailer.sender)
+        db.session.rollback()  # hold no transaction while talking to the mail server
         mailer.send_message(message)
     except PermanentFailure as exc:
         error, permanent = str(exc), True
     except (smtplib.SMTPException, OSError) as exc:
         error = describe_error(exc)
+    except Exception as exc:  # a message that cannot be built or encoded: trying again won't help
+        log.exception("outbox: message %s cannot be sent", note_id)
+        error, permanent = describe_error(exc), True
+    db.session.rollback()
     at = now or clock.now()
     begin_write(db.session())
     stmt = sa.select(Notification).where(Notification.id == note_id)

@@ -180,3 +180,18 @@ def test_send_command_prints_counts(app: Flask, smtp: SmtpServer, runner: Any) -
     assert result.exit_code == 0, result.output
     assert "sent 3, retried 0, failed 0" in result.output
     assert len(smtp.sink.messages) == 3
+
+
+def test_a_message_that_cannot_be_built_fails_without_stopping_the_others(
+    app: Flask, smtp: SmtpServer
+) -> None:
+    from makerlab.notifications.outbox import enqueue
+
+    enqueue(dedupe_key="broken", kind="test", to="a@example.org", subject="broken",
+            body_text="x", attachments=[{"filename": "r.pdf", "mimetype": "application/pdf",
+                                         "encoding": "base64", "content": "%%% not base64"}])
+    queue_plain(1)
+    assert deliver_due() == {"sent": 1, "retried": 0, "failed": 1}
+    broken, fine = _notes()
+    assert broken.status == "failed" and "Error" in (broken.last_error or "")
+    assert fine.status == "sent"

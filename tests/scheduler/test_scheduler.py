@@ -182,7 +182,7 @@ def _env(database_uri: str, smtp: SmtpServer, **extra: str) -> dict[str, str]:
         "MAKERLAB_SECRET_KEY": "test-secret-key",
         "MAKERLAB_MAIL_SERVER": "127.0.0.1",
         "MAKERLAB_MAIL_PORT": str(smtp.port),
-        "MAKERLAB_SCHEDULER_LEASE_SECONDS": "2",
+        "MAKERLAB_SCHEDULER_LEASE_SECONDS": "4",
         "MAKERLAB_SCHEDULER_POLL_SECONDS": "0.3",
         **extra,
     }
