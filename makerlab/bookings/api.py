@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask.views import MethodView
@@ -39,6 +40,13 @@ class _WithExtras:
         return getattr(self._booking, name)
 
 
+def _plain(recurrence: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The recurrence as given, with ``until`` back as an ISO date."""
+    if recurrence is None:
+        return None
+    return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in recurrence.items()}
+
+
 @blp.route("/bookings")
 class Bookings(MethodView):
     @require("bookings.view")
@@ -72,7 +80,7 @@ class Bookings(MethodView):
         db.session.commit()
         return _WithExtras(
             outcome.bookings[0],
-            recurrence=payload.get("recurrence"),
+            recurrence=_plain(payload.get("recurrence")),
             occurrences=outcome.bookings,
             skipped=outcome.skipped,
         )

@@ -23,14 +23,14 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import event
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.bookings import recurrence as rec
+from makerlab.bookings.locking import hold_write_lock
 from makerlab.bookings.models import Booking, BookingSeries
-from makerlab.db import begin_write, is_postgres
+from makerlab.db import is_postgres
 from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.equipment.services import maintenance_between, site_of, to_utc
@@ -54,35 +54,6 @@ class BookingOutcome:
 
     bookings: list[Booking]
     skipped: list[dict[str, Any]] = field(default_factory=list)
-
-
-# --- the write lock (SQLite) -------------------------------------------------
-
-_LOCKED_TX = "bookings_write_locked_tx"
-_WROTE_TX = "bookings_wrote_tx"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_write(session: Session, _flush_context: Any) -> None:
-    # A transaction that has written holds SQLite's write lock already.
-    session.info[_WROTE_TX] = session.get_transaction()
-
-
-def hold_write_lock() -> None:
-    """Make sure the current transaction holds SQLite's write lock (no-op on PostgreSQL).
-
-    Safe to call repeatedly in one transaction: a transaction that holds the
-    lock, or has written already, is kept (not committed), so several
-    bookings can be made in one transaction.
-    """
-    session = db.session()
-    if session.get_bind().dialect.name != "sqlite":
-        return
-    tx = session.get_transaction()
-    if tx is not None and tx in (session.info.get(_LOCKED_TX), session.info.get(_WROTE_TX)):
-        return
-    begin_write(session)
-    session.info[_LOCKED_TX] = session.get_transaction()
 
 
 # --- reading -------------------------------------------------------------------
@@ -788,6 +759,7 @@ def cancel_booking(actor: Any, booking: Booking, *, scope: str = "this") -> list
     """
     if scope not in SCOPES:
         raise Invalid({"scope": [_("Scope must be this, following or series.")]})
+    hold_write_lock()
     if booking.status in (BookingStatus.CHECKED_OUT.value, BookingStatus.RETURNED.value):
         raise Conflict(_("A kit that has been handed over is returned, not cancelled."))
     targets = _scope_targets(booking, scope, for_cancel=True)
@@ -810,6 +782,7 @@ def check_out(actor: Any, booking: Booking) -> Booking:
     so checking one out is refused with 409, as is a booking that is not
     reserved or already over.
     """
+    hold_write_lock()
     if not booking.equipment.loanable:
         raise Conflict(
             _(
@@ -840,6 +813,7 @@ def return_booking(
     if condition not in CONDITIONS:
         raise Invalid({"condition": [_("Condition must be ok or damaged.")]})
     note = (note or "").strip()
+    hold_write_lock()
     if booking.status != BookingStatus.CHECKED_OUT.value:
         raise Conflict(
             _(

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from makerlab import clock
+from makerlab.bookings.locking import hold_write_lock
 from makerlab.enums import EquipmentStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.errors import Invalid, NotFound
@@ -127,6 +128,7 @@ def create_equipment(actor: Any, **fields: Any) -> Equipment:
     values.setdefault("site_id", None)
     values.setdefault("name", "")
     values.setdefault("category", "")
+    hold_write_lock()
     errors = _validate(values, None)
     if errors:
         raise Invalid(errors)
@@ -143,6 +145,7 @@ def update_equipment(actor: Any, unit: Equipment, **changes: Any) -> Equipment:
         del values["site_id"]
     if "name" in values and "site_id" not in values:
         values["site_id"] = unit.site_id
+    hold_write_lock()
     errors = _validate(values, unit.id)
     if errors:
         raise Invalid(errors)
@@ -174,6 +177,7 @@ def add_maintenance(
     reason: str = "",
 ) -> MaintenanceBlock:
     """Block a unit for ``[starts_at, ends_at)``; bookings are refused during it."""
+    hold_write_lock()
     tz = site_of(unit).timezone
     starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz)
     if ends_at <= starts_at:

@@ -72,3 +72,52 @@ def test_rule2_overlap_and_buffer(frozen: Any, make_unit: Any, staff: Any) -> No
     db.session.commit()
     # Cancelled bookings do not block.
     assert book(staff, laser, at("2027-01-05", "10:00"), at("2027-01-05", "11:30")).id
+
+
+def test_several_bookings_in_one_transaction_roll_back_together(
+    frozen: Any, make_unit: Any, staff: Any
+) -> None:
+    """How a workshop session reserves units: all in one transaction, or nothing."""
+    printer, laser = make_unit(), make_unit(category="laser_cutter")
+    taken = book(staff, laser, at("2027-01-05", "10:00"), at("2027-01-05", "11:00"))
+    services.create_booking(
+        staff,
+        equipment_id=printer.id,
+        starts_at=at("2027-01-05", "09:00"),
+        ends_at=at("2027-01-05", "12:00"),
+    )
+    with pytest.raises(Conflict):
+        services.create_booking(
+            staff,
+            equipment_id=laser.id,
+            starts_at=at("2027-01-05", "09:00"),
+            ends_at=at("2027-01-05", "12:00"),
+        )
+    db.session.rollback()
+    assert [b.id for b in db.session.scalars(sa.select(Booking))] == [taken.id]
+
+
+def test_free_intervals_and_free_units(frozen: Any, make_unit: Any, staff: Any) -> None:
+    from makerlab.equipment.services import add_maintenance
+
+    a, b = make_unit(buffer_minutes=30), make_unit()
+    book(staff, a, at("2027-01-05", "10:00"), at("2027-01-05", "11:00"))
+    add_maintenance(staff, b, at("2027-01-05", "15:00"), at("2027-01-05", "16:00"))
+    db.session.commit()
+    day = (at("2027-01-05", "00:00"), at("2027-01-06", "00:00"))
+    assert services.free_intervals(a, *day) == [
+        (at("2027-01-05", "08:00"), at("2027-01-05", "09:30")),
+        (at("2027-01-05", "11:30"), at("2027-01-05", "20:00")),
+    ]
+    assert services.free_intervals(b, *day) == [
+        (at("2027-01-05", "08:00"), at("2027-01-05", "15:00")),
+        (at("2027-01-05", "16:00"), at("2027-01-05", "20:00")),
+    ]
+    def ids(start: str, end: str) -> list[int]:
+        window = (at("2027-01-05", start), at("2027-01-05", end))
+        return [u.id for u in services.free_units("3d_printer", None, *window)]
+
+    assert ids("09:00", "10:00") == [b.id]  # a would end inside its own buffer before 10:00
+    assert ids("09:00", "09:30") == [a.id, b.id]
+    assert ids("14:00", "15:30") == [a.id]
+    assert ids("17:00", "18:00") == [a.id, b.id]
