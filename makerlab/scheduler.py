@@ -130,6 +130,16 @@ def _engine(app: Flask) -> sa.Engine:
         return db.engine
 
 
+class AppJobStore(SQLAlchemyJobStore):
+    """The job store on the app's own engine (WAL, busy timeout), which it must not dispose."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        super().__init__(engine=engine, tablename=JOBSTORE_TABLE)
+
+    def shutdown(self) -> None:
+        """The engine belongs to the app: leave its pool alone."""
+
+
 class _StopSafe(BaseScheduler):
     """APScheduler 3 runs one more round of due jobs after ``shutdown()``.
 
@@ -172,7 +182,7 @@ def build_scheduler(
     tz = ZoneInfo(str(app.config["TIMEZONE"]))
     scheduler = _stop_safe(scheduler_class)(
         jobstores={
-            "default": SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE),
+            "default": AppJobStore(engine),
             "local": MemoryJobStore(),
         },
         executors={"default": ThreadPoolExecutor(4)},
@@ -191,7 +201,7 @@ def install_jobs(
     ``replace_existing=True`` alone would reset every next run time to the
     future and silently skip a run missed while the scheduler was down.
     """
-    store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    store = AppJobStore(engine)
     store.start(scheduler, "default")
     stored: dict[str, Job] = {job.id: job for job in store.get_all_jobs()}
     wanted = {spec.id for spec in jobs}

@@ -64,13 +64,12 @@ def run_command() -> None:
 @scheduler_group.command("jobs")
 def jobs_command() -> None:
     """List the job table and each job's next run."""
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
 
     from makerlab.extensions import db
-    from makerlab.scheduler import JOBS, JOBSTORE_TABLE
+    from makerlab.scheduler import JOBS, AppJobStore
 
-    store = SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
+    store = AppJobStore(db.engine)
     store.start(BackgroundScheduler(timezone=current_app.config["TIMEZONE"]), "default")
     stored = {job.id: job for job in store.get_all_jobs()}
     store.shutdown()
