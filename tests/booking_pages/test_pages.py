@@ -458,3 +458,33 @@ def test_series_with_a_taken_date_is_refused_or_skipped(
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "3 bookings made." in html and "Skipped because taken" in html
     assert len(db.session.scalars(sa.select(Booking).where(Booking.purpose == "Löt-AG")).all()) == 3
+
+
+def test_maintenance_form_refuses_an_end_before_the_start(
+    client: Any, login_as: Any, scene: dict[str, Any]
+) -> None:
+    login_as("coordinator", locale="en")
+    response = client.post(
+        f"/equipment/{scene['unit']}/maintenance",
+        data={
+            "start_day": "2027-01-06",
+            "start_time": "12:00",
+            "end_day": "2027-01-06",
+            "end_time": "09:00",
+            "reason": "Rückwärts",
+        },
+    )
+    assert response.status_code == 422
+    assert "The end must be after the start." in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MaintenanceBlock)) == 0
+
+
+def test_phone_layout_lists_the_week_day_by_day(
+    client: Any, login_as: Any, scene: dict[str, Any]
+) -> None:
+    login_as("youth_worker", locale="en")
+    html = client.get(f"/calendar?unit={scene['unit']}").get_data(as_text=True)
+    phone = html[html.index('<div class="d-md-none">') :]
+    assert phone.count('<section class="ml-day') == 7
+    assert "Schlüsselanhänger" in phone and "Nothing booked." in phone
+    assert "closed" in phone  # Sunday has no opening hours
