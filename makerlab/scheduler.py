@@ -402,6 +402,9 @@ class SchedulerRunner:
                           jobstore="local", coalesce=True, max_instances=1,
                           misfire_grace_time=None)
         self.scheduler = scheduler
+        if self._stop.is_set():  # stopped while the job table was being installed
+            self.scheduler = None
+            return
         try:
             scheduler.start()  # a BlockingScheduler returns only after shutdown
             while scheduler.running and not self._stop.is_set() and not self._lost.is_set():

@@ -195,3 +195,31 @@ def test_a_message_that_cannot_be_built_fails_without_stopping_the_others(
     broken, fine = _notes()
     assert broken.status == "failed" and "Error" in (broken.last_error or "")
     assert fine.status == "sent"
+
+
+def test_two_send_processes_at_once_send_each_message_once(
+    app: Flask, smtp: SmtpServer, database_uri: str, tmp_path: Any
+) -> None:
+    """Two ``notifications send`` cron runs overlapping: every message goes out once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    queue_plain(40)
+    env = {**os.environ, "MAKERLAB_SQLALCHEMY_DATABASE_URI": database_uri,
+           "MAKERLAB_SECRET_KEY": "test-secret-key", "MAKERLAB_MAIL_SERVER": "127.0.0.1",
+           "MAKERLAB_MAIL_PORT": str(smtp.port)}
+    root = Path(__file__).resolve().parents[2]
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "flask", "--app", "wsgi", "notifications", "send"],
+                         cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=120)[0].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    sent = [int(out.split("sent ", 1)[1].split(",", 1)[0]) for out in outputs]
+    assert sum(sent) == 40
+    subjects = smtp.sink.subjects()
+    assert len(subjects) == 40 and len(set(subjects)) == 40
+    assert all(n.status == "sent" and n.attempts == 1 for n in _notes())
