@@ -42,6 +42,9 @@ def _site_timezone(site_id: int | None) -> str:
     return str(current_app.config["TIMEZONE"])
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL integer keys
+ID_RANGE = validate.Range(min=1, max=MAX_ID)
+
 NEEDS_DOC = {
     "description": "Units needed per equipment category for every session",
     "example": {"synth_kit": 6, "room": 1},
@@ -53,7 +56,7 @@ class WorkshopIn(Schema):
     description = fields.String(load_default="", validate=validate.Length(max=10_000))
     min_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
     max_age = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(0, 120))
-    facilitator_id = fields.Integer(load_default=None, allow_none=True)
+    facilitator_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     equipment_needs = fields.Dict(
         keys=fields.String(),
         values=fields.Integer(strict=True),
@@ -73,7 +76,7 @@ class WorkshopPatch(Schema):
     description = fields.String(validate=validate.Length(max=10_000))
     min_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
     max_age = fields.Integer(allow_none=True, validate=validate.Range(0, 120))
-    facilitator_id = fields.Integer(allow_none=True)
+    facilitator_id = fields.Integer(allow_none=True, validate=ID_RANGE)
     equipment_needs = fields.Dict(
         keys=fields.String(), values=fields.Integer(strict=True), metadata=NEEDS_DOC
     )
@@ -98,7 +101,7 @@ class SessionIn(Schema):
     )
     ends_at = fields.DateTime(required=True, format="iso")
     capacity = fields.Integer(required=True, validate=validate.Range(min=0, max=10_000))
-    site_id = fields.Integer(load_default=None, allow_none=True)
+    site_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     location = fields.String(load_default="", validate=validate.Length(max=200))
 
     @validates_schema
@@ -109,14 +112,16 @@ class SessionIn(Schema):
 
 
 def _comparable(a: Any, b: Any) -> bool:
-    return (a.tzinfo is None) == (b.tzinfo is None)
+    # Far-off years are refused by the service; comparing them could overflow.
+    sane = all(2000 <= v.year <= 2199 for v in (a, b))
+    return sane and (a.tzinfo is None) == (b.tzinfo is None)
 
 
 class SessionPatch(Schema):
     starts_at = fields.DateTime(format="iso")
     ends_at = fields.DateTime(format="iso")
     capacity = fields.Integer(validate=validate.Range(min=0, max=10_000))
-    site_id = fields.Integer()
+    site_id = fields.Integer(validate=ID_RANGE)
     location = fields.String(validate=validate.Length(max=200))
 
 
@@ -149,12 +154,14 @@ class EnrolmentIn(Schema):
     """A class (school_id, class_name, headcount, contact_email) or one participant_id."""
 
     school_id = fields.Integer(
-        allow_none=True, metadata={"description": "teachers: defaults to their school"}
+        allow_none=True,
+        validate=ID_RANGE,
+        metadata={"description": "teachers: defaults to their school"},
     )
     class_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=50))
     headcount = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    participant_id = fields.Integer(allow_none=True)
+    participant_id = fields.Integer(allow_none=True, validate=ID_RANGE)
 
 
 class EnrolmentOut(Schema):

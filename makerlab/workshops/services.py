@@ -48,6 +48,24 @@ WORKSHOP_FIELDS = (
 )
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL integer keys: larger ids cannot exist
+
+
+def _refuse_nul(**values: Any) -> None:
+    """Text with NUL characters cannot be stored (PostgreSQL refuses it): 422, not 500."""
+    bad = {
+        k: [_("Contains characters that are not allowed.")]
+        for k, v in values.items()
+        if isinstance(v, str) and "\x00" in v
+    }
+    if bad:
+        raise Invalid(bad)
+
+
+def _known_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 # --------------------------------------------------------------------------- workshops
 
 
@@ -58,7 +76,7 @@ def visible_workshops(actor: Any) -> sa.Select[Workshop]:
 
 def get_workshop(actor: Any, workshop_id: int) -> Workshop:
     """One workshop, or 404."""
-    workshop = db.session.get(Workshop, workshop_id)
+    workshop = db.session.get(Workshop, workshop_id) if _known_id(workshop_id) else None
     if workshop is None:
         raise NotFound(_("No such workshop."))
     return workshop
@@ -96,6 +114,7 @@ def clean_equipment_needs(needs: Any) -> dict[str, int]:
 
 
 def _check_workshop_values(values: dict[str, Any], workshop: Workshop | None) -> None:
+    _refuse_nul(title=values.get("title"), description=values.get("description"))
     errors: dict[str, list[str]] = {}
     if "title" in values and not str(values["title"] or "").strip():
         errors["title"] = [_("Please enter a title.")]
@@ -110,7 +129,7 @@ def _check_workshop_values(values: dict[str, Any], workshop: Workshop | None) ->
         )
     facilitator_id = values.get("facilitator_id")
     if facilitator_id is not None:
-        user = db.session.get(User, facilitator_id)
+        user = db.session.get(User, facilitator_id) if _known_id(facilitator_id) else None
         if user is None or not user.active or user.role not in STAFF:
             errors["facilitator_id"] = [_("The facilitator must be an active staff account.")]
     if errors:
@@ -197,8 +216,10 @@ def session_view(session: WorkshopSession) -> SessionView:
 
 def get_session(actor: Any, session_id: int) -> WorkshopSession:
     """One session (every role may see the programme), or 404."""
-    session = db.session.get(
-        WorkshopSession, session_id, options=[joinedload(WorkshopSession.workshop)]
+    session = (
+        db.session.get(WorkshopSession, session_id, options=[joinedload(WorkshopSession.workshop)])
+        if _known_id(session_id)
+        else None
     )
     if session is None:
         raise NotFound(_("No such session."))
@@ -239,14 +260,29 @@ def _site_for(site_id: int | None) -> Site:
         if site is None:
             raise Invalid({"site_id": [_("No site exists yet.")]})
         return site
-    site = db.session.get(Site, site_id)
+    site = db.session.get(Site, site_id) if _known_id(site_id) else None
     if site is None:
         raise Invalid({"site_id": [_("Unknown site.")]})
     return site
 
 
-def _as_instant(value: dt.datetime, tz: str) -> dt.datetime:
+FIRST_YEAR, LAST_YEAR = 2000, 2199
+
+
+def _as_instant(value: dt.datetime, tz: str, field: str) -> dt.datetime:
     """Naive input is site-local wall clock (SPEC: times without an offset)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Invalid(
+            {
+                field: [
+                    _(
+                        "Please choose a date between %(first)d and %(last)d.",
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                    )
+                ]
+            }
+        )
     if value.tzinfo is None:
         return clock.combine(value.date(), value.time(), tz)
     return value.astimezone(dt.UTC)
@@ -275,9 +311,11 @@ def create_session(
     location: str = "",
 ) -> WorkshopSession:
     """Plan a dated run of a workshop and reserve its equipment (rule 8, all or nothing)."""
+    _refuse_nul(location=location)
     hold_write_lock()
     site = _site_for(site_id)
-    starts_at, ends_at = _as_instant(starts_at, site.timezone), _as_instant(ends_at, site.timezone)
+    starts_at = _as_instant(starts_at, site.timezone, "starts_at")
+    ends_at = _as_instant(ends_at, site.timezone, "ends_at")
     _check_times(starts_at, ends_at)
     if capacity < 0:
         raise Invalid({"capacity": [_("The capacity cannot be negative.")]})
@@ -304,13 +342,16 @@ def _cancelled(session: WorkshopSession) -> bool:
 
 def update_session(actor: Any, session: WorkshopSession, **changes: Any) -> WorkshopSession:
     """Move, resize or relocate a session; moving re-reserves its equipment (all or nothing)."""
+    _refuse_nul(location=changes.get("location"))
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled."))
     site = _site_for(changes["site_id"]) if changes.get("site_id") is not None else None
     tz_site = site or _site_for(session.site_id)
-    starts_at = _as_instant(changes.get("starts_at") or session.starts_at, tz_site.timezone)
-    ends_at = _as_instant(changes.get("ends_at") or session.ends_at, tz_site.timezone)
+    starts_at = _as_instant(
+        changes.get("starts_at") or session.starts_at, tz_site.timezone, "starts_at"
+    )
+    ends_at = _as_instant(changes.get("ends_at") or session.ends_at, tz_site.timezone, "ends_at")
     _check_times(starts_at, ends_at)
     moved = (
         starts_at != session.starts_at
@@ -329,7 +370,7 @@ def update_session(actor: Any, session: WorkshopSession, **changes: Any) -> Work
                     "Cancel enrolments first.",
                     taken=taken,
                 ),
-                seats_taken=taken,
+                errors={"capacity": [_("At least %(taken)d seats are needed.", taken=taken)]},
             )
     with db.session.begin_nested():
         if moved:
@@ -434,10 +475,13 @@ def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
     except Conflict as exc:
         # A unit was taken between the check and the booking (or a rule the
         # booking service knows refused it): nothing of this session is kept.
-        raise _missing_conflict(
-            [{"category": r["category"], "needed": r["needed"], "free": r["free"]} for r in check],
+        raise Conflict(
+            _(
+                "The equipment for this session could not be reserved: %(reason)s",
+                reason=exc.detail,
+            ),
             conflicts=exc.conflicts,
-            detail=exc.detail,
+            errors={"equipment_needs": [exc.detail]},
         ) from exc
     except Invalid as exc:
         raise Invalid(
@@ -446,11 +490,8 @@ def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
     return bookings
 
 
-def _missing_conflict(
-    missing: list[dict[str, Any]],
-    conflicts: list[dict[str, Any]] | None = None,
-    detail: str = "",
-) -> Conflict:
+def _missing_conflict(missing: list[dict[str, Any]]) -> Conflict:
+    """409 naming each category short of units (in ``errors.equipment_needs``)."""
     parts = [
         _(
             "%(category)s: %(needed)d needed, %(free)d free",
@@ -461,9 +502,7 @@ def _missing_conflict(
         for m in missing
     ]
     text = _("Not enough free equipment for this session: %(parts)s.", parts="; ".join(parts))
-    if detail:
-        text = f"{text} {detail}"
-    return Conflict(text, conflicts=conflicts, missing=missing)
+    return Conflict(text, errors={"equipment_needs": parts})
 
 
 def session_bookings(session: WorkshopSession) -> list[Any]:
@@ -552,7 +591,11 @@ def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[Enrolment]:
 
 def get_enrolment(actor: Any, enrolment_id: int) -> Enrolment:
     """One enrolment; another school's answers 404 to teachers (never reveal existence)."""
-    enrolment = db.session.scalar(visible_enrolments(actor).where(Enrolment.id == enrolment_id))
+    enrolment = (
+        db.session.scalar(visible_enrolments(actor).where(Enrolment.id == enrolment_id))
+        if _known_id(enrolment_id)
+        else None
+    )
     if enrolment is None:
         raise NotFound(_("No such enrolment."))
     return enrolment
@@ -573,10 +616,15 @@ def _class_values(
     headcount: int | None,
     contact_email: str | None,
 ) -> dict[str, Any]:
+    _refuse_nul(class_name=class_name, contact_email=contact_email)
     errors: dict[str, list[str]] = {}
     if is_teacher(actor) and school_id is None:
         school_id = actor.school_id
-    school = db.session.get(School, school_id) if school_id is not None else None
+    school = (
+        db.session.get(School, school_id)
+        if school_id is not None and _known_id(school_id)
+        else None
+    )
     if school_id is None:
         errors["school_id"] = [_("Please choose a school.")]
     elif school is None or (is_teacher(actor) and school.id != actor.school_id):
@@ -609,7 +657,7 @@ def _class_values(
 
 
 def _participant_values(session: WorkshopSession, participant_id: int) -> dict[str, Any]:
-    participant = db.session.get(Participant, participant_id)
+    participant = db.session.get(Participant, participant_id) if _known_id(participant_id) else None
     if participant is None:
         raise Invalid({"participant_id": [_("No such participant.")]})
     workshop = session.workshop

@@ -273,7 +273,6 @@ def new_session(workshop_id: int) -> Any:
         form.capacity.data = form.capacity.data or 20
         form.start.data = form.start.data or dt.time(9, 0)
         form.end.data = form.end.data or dt.time(12, 0)
-    missing: list[dict[str, Any]] = []
     if "save" in request.form and form.validate_on_submit():
         starts_at, ends_at = _session_times(form)
         try:
@@ -293,7 +292,6 @@ def new_session(workshop_id: int) -> Any:
         except Conflict as error:
             db.session.rollback()
             form.form_errors.append(error.detail)
-            missing = error.extra.get("missing", [])
         else:
             flash(_("Session planned; the equipment is reserved."), "success")
             return redirect(url_for("workshops.session", session_id=session.id))
@@ -304,7 +302,6 @@ def new_session(workshop_id: int) -> Any:
         form=form,
         workshop=workshop,
         session=None,
-        missing=missing,
         equipment=_equipment_rows(workshop, form),
     )
 
@@ -328,7 +325,6 @@ def edit_session(session_id: int) -> Any:
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
         form.capacity.data, form.site_id.data = session.capacity, session.site_id
         form.location.data = session.location
-    missing: list[dict[str, Any]] = []
     if "save" in request.form and form.validate_on_submit():
         starts_at, ends_at = _session_times(form)
         try:
@@ -348,7 +344,6 @@ def edit_session(session_id: int) -> Any:
         except Conflict as error:
             db.session.rollback()
             form.form_errors.append(error.detail)
-            missing = error.extra.get("missing", [])
         else:
             flash(_("Session saved."), "success")
             return redirect(url_for("workshops.session", session_id=session.id))
@@ -360,7 +355,6 @@ def edit_session(session_id: int) -> Any:
         form=form,
         workshop=session.workshop,
         session=session,
-        missing=missing,
         equipment=_equipment_rows(session.workshop, form, session),
     )
 

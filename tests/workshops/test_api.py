@@ -363,3 +363,42 @@ def test_cancelling_a_session_tells_every_contact(
     assert coord.delete(f"{API}/sessions/{session.id}").status_code == 409
     assert coord.post(url, json=_class(make_school().id, "8a", 1)).status_code == 409
     assert coord.patch(f"{API}/sessions/{session.id}", json={"capacity": 30}).status_code == 409
+
+
+def test_odd_input_is_refused_cleanly(api_as: Any, frozen: Any, make_session: Any) -> None:
+    coord = api_as("coordinator")
+    session = make_session()
+    wid = session.workshop_id
+    far = coord.post(
+        f"{API}/workshops/{wid}/sessions",
+        json={
+            "starts_at": "0332-09-11T00:45:27Z",
+            "ends_at": "0340-07-03T04:56:13-16:14",
+            "capacity": 3,
+        },
+    )
+    assert far.status_code == 422 and "starts_at" in far.get_json()["errors"]
+    assert coord.post(f"{API}/workshops", json={"title": "A\x00B"}).status_code == 422
+    assert (
+        coord.patch(f"{API}/sessions/{session.id}", json={"location": "Raum\x00"}).status_code
+        == 422
+    )
+    huge = 2**63 + 5
+    assert coord.get(f"{API}/sessions/{huge}").status_code == 404
+    assert coord.get(f"{API}/enrolments/{huge}").status_code == 404
+    assert coord.get(f"{API}/workshops/{huge}/sessions").status_code == 404
+    url = f"{API}/sessions/{session.id}/enrolments"
+    assert coord.post(url, json={"participant_id": huge}).status_code == 422
+    assert (
+        coord.post(url, json={"school_id": huge, "class_name": "7a", "headcount": 3}).status_code
+        == 422
+    )
+    assert (
+        coord.post(url, json={"class_name": "7\x00a", "headcount": 3, "school_id": 1}).status_code
+        == 422
+    )
+    assert (
+        coord.post(url, data="{not json", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )
+    assert coord.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 0

@@ -77,14 +77,15 @@ def test_session_reserves_needs_all_or_nothing(
     )
     assert refused.status_code == 409
     problem = refused.get_json()
-    assert problem["missing"] == [{"category": "podcast_kit", "needed": 2, "free": 1}]
-    assert "podcast_kit" in problem["detail"]
+    assert [m.split(":")[0] for m in problem["errors"]["equipment_needs"]] == ["podcast_kit"]
+    assert "podcast_kit: 2" in problem["detail"] and "1" in problem["errors"]["equipment_needs"][0]
     assert _session_count() == 1 and len(_bookings()) == 3  # the free synth kit was not taken
 
     # Another session of the synthesizer workshop at the same time: only one kit and no room.
     clash = coord.post(f"{API}/workshops/{synth.id}/sessions", json={**_times(10), "capacity": 5})
     assert clash.status_code == 409
-    assert {m["category"] for m in clash.get_json()["missing"]} == {"synth_kit", "room"}
+    short = {m.split(":")[0] for m in clash.get_json()["errors"]["equipment_needs"]}
+    assert short == {"room", "synth_kit"}
     assert len(_bookings()) == 3
 
 
@@ -118,7 +119,7 @@ def test_moving_a_session_moves_its_reservations(
     db.session.commit()
     refused = coord.patch(f"{API}/sessions/{sid}", json=_times(12))
     assert refused.status_code == 409
-    assert refused.get_json()["missing"] == [{"category": "synth_kit", "needed": 3, "free": 2}]
+    assert [m[:12] for m in refused.get_json()["errors"]["equipment_needs"]] == ["synth_kit: 3"]
     session = coord.get(f"{API}/sessions/{sid}").get_json()
     assert session["starts_at"] == "2027-03-11T13:00:00+01:00"
     assert {b.starts_at.isoformat() for b in _bookings(sid)} == {"2027-03-11T12:00:00+00:00"}
