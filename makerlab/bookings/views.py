@@ -98,6 +98,7 @@ def calendar() -> Any:
         categories=equipment_services.categories(),
         selector={k: v for k, v in selector.items() if v},
         day_labels=[day_label(d) for d in grid.days],
+        # Prefix for block links ("/bookings/"), built once instead of per block.
         detail_url=url_for("bookings.detail", booking_id=0)[:-1],
         new_url=url_for("bookings.new"),
     )
