@@ -263,6 +263,34 @@ def median_ms(action: Callable[[], Any], runs: int) -> Timing:
     return Timing(wall, cpu)
 
 
+def server_time_ms(week: str, runs: int = 5) -> float:
+    """PostgreSQL's own execution time for the report's statements (EXPLAIN ANALYZE)."""
+    from makerlab.reports.services import build_weekly_report
+
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        captured.append((statement, parameters))
+
+    db.session.rollback()
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        build_weekly_report(week)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    totals = []
+    conn = db.session.connection()
+    for _ in range(runs):
+        total = 0.0
+        for statement, parameters in captured:
+            plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
+                                        parameters).scalar()
+            total += float(plan[0]["Execution Time"]) + float(plan[0]["Planning Time"])
+        totals.append(total)
+    db.session.rollback()
+    return statistics.median(totals)
+
+
 def check(response: Any) -> Any:
     if response.status_code != 200:
         raise SystemExit(f"{response.status_code}: {response.get_data(as_text=True)[:500]}")
@@ -294,6 +322,13 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
         from makerlab.auth.models import User
         from makerlab.auth.services import issue_token
 
+        if with_indexes:
+            conn = db.session.connection()
+            for ddl in PROPOSED_INDEXES:
+                conn.exec_driver_sql(ddl.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS"))
+            conn.exec_driver_sql("ANALYZE")
+            db.session.commit()
+            print("with the proposed indexes: " + "; ".join(PROPOSED_INDEXES))
         user = db.session.scalar(sa.select(User).where(User.role == "coordinator"))
         token = issue_token(user, "bench")
         db.session.commit()
@@ -309,6 +344,7 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
             with statements() as seen:
                 build_weekly_report(week)
             counted[week] = len(seen)
+        server_ms = server_time_ms(BUSY_WEEK) if db.engine.dialect.name == "postgresql" else None
         builder = {
             week: median_ms(lambda w=week: (db.session.rollback(), build_weekly_report(w)), runs)
             for week in (BUSY_WEEK, MID_WEEK)
@@ -330,7 +366,7 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
     doubled, total = None, None
     with app.app_context():
         if not seeded:
-            return _print(builder, api, html, pdf, size, counted, total, doubled)
+            return _print(builder, api, html, pdf, size, counted, total, doubled, server_ms)
         # Twice the data: the statement count must not change.
         clock.set_frozen(at(dt.date(2026, 12, 28), 7))
         from makerlab.bookings.models import Booking
@@ -350,15 +386,18 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
         db.session.remove()
         db.engine.dispose()
     clock.set_frozen(None)
-    _print(builder, api, html, pdf, size, counted, total, doubled)
+    _print(builder, api, html, pdf, size, counted, total, doubled, server_ms)
 
 
 def _print(builder: dict[str, Timing], api: Timing, html: Timing, pdf: Timing, size: int,
-           counted: dict[str, int], total: int | None, doubled: int | None) -> None:
+           counted: dict[str, int], total: int | None, doubled: int | None,
+           server_ms: float | None = None) -> None:
     clock.set_frozen(None)
     print(f"load average while measuring: {os.getloadavg()[0]:.1f} (2 cores)")
     print(f"JSON builder, {BUSY_WEEK} (last week):   {builder[BUSY_WEEK]}")
     print(f"JSON builder, {MID_WEEK} (mid-year):     {builder[MID_WEEK]}")
+    if server_ms is not None:
+        print(f"  of which PostgreSQL planning + execution (EXPLAIN ANALYZE): {server_ms:.1f} ms")
     print(f"GET /api/v1/reports/weekly:          {api}")
     print(f"GET /reports/weekly (HTML, 3 weeks): {html}")
     print(f"GET /reports/weekly/….pdf:           {pdf}, {size // 1024} KiB")

@@ -198,3 +198,19 @@ def test_cli_writes_every_format(scenario: dict[str, Any], runner: Any, tmp_path
     bad = runner.invoke(args=["report", "weekly", "--week", "2027-W60", "--format", "json",
                               "--output", str(tmp_path / "x.json")])
     assert bad.exit_code == 1 and "week" in bad.output
+
+
+def test_render_pdf_needs_no_request(scenario: dict[str, Any], tmp_path: Path) -> None:
+    """The scheduler attaches the PDF to the Monday e-mail from a job (app context only)."""
+    from flask import has_request_context
+
+    from makerlab.reports.exports import render_pdf
+    from makerlab.reports.services import build_weekly_report
+
+    assert not has_request_context()
+    data = render_pdf(build_weekly_report(WEEK, 1))
+    assert data.startswith(b"%PDF")
+    text = _pdf_text(data, tmp_path)
+    assert "2027-W11" in text and "2026-W12" in text  # comparisons built on the way
+    assert "98:20" in text
+    _no_names(text)
