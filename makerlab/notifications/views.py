@@ -22,6 +22,7 @@ PER_PAGE = 50
 
 
 @bp.route("/outbox")
+@bp.route("/notifications")
 @permission_required("notifications.view")
 def outbox() -> Any:
     status = request.args.get("status", "")

@@ -36,6 +36,8 @@ def test_outbox_page_lists_filters_and_resends_failed(
     failed = client.get("/outbox?status=failed").get_data(as_text=True)
     assert "test message 1" in failed and "test message 0" not in failed
     assert "test message 0" in client.get("/outbox?status=pending").get_data(as_text=True)
+    alias = client.get("/notifications?status=failed").get_data(as_text=True)
+    assert "test message 1" in alias and "test message 0" not in alias
 
     note_id = db.session.scalar(
         sa.select(Notification.id).where(Notification.dedupe_key == "test:1"))
