@@ -66,7 +66,7 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
         "link", name="Kalender"
     ).click()
-    page.get_by_role("link", name="Epilog Fusion Pro").click()
+    page.get_by_role("link", name="Epilog Fusion Pro", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Epilog Fusion Pro")
     page.get_by_role("main").get_by_role("link", name="Buchen", exact=True).click()
     expect(page.get_by_role("heading", name="Neue Buchung")).to_be_visible()
@@ -96,9 +96,7 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.get_by_role("button", name="Buchen", exact=True).click()
 
     expect(page.get_by_role("heading", name="Neue Buchung")).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text(
-        "Tim Brandt ist 13; das Mindestalter ist 14."
-    )
+    expect(page.get_by_role("main")).to_contain_text("Tim Brandt ist 13; das Mindestalter ist 14.")
     expect(page.get_by_label("Teilnehmende")).to_have_attribute("aria-invalid", "true")
     commit()
     bookings = db.session.scalars(sa.select(Booking).where(Booking.equipment_id == laser.id)).all()

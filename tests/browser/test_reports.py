@@ -40,7 +40,9 @@ def test_weekly_report_with_pdf_csv_and_xlsx(
     label = f"{year}-W{week:02d}"
     # Bookings made in that week's past: the clock of this process is moved back.
     clock.set_frozen(local(monday, dt.time(7, 0)))
-    laser = equipment.create_equipment(coordinator, name="Epilog Fusion Pro", category="laser_cutter")
+    laser = equipment.create_equipment(
+        coordinator, name="Epilog Fusion Pro", category="laser_cutter"
+    )
     kit = equipment.create_equipment(
         coordinator, name="Podcast-Koffer 1", category="podcast_kit", loanable=True
     )

@@ -1,0 +1,112 @@
+"""A phone-sized screen: the week calendar and the booking form fit and work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from makerlab import clock
+from makerlab.bookings import services as bookings
+from makerlab.equipment import services as equipment
+from tests.browser.conftest import local, next_open_day, no_sideways_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.served]
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A 390 x 844 touch screen, as a common phone."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 3,
+        "is_mobile": True,
+        "has_touch": True,
+    }
+
+
+def test_calendar_and_booking_form_on_a_phone(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    coordinator = make_user("coordinator")
+    worker = make_user("youth_worker")
+    printer = equipment.create_equipment(
+        coordinator, name="Prusa MK4 mit langem Namen Nummer 1", category="3d_printer"
+    )
+    day = next_open_day(dt.time(9, 0), dt.time(12, 0), weekday=1)  # a Tuesday
+    bookings.create_booking(
+        coordinator,
+        equipment_id=printer.id,
+        starts_at=local(day, dt.time(9, 0)),
+        ends_at=local(day, dt.time(10, 30)),
+        purpose="Ersatzteile drucken",
+    )
+    commit()
+
+    log_in(worker)
+    assert no_sideways_scroll(page), "the overview scrolls sideways on a phone"
+    # The navigation sits behind the menu button.
+    menu = page.get_by_role("button", name="Menü")
+    expect(menu).to_be_visible()
+    menu.click()
+    page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
+        "link", name="Kalender"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Kalender")
+    assert no_sideways_scroll(page), "the calendar scrolls sideways on a phone"
+    # One card per day, the wide table hidden; go forward to the booked week.
+    expect(page.locator("section.ml-day")).to_have_count(7)
+    expect(page.locator("table.ml-week")).to_be_hidden()
+    for name in ("Vorige Woche", "Nächste Woche"):
+        expect(page.get_by_role("link", name=name)).to_be_visible()
+    weeks_ahead = (day - (clock.today("Europe/Berlin"))).days // 7 + (
+        day.weekday() < clock.today("Europe/Berlin").weekday()
+    )
+    for _ in range(weeks_ahead):
+        page.get_by_role("link", name="Nächste Woche").click()
+    block = page.locator("section.ml-day a.ml-block").filter(has_text="09:00")
+    expect(block).to_have_count(1)
+    expect(block).to_be_visible()
+    booked_day = page.locator("section.ml-day").filter(
+        has=page.locator("a.ml-block", has_text="09:00")
+    )
+    expect(booked_day).to_contain_text(printer.name)
+
+    # The booking, then the unit's week, then "Buchen".
+    block.tap()
+    expect(page.get_by_role("main")).to_contain_text("Ersatzteile drucken")
+    assert no_sideways_scroll(page), "the booking page scrolls sideways on a phone"
+    page.get_by_role("link", name="Wochenkalender").tap()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(printer.name)
+    assert no_sideways_scroll(page), "the unit's calendar scrolls sideways on a phone"
+    # "Buchen" opens the form; every control fits the screen and the booking is made.
+    page.get_by_role("main").get_by_role("link", name="Buchen", exact=True).first.tap()
+    expect(page.get_by_role("heading", name="Neue Buchung")).to_be_visible()
+    assert no_sideways_scroll(page), "the booking form scrolls sideways on a phone"
+    controls = [
+        page.get_by_label("Gerät"),
+        page.get_by_label("Datum", exact=True),
+        page.get_by_label("Von", exact=True),
+        page.get_by_label("Bis", exact=True),
+        page.get_by_label("Zweck"),
+        page.get_by_role("button", name="Buchen", exact=True),
+    ]
+    for control in controls:
+        control.scroll_into_view_if_needed()
+        expect(control).to_be_visible()
+        box = control.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 + 1
+    page.get_by_label("Datum", exact=True).fill(day.isoformat())
+    page.get_by_label("Von", exact=True).fill("11:00")
+    page.get_by_label("Bis", exact=True).fill("12:00")
+    page.get_by_label("Zweck").fill("Gehäuse drucken")
+    page.get_by_role("button", name="Buchen", exact=True).tap()
+    expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
+    assert no_sideways_scroll(page), "the booking page scrolls sideways on a phone"
