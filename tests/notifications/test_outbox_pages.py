@@ -96,3 +96,24 @@ def test_api_lists_the_outbox_paginated_with_status_filter(
 def test_api_refuses_other_roles(app: Flask, api_as: Callable[..., Any]) -> None:
     for role in ("youth_worker", "teacher"):
         assert api_as(role).get("/api/v1/notifications").status_code == 403
+
+
+def test_resend_needs_the_forms_csrf_token(
+    app: Flask, client: Any, login_as: Callable[..., Any]
+) -> None:
+    import re
+
+    queue_plain(1)
+    _fail("test:0")
+    login_as("admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    note_id = db.session.scalar(sa.select(Notification.id))
+    assert client.post(f"/outbox/{note_id}/resend").status_code == 400
+    assert db.session.get(Notification, note_id).status == "failed"
+    page = client.get("/outbox").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    assert match, page
+    response = client.post(f"/outbox/{note_id}/resend", data={"csrf_token": match.group(1)})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Notification, note_id).status == "pending"
