@@ -24,6 +24,10 @@ def test_outbox_page_lists_filters_and_resends_failed(
 ) -> None:
     queue_plain(3)
     _fail("test:1")
+    sent = db.session.scalars(
+        sa.select(Notification).where(Notification.dedupe_key == "test:2")).one()
+    sent.status, sent.attempts, sent.sent_at = "sent", 1, sent.created_at
+    db.session.commit()
     login_as("coordinator")
 
     page = client.get("/outbox")
@@ -36,6 +40,7 @@ def test_outbox_page_lists_filters_and_resends_failed(
     failed = client.get("/outbox?status=failed").get_data(as_text=True)
     assert "test message 1" in failed and "test message 0" not in failed
     assert "test message 0" in client.get("/outbox?status=pending").get_data(as_text=True)
+    assert "test message 2" in client.get("/outbox?status=sent").get_data(as_text=True)
     alias = client.get("/notifications?status=failed").get_data(as_text=True)
     assert "test message 1" in alias and "test message 0" not in alias
 
