@@ -19,6 +19,10 @@ class PermanentFailure(Exception):
     """The server refused the message for good (5xx): retrying will not help."""
 
 
+class ServerUnavailable(OSError):
+    """No session with the mail server (down, unreachable, TLS or login failed)."""
+
+
 def build_message(note: Notification, sender: str) -> EmailMessage:
     """A multipart message (text, optional HTML, attachments) for ``note``."""
     msg = EmailMessage()
@@ -101,7 +105,10 @@ class Mailer:
 
     def send_message(self, msg: EmailMessage) -> None:
         """Deliver ``msg``; returns once the server accepted it, raises otherwise."""
-        smtp = self._connect()
+        try:
+            smtp = self._connect()
+        except (smtplib.SMTPException, OSError) as exc:
+            raise ServerUnavailable(_describe(exc)) from exc
         try:
             refused = smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:

@@ -24,7 +24,13 @@ from makerlab.db import begin_write, is_postgres
 from makerlab.enums import NotificationStatus
 from makerlab.errors import Conflict, NotFound
 from makerlab.extensions import db
-from makerlab.notifications.mailer import Mailer, PermanentFailure, build_message, describe_error
+from makerlab.notifications.mailer import (
+    Mailer,
+    PermanentFailure,
+    ServerUnavailable,
+    build_message,
+    describe_error,
+)
 from makerlab.notifications.models import Notification
 
 log = logging.getLogger(__name__)
@@ -67,7 +73,12 @@ def deliver_due(now: dt.datetime | None = None, limit: int = DEFAULT_LIMIT) -> d
             if isinstance(claimed, str):
                 counts[claimed] += 1
                 continue
-            counts[_attempt(mailer, claimed, now)] += 1
+            outcome, reachable = _attempt(mailer, claimed, now)
+            counts[outcome] += 1
+            if not reachable:
+                # The rest stay due for the next run instead of each waiting
+                # out a connection timeout and using up an attempt.
+                break
     finally:
         mailer.close()
         db.session.rollback()
@@ -104,17 +115,20 @@ def _claim_next(now: dt.datetime | None) -> Notification | str | None:
     return note
 
 
-def _attempt(mailer: Mailer, note: Notification, now: dt.datetime | None) -> str:
-    """Send one claimed message and record the outcome; returns the counter to bump."""
+def _attempt(mailer: Mailer, note: Notification, now: dt.datetime | None) -> tuple[str, bool]:
+    """Send one claimed message and record the outcome: (counter to bump, server reachable)."""
     note_id, attempts = note.id, note.attempts
     error: str | None = None
     permanent = False
+    reachable = True
     try:
         message = build_message(note, mailer.sender)
         db.session.rollback()  # hold no transaction while talking to the mail server
         mailer.send_message(message)
     except PermanentFailure as exc:
         error, permanent = str(exc), True
+    except ServerUnavailable as exc:
+        error, reachable = str(exc), False
     except (smtplib.SMTPException, OSError) as exc:
         error = describe_error(exc)
     except Exception as exc:  # a message that cannot be built or encoded: trying again won't help
@@ -143,7 +157,7 @@ def _attempt(mailer: Mailer, note: Notification, now: dt.datetime | None) -> str
             log.info("outbox: %s to %s failed (%s), retry at %s", row.id, row.to_address,
                      error, row.next_attempt_at.isoformat())
     db.session.commit()
-    return outcome
+    return outcome, reachable
 
 
 def list_notifications(status: str | None = None) -> sa.Select[Any]:
