@@ -500,6 +500,17 @@ def enrol_class(session_id: int) -> Any:
 def _flash_enrolled(enrolment: Enrolment) -> None:
     if enrolment.status == EnrolmentStatus.CONFIRMED.value:
         flash(_("Enrolled and confirmed."), "success")
+    elif enrolment.seats > enrolment.session.capacity:
+        flash(
+            _(
+                "The enrolment is on the waitlist, but with %(seats)d seats it is larger than "
+                "the whole session (%(capacity)d seats): please split the group or choose "
+                "another session.",
+                seats=enrolment.seats,
+                capacity=enrolment.session.capacity,
+            ),
+            "warning",
+        )
     else:
         flash(
             _(
