@@ -688,9 +688,7 @@ def session_ics(session_id: int) -> Response:
     )
     lines = [session.workshop.description or ""]
     for e in mine:
-        lines.append(
-            _("Class %(name)s: %(status)s", name=e.class_name or "", status=_status_text(e.status))
-        )
+        lines.append(f"{_enrolment_label(e)}: {_status_text(e.status)}")
     event.add("description", "\n".join(line for line in lines if line))
     event.add(
         "status", "CANCELLED" if session.status == SessionStatus.CANCELLED.value else "CONFIRMED"

@@ -320,3 +320,31 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
     cancel = client.post(f"/sessions/{session.id}/cancel")
     assert cancel.status_code == 302
     assert db.session.get(WorkshopSession, session.id).status == "cancelled"
+
+
+def test_teacher_sees_own_pupils_but_no_other_names(
+    client: Any,
+    login_as: Any,
+    frozen: Any,
+    make_session: Any,
+    make_participant: Any,
+    make_user: Any,
+    make_school: Any,
+) -> None:
+    from makerlab.workshops import services
+
+    session = make_session()
+    teacher = login_as("teacher")
+    staff = make_user("youth_worker")
+    ours = make_participant(first_name="Ayla", last_name="Eigene", school_id=teacher.school_id)
+    theirs = make_participant(
+        first_name="Bruno", last_name="Fremd", school_id=make_school(name="Andere Schule").id
+    )
+    services.enrol(staff, session, participant_id=ours.id)
+    services.enrol(staff, session, participant_id=theirs.id)
+    db.session.commit()
+    for url in (f"/sessions/{session.id}", "/workshops", f"/sessions/{session.id}.ics"):
+        html = client.get(url).get_data(as_text=True)
+        assert "Bruno" not in html and "Fremd" not in html and "Andere Schule" not in html
+    assert "Ayla Eigene" in client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "Ayla Eigene" in client.get("/workshops").get_data(as_text=True)
