@@ -64,7 +64,7 @@ class Bookings(MethodView):
         stmt = services.list_bookings_stmt(
             equipment_id=args.get("equipment_id"),
             start=services.to_instant(args["from_"], tz) if args.get("from_") else None,
-            end=services.to_instant(args["to"], tz) if args.get("to") else None,
+            end=services.to_instant(args["to"], tz, "to") if args.get("to") else None,
             status=args.get("status"),
         )
         return paginate(stmt, args)

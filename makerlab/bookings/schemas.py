@@ -10,7 +10,7 @@ from makerlab.api.schemas import DateOrInstant, ListArgs, QuerySchema, Schema, p
 from makerlab.bookings.recurrence import FREQUENCIES, MAX_OCCURRENCES
 from makerlab.bookings.services import SCOPES
 from makerlab.enums import BookingStatus
-from makerlab.equipment.schemas import UnitInstant
+from makerlab.equipment.schemas import MAX_ID, Id, UnitInstant
 
 TIME_DOC = {
     "description": "ISO 8601; without an offset the time is read in the unit's site time zone",
@@ -30,19 +30,19 @@ class RecurrenceIn(Schema):
 
 
 class BookingIn(Schema):
-    equipment_id = fields.Integer(required=True, strict=True)
+    equipment_id = Id(required=True)
     starts_at = fields.DateTime(required=True, metadata=TIME_DOC)
     ends_at = fields.DateTime(required=True, metadata=TIME_DOC)
     purpose = fields.String(load_default="", validate=validate.Length(max=500))
-    participant_ids = fields.List(fields.Integer(strict=True), load_default=list)
+    participant_ids = fields.List(Id(), load_default=list)
     recurrence = fields.Nested(RecurrenceIn, load_default=None, allow_none=True)
     skip_conflicts = fields.Boolean(load_default=False)
-    series_id = fields.Integer(
+    series_id = Id(
         load_default=None,
         allow_none=True,
         metadata={"description": "add this booking to an existing series (a skipped occurrence)"},
     )
-    session_id = fields.Integer(load_default=None, allow_none=True)
+    session_id = Id(load_default=None, allow_none=True)
 
     @validates_schema
     def _order(self, data: dict[str, Any], **_kw: Any) -> None:
@@ -52,11 +52,11 @@ class BookingIn(Schema):
 
 
 class BookingPatch(Schema):
-    equipment_id = fields.Integer(strict=True)
+    equipment_id = Id()
     starts_at = fields.DateTime(metadata=TIME_DOC)
     ends_at = fields.DateTime(metadata=TIME_DOC)
     purpose = fields.String(validate=validate.Length(max=500))
-    participant_ids = fields.List(fields.Integer(strict=True))
+    participant_ids = fields.List(Id())
 
 
 class ScopeArgs(QuerySchema):
@@ -64,7 +64,7 @@ class ScopeArgs(QuerySchema):
 
 
 class BookingListArgs(ListArgs):
-    equipment_id = fields.Integer()
+    equipment_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     from_ = DateOrInstant(data_key="from", metadata={"description": "date or date-time"})
     to = DateOrInstant(metadata={"description": "date or date-time (exclusive)"})
     status = fields.String(validate=validate.OneOf([s.value for s in BookingStatus]))

@@ -33,7 +33,7 @@ from makerlab.bookings.models import Booking, BookingSeries
 from makerlab.db import is_postgres
 from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment, MaintenanceBlock
-from makerlab.equipment.services import maintenance_between, site_of, to_utc
+from makerlab.equipment.services import check_year, maintenance_between, site_of, to_utc
 from makerlab.errors import Conflict, Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.participants import rules
@@ -470,7 +470,7 @@ def create_booking(
     tz = site.timezone
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise Invalid({"starts_at": [_("Start and end are required.")]})
-    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz)
+    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz, "ends_at")
     participants = _load_participants(participant_ids)
     _check_session(session_id)
     if series_id is not None:
@@ -662,7 +662,11 @@ def update_booking(
     new_start = (
         to_utc(changes["starts_at"], anchor_tz) if changes.get("starts_at") else booking.starts_at
     )
-    new_end = to_utc(changes["ends_at"], anchor_tz) if changes.get("ends_at") else booking.ends_at
+    new_end = (
+        to_utc(changes["ends_at"], anchor_tz, "ends_at")
+        if changes.get("ends_at")
+        else booking.ends_at
+    )
     new_anchor = (new_start, new_end)
     if new_end <= new_start:
         raise Invalid({"ends_at": [_("The end must be after the start.")]})
@@ -915,17 +919,14 @@ def free_intervals(unit: Equipment, start: dt.datetime, end: dt.datetime) -> lis
     busy: list[Interval] = [
         (b.starts_at, b.ends_at) for b in maintenance_between([unit.id], start, end)
     ]
-    rows = (
-        db.session.execute(
-            sa.select(Booking.starts_at, Booking.blocked_until).where(
-                Booking.equipment_id == unit.id,
-                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-                Booking.starts_at < end + buffer,
-                Booking.blocked_until > start,
-            )
+    rows = db.session.execute(
+        sa.select(Booking.starts_at, Booking.blocked_until).where(
+            Booking.equipment_id == unit.id,
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.starts_at < end + buffer,
+            Booking.blocked_until > start,
         )
-        .all()
-    )
+    ).all()
     busy.extend((s - buffer, b) for s, b in rows)
     busy.sort()
     return [(s, e) for s, e in _subtract(open_time, busy) if s < e]
@@ -960,17 +961,14 @@ def free_units(
     ids = [u.id for u in units]
     longest = dt.timedelta(minutes=max(u.buffer_minutes for u in units))
     blocked = {b.equipment_id for b in maintenance_between(ids, start, end)}
-    rows = (
-        db.session.execute(
-            sa.select(Booking.equipment_id, Booking.starts_at, Booking.blocked_until).where(
-                Booking.equipment_id.in_(ids),
-                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-                Booking.starts_at < end + longest,
-                Booking.blocked_until > start,
-            )
+    rows = db.session.execute(
+        sa.select(Booking.equipment_id, Booking.starts_at, Booking.blocked_until).where(
+            Booking.equipment_id.in_(ids),
+            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
+            Booking.starts_at < end + longest,
+            Booking.blocked_until > start,
         )
-        .all()
-    )
+    ).all()
     buffers = {u.id: dt.timedelta(minutes=u.buffer_minutes) for u in units}
     for unit_id, s, b in rows:
         if s < end + buffers[unit_id] and b > start:
@@ -983,10 +981,11 @@ def participants_of(booking: Booking) -> list[int]:
     return [p.id for p in booking.participants]
 
 
-def to_instant(value: dt.datetime | dt.date, tz: str) -> dt.datetime:
+def to_instant(value: dt.datetime | dt.date, tz: str, field: str = "from") -> dt.datetime:
     """A query bound: a date means local midnight, a naive time is local."""
     if isinstance(value, dt.datetime):
-        return to_utc(value, tz)
+        return to_utc(value, tz, field)
+    check_year(value, field)
     return clock.local_midnight(value, tz)
 
 

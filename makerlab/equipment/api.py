@@ -46,7 +46,9 @@ def query_range(args: dict[str, Any], tz: str) -> tuple[dt.datetime, dt.datetime
         else clock.local_midnight(clock.today(tz), tz)
     )
     end = (
-        bookings.to_instant(args["to"], tz) if args.get("to") is not None else start + DEFAULT_RANGE
+        bookings.to_instant(args["to"], tz, "to")
+        if args.get("to") is not None
+        else start + DEFAULT_RANGE
     )
     if end <= start:
         raise Invalid({"to": [_("The end of the range must be after its start.")]})

@@ -20,6 +20,13 @@ from makerlab.enums import EquipmentStatus
 from makerlab.extensions import db
 
 STATUSES = [s.value for s in EquipmentStatus]
+MAX_ID = 2**31 - 1
+MAX_MINUTES = 366 * 24 * 60  # a year: longer loans are no booking
+
+
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A database id: an integer the database can hold."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 def _request_cache(name: str, stmt: Any, key: Any) -> Any:
@@ -75,7 +82,7 @@ class UnitInstant(SiteInstant):
 class EquipmentIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    site_id = fields.Integer(load_default=None, allow_none=True)
+    site_id = Id(load_default=None, allow_none=True)
     location = fields.String(load_default="", validate=validate.Length(max=200))
     status = fields.String(load_default="available", validate=validate.OneOf(STATUSES))
     loanable = fields.Boolean(load_default=False)
@@ -85,7 +92,7 @@ class EquipmentIn(Schema):
     )
     buffer_minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=24 * 60))
     max_booking_minutes = fields.Integer(
-        load_default=None, allow_none=True, validate=validate.Range(min=1)
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_MINUTES)
     )
     notes = fields.String(load_default="", validate=validate.Length(max=5000))
 
@@ -93,14 +100,16 @@ class EquipmentIn(Schema):
 class EquipmentPatch(Schema):
     name = fields.String(validate=validate.Length(min=1, max=120))
     category = fields.String(validate=validate.Length(min=1, max=40))
-    site_id = fields.Integer()
+    site_id = Id()
     location = fields.String(validate=validate.Length(max=200))
     status = fields.String(validate=validate.OneOf(STATUSES))
     loanable = fields.Boolean()
     requires_induction = fields.Boolean()
     min_age = fields.Integer(allow_none=True, validate=validate.Range(min=0, max=120))
     buffer_minutes = fields.Integer(validate=validate.Range(min=0, max=24 * 60))
-    max_booking_minutes = fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    max_booking_minutes = fields.Integer(
+        allow_none=True, validate=validate.Range(min=1, max=MAX_MINUTES)
+    )
     notes = fields.String(validate=validate.Length(max=5000))
 
 
@@ -125,7 +134,7 @@ EquipmentPage = page_schema(EquipmentOut, "EquipmentPage")
 
 class EquipmentListArgs(ListArgs):
     category = fields.String()
-    site_id = fields.Integer()
+    site_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
     status = fields.String(validate=validate.OneOf(STATUSES))
 
 
@@ -154,7 +163,7 @@ class RangeArgs(QuerySchema):
 
 class AvailabilityArgs(RangeArgs):
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
-    site_id = fields.Integer()
+    site_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
 
 
 class FreeInterval(Schema):

@@ -162,8 +162,28 @@ def site_of(unit: Equipment) -> Site:
     return site
 
 
-def to_utc(value: dt.datetime, tz: str) -> dt.datetime:
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
+def check_year(value: dt.date, field: str) -> None:
+    """Refuse dates no booking tool should see (and that time zones cannot convert)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Invalid(
+            {
+                field: [
+                    _(
+                        "Dates must lie between the years %(first)d and %(last)d.",
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                    )
+                ]
+            }
+        )
+
+
+def to_utc(value: dt.datetime, tz: str, field: str = "starts_at") -> dt.datetime:
     """An instant from API/form input: naive values are wall-clock time in ``tz``."""
+    check_year(value, field)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
     return value.astimezone(dt.UTC)
@@ -179,7 +199,7 @@ def add_maintenance(
     """Block a unit for ``[starts_at, ends_at)``; bookings are refused during it."""
     hold_write_lock()
     tz = site_of(unit).timezone
-    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz)
+    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz, "ends_at")
     if ends_at <= starts_at:
         raise Invalid({"ends_at": [_("The end must be after the start.")]})
     block = MaintenanceBlock(
