@@ -113,6 +113,7 @@ def test_free_intervals_and_free_units(frozen: Any, make_unit: Any, staff: Any) 
         (at("2027-01-05", "08:00"), at("2027-01-05", "15:00")),
         (at("2027-01-05", "16:00"), at("2027-01-05", "20:00")),
     ]
+
     def ids(start: str, end: str) -> list[int]:
         window = (at("2027-01-05", start), at("2027-01-05", end))
         return [u.id for u in services.free_units("3d_printer", None, *window)]
@@ -121,3 +122,69 @@ def test_free_intervals_and_free_units(frozen: Any, make_unit: Any, staff: Any) 
     assert ids("09:00", "09:30") == [a.id, b.id]
     assert ids("14:00", "15:30") == [a.id]
     assert ids("17:00", "18:00") == [a.id, b.id]
+
+
+def test_postgres_exclusion_violation_becomes_a_409_naming_the_booking(
+    app: Any, backend: str, frozen: Any, make_unit: Any, staff: Any
+) -> None:
+    """The race the check cannot see: another transaction inserts between check and insert."""
+    import threading
+    import time
+
+    from makerlab.auth.models import User
+
+    if backend != "postgresql":
+        pytest.skip("the exclusion constraint exists on PostgreSQL only")
+    unit = make_unit()
+    unit_id, staff_id = unit.id, staff.id
+    start, end = at("2027-01-05", "10:00"), at("2027-01-05", "12:00")
+    rival = db.engine.connect()
+    rival_tx = rival.begin()
+    rival_id = rival.execute(
+        sa.insert(Booking.__table__)
+        .values(
+            equipment_id=unit_id,
+            starts_at=start,
+            ends_at=end,
+            blocked_until=end,
+            status="reserved",
+            purpose="",
+            return_note="",
+            created_at=start,
+            updated_at=start,
+        )
+        .returning(Booking.__table__.c.id)
+    ).scalar_one()
+    outcome: dict[str, Any] = {}
+
+    def book() -> None:
+        with app.app_context():
+            try:
+                services.create_booking(
+                    db.session.get(User, staff_id),
+                    equipment_id=unit_id,
+                    starts_at=at("2027-01-05", "11:00"),
+                    ends_at=at("2027-01-05", "13:00"),
+                )
+                db.session.commit()
+                outcome["made"] = True
+            except Conflict as exc:
+                db.session.rollback()
+                outcome["conflict"] = exc
+
+    worker = threading.Thread(target=book)
+    worker.start()
+    # The worker's check saw nothing (uncommitted); its insert now waits on the constraint.
+    with db.engine.connect() as watcher:
+        deadline = time.monotonic() + 20
+        while not watcher.execute(
+            sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
+        ).scalar():
+            assert time.monotonic() < deadline, "the insert never waited on the constraint"
+            time.sleep(0.01)
+    rival_tx.commit()
+    rival.close()
+    worker.join(timeout=20)
+    assert "made" not in outcome
+    assert [c["booking_id"] for c in outcome["conflict"].conflicts] == [rival_id]
+    assert outcome["conflict"].status == 409
