@@ -119,7 +119,7 @@ def test_random_enrol_and_cancel_never_exceed_capacity_and_promote_in_order(
     from tests.workshops.conftest import NOW
 
     clock.set_frozen(NOW)
-    actor = db.session.merge(_coordinator(make_user))
+    actor = _coordinator(make_user)
     school = _school(make_school)
     session = make_session(capacity=capacity)
     expected = _reference(ops, capacity)
@@ -156,18 +156,18 @@ def test_random_enrol_and_cancel_never_exceed_capacity_and_promote_in_order(
         assert all(db.session.get(Enrolment, i).seats > view.seats_free for i in view.waitlist)
 
 
-_cache: dict[str, Any] = {}
-
-
 def _coordinator(make_user: Any) -> Any:
-    key = f"coord-{id(make_user)}"
-    if key not in _cache:
-        _cache[key] = make_user("coordinator")
-    return _cache[key]
+    """One coordinator for all examples of a test run (examples share the database)."""
+    from makerlab.auth.models import User
+
+    email = "hypothesis-coordinator@makerlab.example"
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    return user or make_user("coordinator", email=email)
 
 
 def _school(make_school: Any) -> int:
-    key = f"school-{id(make_school)}"
-    if key not in _cache:
-        _cache[key] = make_school().id
-    return int(_cache[key])
+    from makerlab.schools.models import School
+
+    name = "Hypothesis-Gesamtschule"
+    school_id = db.session.scalar(sa.select(School.id).where(School.name == name))
+    return int(school_id or make_school(name=name).id)
