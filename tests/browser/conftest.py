@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from playwright.sync_api import expect
 
 from makerlab import clock
 from makerlab.extensions import db
@@ -34,6 +35,9 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = "test-results"
+# Generous waits: the machines running the suite are often busy; passing steps never wait.
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -87,7 +91,7 @@ def pytest_runtest_makereport(
 def page(context: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A page that saves a full-page screenshot under ``test-results/`` if the test failed."""
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     yield page
     report = getattr(request.node, "browser_rep_call", None)
     if report is not None and report.failed:

@@ -24,6 +24,8 @@ TEN, ELEVEN = dt.time(10, 0), dt.time(11, 0)
 def _years_before(day: dt.date, years: int, days: int) -> dt.date:
     """A birth date making someone ``years`` old on ``day`` (``days`` past the birthday)."""
     birthday = day - dt.timedelta(days=days)
+    if (birthday.month, birthday.day) == (2, 29):
+        birthday -= dt.timedelta(days=1)  # 29 February exists only in leap years
     return birthday.replace(year=birthday.year - years)
 
 

@@ -66,11 +66,14 @@ def test_calendar_and_booking_form_on_a_phone(
     expect(page.locator("table.ml-week")).to_be_hidden()
     for name in ("Vorige Woche", "Nächste Woche"):
         expect(page.get_by_role("link", name=name)).to_be_visible()
-    weeks_ahead = (day - (clock.today("Europe/Berlin"))).days // 7 + (
-        day.weekday() < clock.today("Europe/Berlin").weekday()
-    )
-    for _ in range(weeks_ahead):
+    today = clock.today("Europe/Berlin")
+    weeks_ahead = (
+        (day - dt.timedelta(days=day.weekday())) - (today - dt.timedelta(days=today.weekday()))
+    ).days // 7
+    for n in range(1, weeks_ahead + 1):
         page.get_by_role("link", name="Nächste Woche").click()
+        year, week, _weekday = (today + dt.timedelta(weeks=n)).isocalendar()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"Woche {year}-W{week:02d}")
     block = page.locator("section.ml-day a.ml-block").filter(has_text="09:00")
     expect(block).to_have_count(1)
     expect(block).to_be_visible()
