@@ -127,11 +127,6 @@ def series_bookings(series_id: int) -> list[Booking]:
     )
 
 
-def site_timezone_for(unit: Equipment) -> str:
-    """The time zone bookings of ``unit`` are read and shown in."""
-    return site_of(unit).timezone
-
-
 # --- rule checks -------------------------------------------------------------------
 
 
@@ -150,6 +145,49 @@ def conflict_entry(booking: Booking, tz: str) -> dict[str, Any]:
         "starts_at": _fmt(booking.starts_at, tz),
         "ends_at": _fmt(booking.ends_at, tz),
     }
+
+
+def active_bookings_near(
+    unit_ids: Sequence[int],
+    start: dt.datetime,
+    end: dt.datetime,
+    exclude_ids: Iterable[int] = (),
+) -> list[Booking]:
+    """Active bookings of the units whose blocked range ``[starts_at, blocked_until)`` meets
+    ``[start, end)``.
+
+    Two index range scans instead of one scan over a unit's whole history:
+    the bookings starting inside the window, plus, per unit, the last one
+    starting before it. Active bookings of a unit never overlap, so no earlier
+    one can reach into the window.
+    """
+    ids, excluded = list(unit_ids), list(exclude_ids)
+    if not ids:
+        return []
+    active = Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+    inside = sa.select(Booking).where(
+        Booking.equipment_id.in_(ids), active, Booking.starts_at >= start, Booking.starts_at < end
+    )
+    latest = []
+    for unit_id in ids:
+        before = (
+            sa.select(Booking.id)
+            .where(Booking.equipment_id == unit_id, active, Booking.starts_at < start)
+            .order_by(Booking.starts_at.desc())
+            .limit(1)
+        )
+        if excluded:
+            before = before.where(Booking.id.not_in(excluded))
+        latest.append(before.scalar_subquery())
+    if excluded:
+        inside = inside.where(Booking.id.not_in(excluded))
+    found = list(db.session.scalars(inside))
+    found += [
+        b
+        for b in db.session.scalars(sa.select(Booking).where(Booking.id.in_(latest)))
+        if b.blocked_until > start
+    ]
+    return sorted(found, key=lambda b: (b.starts_at, b.id))
 
 
 @dataclass
@@ -171,25 +209,12 @@ class _Surroundings:
         end: dt.datetime,
         exclude_ids: Iterable[int] = (),
     ) -> _Surroundings:
-        excluded = list(exclude_ids)
-        stmt = (
-            sa.select(Booking)
-            .where(
-                Booking.equipment_id == unit.id,
-                Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-                Booking.starts_at < end,
-                Booking.blocked_until > start,
-            )
-            .order_by(Booking.starts_at, Booking.id)
-        )
-        if excluded:
-            stmt = stmt.where(Booking.id.not_in(excluded))
         return cls(
             unit=unit,
             site=site,
             closures=sites.closed_days(site, start, end),
             blocks=maintenance_between([unit.id], start, end),
-            bookings=list(db.session.scalars(stmt)),
+            bookings=active_bookings_near([unit.id], start, end, exclude_ids),
         )
 
     def conflicts(self, starts_at: dt.datetime, ends_at: dt.datetime) -> list[dict[str, Any]]:
@@ -415,6 +440,7 @@ def _raise_overlap(
     tz: str,
     occurrences: list[tuple[Interval, list[dict[str, Any]]]],
 ) -> None:
+    """409 listing everything in the way (``conflicts``) and, per occurrence, what blocks it."""
     flat: list[dict[str, Any]] = []
     for _interval, found in occurrences:
         for c in found:
@@ -435,12 +461,11 @@ def _raise_overlap(
             else _("%(unit)s is already booked at this time.", unit=unit.name)
         )
     parts.extend(dict.fromkeys(reasons))
-    extra: dict[str, Any] = {}
-    extra["occurrences"] = [
-        {"starts_at": _fmt(i[0], tz), "ends_at": _fmt(i[1], tz), "conflicts": found}
-        for i, found in occurrences
+    per_occurrence = [
+        {"starts_at": _fmt(s, tz), "ends_at": _fmt(e, tz), "conflicts": found}
+        for (s, e), found in occurrences
     ]
-    raise Conflict(" ".join(parts), flat, **extra)
+    raise Conflict(" ".join(parts), flat, occurrences=per_occurrence)
 
 
 # --- creating -------------------------------------------------------------------
@@ -919,15 +944,8 @@ def free_intervals(unit: Equipment, start: dt.datetime, end: dt.datetime) -> lis
     busy: list[Interval] = [
         (b.starts_at, b.ends_at) for b in maintenance_between([unit.id], start, end)
     ]
-    rows = db.session.execute(
-        sa.select(Booking.starts_at, Booking.blocked_until).where(
-            Booking.equipment_id == unit.id,
-            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-            Booking.starts_at < end + buffer,
-            Booking.blocked_until > start,
-        )
-    ).all()
-    busy.extend((s - buffer, b) for s, b in rows)
+    nearby = active_bookings_near([unit.id], start, end + buffer)
+    busy.extend((b.starts_at - buffer, b.blocked_until) for b in nearby)
     busy.sort()
     return [(s, e) for s, e in _subtract(open_time, busy) if s < e]
 
@@ -961,24 +979,11 @@ def free_units(
     ids = [u.id for u in units]
     longest = dt.timedelta(minutes=max(u.buffer_minutes for u in units))
     blocked = {b.equipment_id for b in maintenance_between(ids, start, end)}
-    rows = db.session.execute(
-        sa.select(Booking.equipment_id, Booking.starts_at, Booking.blocked_until).where(
-            Booking.equipment_id.in_(ids),
-            Booking.status.in_(ACTIVE_BOOKING_STATUSES),
-            Booking.starts_at < end + longest,
-            Booking.blocked_until > start,
-        )
-    ).all()
     buffers = {u.id: dt.timedelta(minutes=u.buffer_minutes) for u in units}
-    for unit_id, s, b in rows:
-        if s < end + buffers[unit_id] and b > start:
-            blocked.add(unit_id)
+    for booking in active_bookings_near(ids, start, end + longest):
+        if booking.starts_at < end + buffers[booking.equipment_id]:
+            blocked.add(booking.equipment_id)
     return [u for u in units if u.id not in blocked]
-
-
-def participants_of(booking: Booking) -> list[int]:
-    """Ids of the participants on a booking."""
-    return [p.id for p in booking.participants]
 
 
 def to_instant(value: dt.datetime | dt.date, tz: str, field: str = "from") -> dt.datetime:
