@@ -185,7 +185,8 @@ def build_scheduler(
             "default": AppJobStore(engine),
             "local": MemoryJobStore(),
         },
-        executors={"default": ThreadPoolExecutor(4)},
+        # The lease renewal has a thread of its own, so long jobs cannot starve it.
+        executors={"default": ThreadPoolExecutor(4), "lease": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=tz,
     )
@@ -202,6 +203,7 @@ def install_jobs(
     future and silently skip a run missed while the scheduler was down.
     """
     store = AppJobStore(engine)
+    _create_table(store, engine)
     store.start(scheduler, "default")
     stored: dict[str, Job] = {job.id: job for job in store.get_all_jobs()}
     wanted = {spec.id for spec in jobs}
@@ -235,6 +237,21 @@ def install_jobs(
         )
 
 
+def _create_table(store: AppJobStore, engine: sa.Engine) -> None:
+    """Create ``apscheduler_jobs`` holding the write lock (SQLite cannot upgrade a reader)."""
+    from makerlab.db import begin_write
+    from makerlab.extensions import db
+
+    app = job_app()
+    with app.app_context():
+        if db.engine is not engine:
+            store.jobs_t.create(engine, checkfirst=True)
+            return
+        begin_write(db.session())
+        store.jobs_t.create(db.session.connection(), checkfirst=True)
+        db.session.commit()
+
+
 class LeaderLock(Protocol):
     def acquire(self) -> bool: ...
     def renew(self) -> bool: ...
@@ -255,7 +272,11 @@ class AdvisoryLock:
     def acquire(self) -> bool:
         if self._conn is not None:
             return self.renew()
-        conn = self._engine.connect()
+        try:
+            conn = self._engine.connect()
+        except sa.exc.DBAPIError:
+            log.warning("database unreachable: cannot take the scheduler lock")
+            return False
         try:
             got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"),
                                {"key": ADVISORY_KEY}).scalar()
@@ -391,7 +412,11 @@ class SchedulerRunner:
                     continue
                 waiting_logged = False
                 log.info("scheduler %s took the lock and runs the jobs", self.holder)
-                self._lead()
+                try:
+                    self._lead()
+                except Exception:  # e.g. the database went away: keep the process alive
+                    log.exception("scheduler %s failed; trying again", self.holder)
+                    self._stop.wait(self.poll_every)
         finally:
             self.lock.release()
 
@@ -399,7 +424,7 @@ class SchedulerRunner:
         self._lost.clear()
         scheduler = build_scheduler(self.app, self.scheduler_class, self.jobs)
         scheduler.add_job(self._renew, "interval", seconds=self.renew_every, id="leader-lease",
-                          jobstore="local", coalesce=True, max_instances=1,
+                          jobstore="local", executor="lease", coalesce=True, max_instances=1,
                           misfire_grace_time=None)
         self.scheduler = scheduler
         if self._stop.is_set():  # stopped while the job table was being installed
