@@ -75,7 +75,8 @@ class Bookings(MethodView):
     def post(self, payload: dict[str, Any]) -> Any:
         """Book a unit; with ``recurrence`` all occurrences or none (409 listing each
         conflict) unless ``skip_conflicts``. Answers the first booking with ``occurrences``
-        and ``skipped``."""
+        and ``skipped``. A skipped occurrence is added later as a single booking with the
+        series' ``series_id``."""
         outcome = services.create_booking(current_actor(), **payload)
         db.session.commit()
         return _WithExtras(

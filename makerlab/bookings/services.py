@@ -487,7 +487,11 @@ def create_booking(
     """Book a unit (once or recurring) after checking every rule; flushes, never commits.
 
     ``series_id`` adds a single booking to an existing series, e.g. an
-    occurrence that was skipped when the series was made.
+    occurrence that was skipped when the series was made. A closure day
+    anywhere in ``[starts_at, ends_at)`` refuses the booking, loans included.
+    With ``skip_conflicts`` later occurrences breaking a 422 rule (say a
+    closed weekday) are skipped too, with their ``reasons``; the first
+    occurrence must always pass rules 1, 4, 5 and 6.
     """
     hold_write_lock()
     unit = _load_unit(equipment_id)
