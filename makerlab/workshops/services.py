@@ -690,7 +690,7 @@ def enrol(
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled."))
-    if session.ends_at <= clock.now():
+    if session.ends_at <= clock.now() and not can_record_afterwards(actor):
         raise Conflict(_("This session is over."))
     if participant_id is not None:
         values = _participant_values(session, participant_id)
@@ -719,6 +719,11 @@ def enrol(
     db.session.add(enrolment)
     db.session.flush()
     return enrolment
+
+
+def can_record_afterwards(actor: Any) -> bool:
+    """Staff may enrol into a session that is over (recording who came); teachers may not."""
+    return getattr(actor, "role", None) in STAFF
 
 
 def cancel_enrolment(actor: Any, enrolment: Enrolment) -> list[Enrolment]:

@@ -449,7 +449,8 @@ def _render_session(
         ),
         "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED.value],
         "position": {eid: n for n, eid in enumerate(view.waitlist, start=1)},
-        "open": session.status == SessionStatus.SCHEDULED.value and session.ends_at > clock.now(),
+        "open": session.status == SessionStatus.SCHEDULED.value
+        and (session.ends_at > clock.now() or services.can_record_afterwards(current_user)),
         "started": session.starts_at <= clock.now() + dt.timedelta(hours=12),
         "staff": staff,
         "action_form": ActionForm(),

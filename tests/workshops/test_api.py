@@ -402,3 +402,25 @@ def test_odd_input_is_refused_cleanly(api_as: Any, frozen: Any, make_session: An
         == 400
     )
     assert coord.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 0
+
+
+def test_sessions_that_are_over(
+    api_as: Any, frozen: Any, make_session: Any, make_school: Any
+) -> None:
+    import datetime as dt
+
+    past = make_session(
+        starts_at=dt.datetime(2027, 2, 1, 8, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 2, 1, 11, tzinfo=dt.UTC),
+    )
+    url = f"{API}/sessions/{past.id}/enrolments"
+    teacher = api_as("teacher")
+    late = teacher.post(url, json={"class_name": "7a", "headcount": 3})
+    assert late.status_code == 409
+    staff = api_as("youth_worker")  # recording a class that came, afterwards
+    recorded = staff.post(url, json=_class(make_school().id, "7b", 12))
+    assert recorded.status_code == 201
+    came = staff.put(
+        f"{API}/enrolments/{recorded.get_json()['id']}/attendance", json={"attended_count": 11}
+    )
+    assert came.status_code == 200
