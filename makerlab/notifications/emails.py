@@ -41,8 +41,10 @@ def queue_email(
     **context: Any,
 ) -> Notification | None:
     """Render ``template`` for the recipient and put it in the outbox (once per key)."""
-    locale = locale or current_app.config["BABEL_DEFAULT_LOCALE"]
-    subject, text, html = render_email(template, locale, **context)
+    # Unknown or missing language: the centre's default (German).
+    language = str(locale if locale in current_app.config["LANGUAGES"]
+                   else current_app.config["BABEL_DEFAULT_LOCALE"])
+    subject, text, html = render_email(template, language, **context)
     return enqueue(
         dedupe_key=dedupe_key,
         kind=template,
@@ -50,6 +52,6 @@ def queue_email(
         subject=subject,
         body_text=text,
         body_html=html,
-        locale=locale,
+        locale=language,
         attachments=attachments,
     )
