@@ -959,8 +959,10 @@ def free_units(
 ) -> list[Equipment]:
     """Available units of ``category`` at the site with nothing in the way during ``[start, end)``.
 
-    Bookings (with buffers), maintenance blocks and closures count; opening
-    hours do not (the booking itself checks those).
+    Bookings (with buffers), maintenance blocks and closures count. Units that
+    stay in the building are only listed if the site is open at some time
+    in the range (a whole day asks "is it free while we are open"); the
+    booking itself checks the exact opening hours (rule 4).
     """
     site_id = sites.resolve_site_id(site_id)
     site = db.session.get(Site, site_id)
@@ -980,6 +982,8 @@ def free_units(
     )
     if not units or sites.closed_days(site, start, end):
         return []
+    if not sites.open_intervals(site, start, end, skip_closed_days=False):
+        units = [u for u in units if u.loanable]
     ids = [u.id for u in units]
     longest = dt.timedelta(minutes=max(u.buffer_minutes for u in units))
     blocked = {b.equipment_id for b in maintenance_between(ids, start, end)}

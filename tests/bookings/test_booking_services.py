@@ -122,6 +122,10 @@ def test_free_intervals_and_free_units(frozen: Any, make_unit: Any, staff: Any) 
     assert ids("09:00", "09:30") == [a.id, b.id]
     assert ids("14:00", "15:30") == [a.id]
     assert ids("17:00", "18:00") == [a.id, b.id]
+    # Sunday: closed, so only kits that leave the building could be picked.
+    kit = make_unit(loanable=True)
+    sunday = (at("2027-01-10", "10:00"), at("2027-01-10", "12:00"))
+    assert [u.id for u in services.free_units("3d_printer", 1, *sunday)] == [kit.id]
 
 
 def test_postgres_exclusion_violation_becomes_a_409_naming_the_booking(
