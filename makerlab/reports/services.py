@@ -271,17 +271,6 @@ def _not_cancelled() -> Any:
     return Booking.status != BookingStatus.CANCELLED.value
 
 
-def _overlapping(win: _Windows) -> list[Any]:
-    """Bookings overlapping their site's week (the plain bounds let indexes help)."""
-    conditions = [_not_cancelled(), Booking.starts_at < win.hi, Booking.ends_at > win.lo]
-    if not win.uniform:
-        conditions += [
-            Booking.starts_at < win.end(Equipment.site_id),
-            Booking.ends_at > win.start(Equipment.site_id),
-        ]
-    return conditions
-
-
 def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt.datetime,
                      unit_site_ids: list[int]) -> tuple[list[Any], list[Any], list[Any]]:
     """One statement, one pass over bookings: unit figures, heat-map hours, age bands.

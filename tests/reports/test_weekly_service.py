@@ -150,3 +150,34 @@ def test_statement_count_does_not_grow_with_the_data(scenario: dict[str, Any]) -
         report = build_weekly_report(WEEK)
     assert report["totals"]["bookings"] == 6 + 44
     assert len(few) == len(many) <= 8
+
+
+def test_all_sites_each_in_its_own_time_zone(scenario: dict[str, Any]) -> None:
+    """A second site in London: its week starts an hour later in UTC than Berlin's."""
+    from makerlab.bookings.models import Booking
+    from makerlab.equipment.models import Equipment
+    from makerlab.sites.models import Site
+
+    london = Site(name="Makerspace London", timezone="Europe/London",
+                  opening_hours={"mon": [["09:00", "17:00"]]})
+    db.session.add(london)
+    db.session.flush()
+    unit = Equipment(site_id=london.id, name="Ultimaker S5", category="3d_printer")
+    db.session.add(unit)
+    db.session.flush()
+    # Sunday 21 March 23:30 London (= Monday 00:30 Berlin) to Monday 01:00 London:
+    # only the 60 minutes from London's Monday 00:00 count for the London site.
+    starts = dt.datetime(2027, 3, 21, 23, 30, tzinfo=dt.UTC)
+    db.session.add(Booking(equipment_id=unit.id, starts_at=starts,
+                           ends_at=starts + dt.timedelta(minutes=90),
+                           blocked_until=starts + dt.timedelta(minutes=90), status="reserved"))
+    db.session.commit()
+    report = build_weekly_report(WEEK)
+    units = {u["name"]: u for u in report["units"]}
+    assert units["Ultimaker S5"]["booked_minutes"] == 60
+    assert units["Ultimaker S5"]["open_minutes"] == 8 * 60  # Monday only, London time
+    assert units["Prusa MK4 #1"]["booked_minutes"] == 290  # Berlin unchanged
+    assert report["heatmap"]["booked_minutes"][0][0] == 60 + 60  # London 00-01 + the kit
+    only_london = build_weekly_report(WEEK, london.id)
+    assert [u["name"] for u in only_london["units"]] == ["Ultimaker S5"]
+    assert only_london["workshops"]["sessions"] == 0
