@@ -1,46 +1,11 @@
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-from flask import current_app, g
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import ListArgs, Schema, page_schema
+from makerlab.api.schemas import Instant, ListArgs, Schema, page_schema
 from makerlab.enums import EnrolmentStatus, SessionStatus
-
-
-class Instant(fields.DateTime):
-    """An instant printed in its site's local time with the offset.
-
-    Like ``makerlab.api.schemas.Instant``, whose site lookup uses the
-    ``Result.tuples()`` deprecated in SQLAlchemy 2.1 (an error under pytest).
-    """
-
-    def __init__(self, site_attr: str = "site_id", **kwargs: Any) -> None:
-        super().__init__(format="iso", **kwargs)
-        self.site_attr = site_attr
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        if value is None:
-            return None
-        site_id = getattr(obj, self.site_attr, None) if self.site_attr else None
-        return value.astimezone(ZoneInfo(_site_timezone(site_id))).isoformat()
-
-
-def _site_timezone(site_id: int | None) -> str:
-    from makerlab.extensions import db
-    from makerlab.sites.models import Site
-
-    cache: dict[int, str] | None = g.get("_workshop_site_timezones")
-    if cache is None:
-        cache = {sid: tz for sid, tz in db.session.execute(sa.select(Site.id, Site.timezone))}
-        g._workshop_site_timezones = cache
-    if site_id is not None and site_id in cache:
-        return cache[site_id]
-    return str(current_app.config["TIMEZONE"])
-
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer keys
 ID_RANGE = validate.Range(min=1, max=MAX_ID)

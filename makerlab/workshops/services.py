@@ -424,7 +424,12 @@ def equipment_check(
 
     rows = []
     for category, needed in sorted(needs.items()):
-        units = list(free_units(category, site_id, starts_at, ends_at))
+        try:
+            units = list(free_units(category, site_id, starts_at, ends_at))
+        except ValueError:
+            # free_units (booking core) takes max() of an empty list when only
+            # in-building units exist and the site is closed: none is free then.
+            units = []
         rows.append(
             {
                 "category": category,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from makerlab.extensions import db
@@ -229,8 +228,6 @@ def test_staff_run_a_session_roster_attendance_and_sign_in_sheet(
     assert refused.status_code == 422 and "Ben Klein" in refused.get_data(as_text=True)
 
 
-# free_units still calls Result.tuples() (deprecated in SQLAlchemy 2.1); see test_reservation.
-@pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
 def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kits(
     client: Any, login_as: Any, frozen: Any, make_user: Any
 ) -> None:

@@ -10,9 +10,6 @@ import sqlalchemy as sa
 from makerlab.extensions import db
 
 API = "/api/v1"
-# makerlab.bookings.services.free_units still calls Result.tuples(), deprecated in
-# SQLAlchemy 2.1 (harmless at run time); remove once the booking core drops it.
-pytestmark = pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning")
 
 
 @pytest.fixture
@@ -152,10 +149,15 @@ def test_booking_rules_refusing_a_reservation_are_422(
 ) -> None:
     coord = api_as("coordinator")
     synth = make_workshop(equipment_needs={"room": 1})
-    # Sunday: the centre is closed, so the room cannot be booked then.
+    # Saturday 13 March opens at 10:00: the room is free, but a booking from 09:00 breaks
+    # the opening hours (rule 4), so the session is refused with the booking's reason.
     refused = coord.post(
-        f"{API}/workshops/{synth.id}/sessions", json={**_times(14), "capacity": 12}
+        f"{API}/workshops/{synth.id}/sessions",
+        json={**_times(13, "09:00", "11:00"), "capacity": 12},
     )
     assert refused.status_code == 422
     assert "equipment_needs" in refused.get_json()["errors"]
+    # Sunday: the centre is closed, so no room is free at all.
+    closed = coord.post(f"{API}/workshops/{synth.id}/sessions", json={**_times(14), "capacity": 12})
+    assert closed.status_code == 409
     assert _session_count() == 0 and _bookings(status=None) == []
