@@ -27,7 +27,7 @@ process) then run, after a short warm-up:
 
 It prints, per request type and overall: requests, throughput, client-side
 p50/p95/p99 latency, the server-side p50/p95 (gunicorn's access log), 409s
-and errors (5xx, connection errors, unexpected 4xx), the CPU used by the
+and errors (5xx, connection errors, unexpected 3xx/4xx), the CPU used by the
 client, gunicorn, PostgreSQL and everything else on the machine, and the
 ratio of Makerlab's read throughput to the floor's. Targets (issue 8): zero
 errors, p95 under 150 ms, read throughput at least 40 % of the floor's.
@@ -564,7 +564,12 @@ class Client:
         while True:
             try:
                 response = session.request(
-                    method, self.base + path, headers=headers, timeout=30, **kw
+                    method,
+                    self.base + path,
+                    headers=headers,
+                    timeout=30,
+                    allow_redirects=False,  # a redirect (to the login form) is an error here
+                    **kw,
                 )
                 response.content  # noqa: B018 (read the whole body)
                 break
@@ -580,7 +585,7 @@ class Client:
                 self._error(kind, started, error, retried)
                 return None
         ms = (time.perf_counter() - started) * 1000
-        body = response.text[:300] if response.status_code >= 400 else ""
+        body = response.text[:300] if response.status_code >= 300 else ""
         self.samples.append(Sample(kind, response.status_code, ms, body, retried))
         return response
 
@@ -750,7 +755,7 @@ def is_error(s: Sample) -> bool:
         return True
     if s.status == 409 and s.kind in ("book", "enrol"):
         return False
-    return s.status >= 400
+    return s.status >= 300
 
 
 @dataclass
