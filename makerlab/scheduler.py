@@ -38,7 +38,7 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from makerlab import clock
 
@@ -97,8 +97,10 @@ def bind_app(app: Flask) -> None:
 
 
 def job_app() -> Flask:
-    """The bound app, or a fresh one for a process that only runs a job function."""
+    """The app a job runs in: the caller's, the scheduler's, or a fresh one."""
     global _bound_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
     if _bound_app is None:
         from makerlab import create_app
 
