@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -91,6 +91,8 @@ def begin_write(session: Any) -> None:
     login user loader opens one) is ended first, since SQLite cannot upgrade
     it safely. PostgreSQL needs nothing here: constraints and row locks do it.
     """
+    if isinstance(session, scoped_session):
+        session = session()
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return
