@@ -28,6 +28,12 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_DEFAULT_SENDER": "Makerlab <makerlab@localhost>",
     "MAIL_TIMEOUT": 10,
     "OUTBOX_MAX_ATTEMPTS": 8,
+    # First retry after this many seconds, doubling each time (at most 6 h).
+    "OUTBOX_RETRY_BASE_SECONDS": 60,
+    # The address people reach the app at, for links in e-mails.
+    "PUBLIC_URL": None,
+    "SCHEDULER_LEASE_SECONDS": 60,
+    "SCHEDULER_POLL_SECONDS": 10,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["de", "en"],

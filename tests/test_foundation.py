@@ -101,7 +101,11 @@ def test_translation_catalogues_are_complete() -> None:
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po
 
-    method_map = [("makerlab/**.py", "python"), ("templates/**.html", "jinja2")]
+    method_map = [
+        ("makerlab/**.py", "python"),
+        ("templates/**.html", "jinja2"),
+        ("templates/**.txt", "jinja2"),
+    ]
     keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
     wanted = set()
     for _f, _l, message, _c, _ctx in extract_from_dir(str(ROOT), method_map, keywords=keywords):

@@ -22,18 +22,8 @@ from makerlab import clock
 from makerlab.extensions import db
 from makerlab.sites import services as sites
 from makerlab.sites.services import default_site
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import CHROMIUM, TEST_PASSWORD
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOTS = "test-results"
 # Generous waits: the machines running the suite are often busy; passing steps never wait.
 TIMEOUT_MS = 20_000
@@ -48,16 +38,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/browser/" in item.nodeid:
             item.add_marker(skip)
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
-    """Debian's Chromium (``playwright install`` is not used here)."""
-    return {
-        **browser_type_launch_args,
-        "executable_path": str(CHROMIUM),
-        "args": CHROMIUM_FLAGS,
-    }
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from tests.conftest import TEST_PASSWORD
 from tests.reports.conftest import PARTICIPANT_NAMES, WEEK
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -24,17 +22,13 @@ pytestmark = [
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
+def browser_page(browser: Any) -> Iterator[Any]:
+    """A German desktop page in pytest-playwright's shared Chromium."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 def test_report_page_renders_and_prints_on_two_pages(
