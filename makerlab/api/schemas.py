@@ -128,6 +128,11 @@ def paginate(stmt: sa.Select[Any], args: dict[str, Any]) -> dict[str, Any]:
 
 
 class ProblemSchema(ma.Schema):
+    """RFC 9457 problem details; routes may add extension members."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
