@@ -22,7 +22,7 @@ from makerlab.extensions import db
 from makerlab.participants.models import Induction, Participant
 from makerlab.schools.models import School
 from makerlab.sites.models import Site
-from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
+from makerlab.workshops.models import Enrolment, WorkshopSession
 
 DEMO_LOGINS = [
     ("admin", "admin@passage13.example", "Werkstatt-Admin-13", "Kim Technik"),
@@ -171,8 +171,10 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
             recorded_by_id=users["youth_worker"].id,
         )
     )
-    _seed_workshops(site, schools, users, today)
     _seed_past_bookings(site, units, users["youth_worker"], today)
+    db.session.flush()
+    _seed_workshops(site, schools, users, today)
+    _seed_upcoming_bookings(site, units, users["youth_worker"], people, today)
     db.session.commit()
     return [(r, e, p) for r, e, p, _n in DEMO_LOGINS]
 
@@ -188,11 +190,25 @@ def _at(day: dt.date, hour: int, tz: str) -> dt.datetime:
     return clock.combine(day, dt.time(hour, 0), tz)
 
 
+def _next_weekday(day: dt.date, weekday: int, weeks_ahead: int = 0) -> dt.date:
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7 + 7 * weeks_ahead)
+
+
 def _seed_workshops(
     site: Site, schools: list[School], users: dict[str, User], today: dt.date
 ) -> None:
+    """Workshops with one past run (attendance recorded) and upcoming runs.
+
+    Upcoming sessions are planned through the workshop service, so they
+    reserve their equipment like any session a coordinator plans.
+    """
+    from makerlab.errors import DomainError
+    from makerlab.workshops import services as workshops
+
+    coordinator = users["coordinator"]
     for i, (title, description, lo, hi, needs) in enumerate(WORKSHOPS):
-        workshop = Workshop(
+        workshop = workshops.create_workshop(
+            coordinator,
             title=title,
             description=description,
             min_age=lo,
@@ -200,34 +216,86 @@ def _seed_workshops(
             facilitator_id=users["youth_worker"].id,
             equipment_needs=needs,
         )
-        db.session.add(workshop)
+        past_day = _next_weekday(today, i, weeks_ahead=-2)
+        past = WorkshopSession(
+            workshop_id=workshop.id,
+            site_id=site.id,
+            starts_at=_at(past_day, 9, site.timezone),
+            ends_at=_at(past_day, 12, site.timezone),
+            capacity=24,
+            location="Werkstatt",
+        )
+        db.session.add(past)
         db.session.flush()
-        for week in (-2, 1, 3):
-            day = today + dt.timedelta(days=(1 - today.weekday()) % 7 + 7 * week + i)
-            if day.weekday() > 4:
-                day += dt.timedelta(days=7 - day.weekday())
-            session = WorkshopSession(
-                workshop_id=workshop.id,
-                site_id=site.id,
-                starts_at=_at(day, 9, site.timezone),
-                ends_at=_at(day, 12, site.timezone),
-                capacity=24,
-                location="Werkstatt",
+        db.session.add(
+            Enrolment(
+                session_id=past.id,
+                school_id=schools[i % 2].id,
+                class_name=f"{7 + i}b",
+                headcount=18,
+                seats=18,
+                contact_email=f"klasse{7 + i}b@schule.example",
+                status="confirmed",
+                attended_count=16,
             )
-            db.session.add(session)
-            db.session.flush()
-            db.session.add(
-                Enrolment(
-                    session_id=session.id,
-                    school_id=schools[i % 2].id,
-                    class_name=f"{7 + i}b",
-                    headcount=18,
-                    seats=18,
-                    contact_email=f"klasse{7 + i}b@schule.example",
-                    status="confirmed",
-                    attended_count=16 if week < 0 else None,
+        )
+        for weeks_ahead in (1, 3):
+            day = _next_weekday(today, i, weeks_ahead=weeks_ahead)
+            try:
+                session = workshops.create_session(
+                    coordinator,
+                    workshop,
+                    starts_at=_at(day, 9, site.timezone),
+                    ends_at=_at(day, 12, site.timezone),
+                    capacity=24,
+                    site_id=site.id,
+                    location="Werkstatt",
                 )
-            )
+                workshops.enrol(
+                    coordinator,
+                    session,
+                    school_id=schools[(i + weeks_ahead) % 2].id,
+                    class_name=f"{7 + i}a",
+                    headcount=18,
+                    contact_email=f"klasse{7 + i}a@schule.example",
+                )
+            except DomainError:
+                continue  # e.g. a closure the demo centre was given meanwhile
+
+
+def _seed_upcoming_bookings(
+    site: Site, units: list[Equipment], by: User, people: list[Participant], today: dt.date
+) -> None:
+    """A weekly open-workshop series and a weekend podcast loan, booked by the rules."""
+    from makerlab.bookings import services as bookings
+    from makerlab.errors import DomainError
+
+    printer = next(u for u in units if u.category == "3d_printer")
+    kit = next(u for u in units if u.category == "podcast_kit")
+    wednesday = _next_weekday(today, 2, weeks_ahead=1)
+    friday = _next_weekday(today, 4, weeks_ahead=1)
+    attempts = [
+        dict(
+            equipment_id=printer.id,
+            starts_at=_at(wednesday, 15, site.timezone),
+            ends_at=_at(wednesday, 18, site.timezone),
+            purpose="Offene Werkstatt: 3D-Druck",
+            participant_ids=[people[0].id, people[1].id],
+            recurrence={"frequency": "weekly", "count": 6},
+            skip_conflicts=True,
+        ),
+        dict(
+            equipment_id=kit.id,
+            starts_at=_at(friday, 16, site.timezone),
+            ends_at=_at(friday + dt.timedelta(days=3), 10, site.timezone),
+            purpose="Podcast-Folge über den Stadtteil",
+        ),
+    ]
+    for values in attempts:
+        try:
+            bookings.create_booking(by, **values)  # type: ignore[arg-type]
+        except DomainError:
+            continue
 
 
 def _seed_past_bookings(site: Site, units: list[Equipment], by: User, today: dt.date) -> None:
