@@ -178,17 +178,23 @@ def test_postgres_exclusion_violation_becomes_a_409_naming_the_booking(
 
     worker = threading.Thread(target=book)
     worker.start()
-    # The worker's check saw nothing (uncommitted); its insert now waits on the constraint.
-    with db.engine.connect() as watcher:
-        deadline = time.monotonic() + 20
-        while not watcher.execute(
-            sa.text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")
-        ).scalar():
-            assert time.monotonic() < deadline, "the insert never waited on the constraint"
-            time.sleep(0.01)
-    rival_tx.commit()
-    rival.close()
-    worker.join(timeout=20)
+    try:
+        # The worker's check saw nothing (uncommitted); its insert now waits on the
+        # constraint. Autocommit: pg_stat_activity is a snapshot per transaction.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
+            deadline = time.monotonic() + 30
+            while not watcher.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO bookings%'"
+                )
+            ).scalar():
+                assert time.monotonic() < deadline, "the insert never waited on the constraint"
+                time.sleep(0.01)
+    finally:
+        rival_tx.commit()
+        rival.close()
+        worker.join(timeout=30)
     assert "made" not in outcome
     assert [c["booking_id"] for c in outcome["conflict"].conflicts] == [rival_id]
     assert outcome["conflict"].status == 409
