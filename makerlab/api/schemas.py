@@ -36,24 +36,48 @@ class QuerySchema(ma.Schema):
 
 class ListArgs(QuerySchema):
     limit = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
-    offset = fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**31))
+
+
+MAX_ID = 2**31 - 1  # PostgreSQL's integer
+
+
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A database id in a request: an integer the database can hold."""
+    return fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
+def _request_map(name: str, stmt: Any) -> dict[Any, Any]:
+    """A small id -> value map, loaded once per request/app context."""
+    from flask import g
+
+    cache: dict[Any, Any] | None = g.get(name)
+    if cache is None:
+        cache = {row[0]: row[1] for row in db.session.execute(stmt)}
+        setattr(g, name, cache)
+    return cache
 
 
 def site_timezone(site_id: int | None) -> str:
-    """The time zone of a site, cached per request/app context."""
-    from flask import current_app, g
+    """The time zone of a site (the configured default for no or unknown site)."""
+    from flask import current_app
 
     from makerlab.sites.models import Site
 
-    cache: dict[int, str] | None = g.get("_site_timezones")
-    if cache is None:
-        cache = {
-            row.id: row.timezone for row in db.session.execute(sa.select(Site.id, Site.timezone))
-        }
-        g._site_timezones = cache
-    if site_id is not None and site_id in cache:
-        return cache[site_id]
+    zones = _request_map("_site_timezones", sa.select(Site.id, Site.timezone))
+    if site_id is not None and site_id in zones:
+        return str(zones[site_id])
     return str(current_app.config["TIMEZONE"])
+
+
+def unit_site_id(equipment_id: int | None) -> int | None:
+    """The site of a unit (one query per request however many rows are shown)."""
+    from makerlab.equipment.models import Equipment
+
+    if equipment_id is None:
+        return None
+    sites = _request_map("_unit_sites", sa.select(Equipment.id, Equipment.site_id))
+    return sites.get(equipment_id)
 
 
 class Instant(fields.DateTime):
@@ -63,25 +87,34 @@ class Instant(fields.DateTime):
     read in the site's zone by the service, which knows the site.
     """
 
-    def __init__(self, site_attr: str = "site_id", **kwargs: Any) -> None:
-        super().__init__(format="iso", **kwargs)
-        self.site_attr = site_attr
-
     default_error_messages = {
         "range": f"Use a date between {MIN_YEAR} and {MAX_YEAR}.",
     }
 
+    def __init__(self, site_attr: str = "site_id", **kwargs: Any) -> None:
+        super().__init__(format="iso", **kwargs)
+        self.site_attr = site_attr
+
+    def site_id(self, obj: Any) -> int | None:
+        return getattr(obj, self.site_attr, None) if self.site_attr else None
+
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
-        site_id = getattr(obj, self.site_attr, None) if self.site_attr else None
-        return value.astimezone(ZoneInfo(site_timezone(site_id))).isoformat()
+        return value.astimezone(ZoneInfo(site_timezone(self.site_id(obj)))).isoformat()
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         result = super()._deserialize(value, attr, data, **kwargs)
         if not MIN_YEAR <= result.year <= MAX_YEAR:
             raise self.make_error("range")
         return result
+
+
+class UnitInstant(Instant):
+    """An instant shown in the time zone of the site of ``obj.equipment_id``."""
+
+    def site_id(self, obj: Any) -> int | None:
+        return unit_site_id(getattr(obj, "equipment_id", None))
 
 
 class DateOrInstant(fields.Field):

@@ -6,11 +6,19 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import DateOrInstant, ListArgs, QuerySchema, Schema, page_schema
+from makerlab.api.schemas import (
+    MAX_ID,
+    DateOrInstant,
+    Id,
+    ListArgs,
+    QuerySchema,
+    Schema,
+    UnitInstant,
+    page_schema,
+)
 from makerlab.bookings.recurrence import FREQUENCIES, MAX_OCCURRENCES
 from makerlab.bookings.services import SCOPES
 from makerlab.enums import BookingStatus
-from makerlab.equipment.schemas import MAX_ID, Id, UnitInstant
 
 TIME_DOC = {
     "description": "ISO 8601; without an offset the time is read in the unit's site time zone",
@@ -86,8 +94,8 @@ class BookingOut(Schema):
     series_id = fields.Integer(allow_none=True)
     session_id = fields.Integer(allow_none=True)
     booked_by = fields.Integer(attribute="booked_by_id", allow_none=True)
-    checked_out_at = UnitInstant()
-    returned_at = UnitInstant()
+    checked_out_at = UnitInstant(allow_none=True)
+    returned_at = UnitInstant(allow_none=True)
     overdue = fields.Boolean()
     created_at = UnitInstant()
     return_condition = fields.String(allow_none=True)
