@@ -35,6 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from makerlab.db import recorded_statements
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -262,16 +264,8 @@ def statement_counter_outside(app: Flask) -> Iterator[list[str]]:
     """Count statements of requests made while no app context is pushed."""
     with app.app_context():
         engine = db.engine
-    seen: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
+    with recorded_statements(engine) as seen:
         yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
 
 
 def make_app(url: str) -> Flask:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -129,6 +131,21 @@ def lock_early_for_writing_requests(app: Any) -> None:
         token = g.pop("_sqlite_immediate", None)
         if token is not None:
             _immediate.reset(token)
+
+
+@contextmanager
+def recorded_statements(engine: Engine) -> Iterator[list[str]]:
+    """The SQL statements ``engine`` runs inside the block (for query-count checks)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 def is_postgres(session: Any) -> bool:

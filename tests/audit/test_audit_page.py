@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-
-import sqlalchemy as sa
 
 from makerlab import clock
 from makerlab.audit import set_actor
+from makerlab.db import recorded_statements
 from makerlab.extensions import db
 from makerlab.participants import services
 
@@ -18,18 +15,8 @@ UTC = dt.UTC
 EN = {"Accept-Language": "en"}
 
 
-@contextmanager
-def counted_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+def counted_statements() -> Any:
+    return recorded_statements(db.engine)
 
 
 def _register(actor: Any, n: int, **extra: Any) -> Any:

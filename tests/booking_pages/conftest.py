@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from makerlab import clock
+from makerlab.db import recorded_statements
 from makerlab.extensions import db
 
 TZ = "Europe/Berlin"
@@ -77,19 +76,9 @@ def make_booking(app: Flask) -> Callable[..., Any]:
     return make
 
 
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
+def count_statements() -> Any:
     """Collect the SQL statements run on the app's engine inside the block."""
-    statements: list[str] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", before)
+    return recorded_statements(db.engine)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from makerlab.bookings.models import Booking
+from makerlab.db import recorded_statements
 from makerlab.extensions import db
 from makerlab.participants.models import Induction
 from makerlab.sites.models import Closure, Site
@@ -279,22 +280,13 @@ def test_list_filters_and_pagination(frozen: Any, api_as: Any, make_unit: Any) -
 def test_list_uses_a_fixed_number_of_statements(
     frozen: Any, api_as: Any, make_unit: Any, make_participant: Any, app: Any
 ) -> None:
-    from sqlalchemy import event
 
     api = api_as("youth_worker")
     people = [make_participant(birth_date=dt.date(2000, 1, 1)).id for _ in range(2)]
 
     def count_for_list() -> int:
-        statements: list[str] = []
-
-        def record(*args: Any) -> None:
-            statements.append(args[2])
-
-        event.listen(db.engine, "before_cursor_execute", record)
-        try:
+        with recorded_statements(db.engine) as statements:
             assert api.get("/api/v1/bookings").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", record)
         return len(statements)
 
     post(api, make_unit(), "2027-01-05T10:00", "2027-01-05T11:00", participant_ids=people)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
+from makerlab.db import recorded_statements
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.reports.services import Week, build_weekly_report, parse_week
@@ -120,18 +118,8 @@ def test_week_arithmetic() -> None:
     assert Week(2027, 12).thursday == dt.date(2027, 3, 25)
 
 
-@contextmanager
-def count_statements() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
+def count_statements() -> Any:
+    return recorded_statements(db.engine)
 
 
 def test_statement_count_does_not_grow_with_the_data(scenario: dict[str, Any]) -> None:
