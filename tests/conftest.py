@@ -124,7 +124,10 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
-        db.session.commit()
+        from flask import has_app_context
+
+        if has_app_context():  # not when following a redirect inside the request's own context
+            db.session.commit()
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
