@@ -952,6 +952,7 @@ def main(argv: list[str] | None = None) -> None:
         f"- read throughput: {reads.read_throughput():.1f} req/s vs floor "
         f"{flr.read_throughput():.1f} req/s = {ratio:.0%} (target >= 40 %); "
         f"reads during the mixed load: {mixed.read_throughput():.1f} req/s"
+        + (" (with --think the pauses set the rate: the ratio says nothing)" if args.think else "")
     )
     if args.keep_logs:
         print(f"gunicorn logs: {logs}")
