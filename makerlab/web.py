@@ -42,8 +42,11 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("equipment.index", _l("Equipment"), "equipment.view"),
     ("workshops.index", _l("Workshops"), "workshops.view"),
     ("participants.index", _l("Participants"), "participants.view"),
-    ("schools.index", _l("Schools"), "schools.manage"),
     ("reports.weekly", _l("Reports"), "reports.view"),
+]
+# Less frequent pages, in the account menu.
+MENU_ITEMS: list[tuple[str, Any, str | None]] = [
+    ("schools.index", _l("Schools"), "schools.manage"),
     ("notifications.outbox", _l("Outbox"), "notifications.view"),
     ("audit.index", _l("Audit log"), "audit.view"),
     ("auth.users", _l("Accounts"), "users.manage"),
@@ -67,19 +70,49 @@ STATUS_LABELS: dict[str, Any] = {
 }
 
 
-def nav_items() -> list[dict[str, Any]]:
+# Shortcuts on the dashboard, shown to whoever may use them.
+QUICK_ACTIONS: list[tuple[str, Any, str | None]] = [
+    ("bookings.new", _l("Book a unit"), "bookings.create"),
+    ("bookings.find_free", _l("Find a free unit"), "bookings.create"),
+    ("bookings.loans", _l("Hand out or take back kits"), "loans.manage"),
+    ("participants.new", _l("Register a participant"), "participants.manage"),
+    ("workshops.new_workshop", _l("Plan a workshop"), "workshops.manage"),
+    ("reports.weekly", _l("Weekly report"), "reports.view"),
+    ("workshops.index", _l("Enrol a class"), "enrolments.create"),
+]
+
+
+def _visible(items: list[tuple[str, Any, str | None]]) -> list[dict[str, Any]]:
+    """The entries whose page exists and which the current user may open."""
     if not current_user.is_authenticated:
         return []
-    items = []
-    for endpoint, label, permission in NAV_ITEMS:
+    shown = []
+    for endpoint, label, permission in items:
         if endpoint not in current_app.view_functions:
             continue
         if permission is not None and not can(current_user, permission):
             continue
-        items.append(
+        shown.append(
             {"url": url_for(endpoint), "label": label, "active": request.endpoint == endpoint}
         )
-    return items
+    return shown
+
+
+def nav_items() -> list[dict[str, Any]]:
+    return _visible(NAV_ITEMS)
+
+
+def menu_items() -> list[dict[str, Any]]:
+    return _visible(MENU_ITEMS)
+
+
+def quick_actions() -> list[dict[str, Any]]:
+    from makerlab.enums import Role
+
+    actions = _visible(QUICK_ACTIONS)
+    if current_user.role != Role.TEACHER:  # staff enrol from the session page
+        actions = [a for a in actions if a["url"] != url_for("workshops.index")]
+    return actions
 
 
 def role_label(role: str) -> Any:
@@ -278,6 +311,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["menu_items"] = menu_items
+    app.jinja_env.globals["quick_actions"] = quick_actions
     app.jinja_env.globals["view_names"] = lambda: current_app.view_functions
     app.jinja_env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.globals["role_label"] = role_label

@@ -43,14 +43,18 @@ def test_german_by_default_english_after_the_switch_and_back(
     page.get_by_role("main").get_by_role("button", name="Log in").click()
     nav = page.get_by_role("navigation", name="Main navigation")
     expect(nav.get_by_role("link", name="Calendar")).to_be_visible()
+    page.get_by_role("button", name=user.name).click()  # the account menu
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.keyboard.press("Escape")
 
     nav.get_by_role("link", name="Calendar").click()
     page.get_by_role("button", name="Deutsch").click()
     expect(html).to_have_attribute("lang", "de")
     nav = page.get_by_role("navigation", name="Hauptnavigation")
     expect(nav.get_by_role("link", name="Kalender")).to_be_visible()
+    page.get_by_role("button", name=user.name).click()
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    page.keyboard.press("Escape")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Kalender")
     assert "/calendar" in page.url  # back on the page where the switch was pressed
     commit()
