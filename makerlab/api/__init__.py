@@ -203,6 +203,8 @@ def _database_refusal(error: Exception) -> Any:
     )
     if isinstance(error, sa.exc.IntegrityError):
         domain: DomainError = Conflict("This conflicts with data that exists already.")
+    elif isinstance(error, UnicodeEncodeError):
+        domain = Invalid({"_schema": ["Text contains characters that are not valid Unicode."]})
     else:
         domain = Invalid({"_schema": ["A value is out of the range the database can store."]})
     return _domain_error(domain)
@@ -246,6 +248,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(sa.exc.IntegrityError, _database_refusal)
     app.register_error_handler(sa.exc.DataError, _database_refusal)
     app.register_error_handler(OverflowError, _database_refusal)
+    # Lone UTF-16 surrogates ("\udb39") are valid JSON but no storable text.
+    app.register_error_handler(UnicodeEncodeError, _database_refusal)
     app.register_error_handler(Exception, _internal_error)
     for blueprint in _blueprints():
         api.register_blueprint(blueprint)

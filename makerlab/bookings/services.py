@@ -984,6 +984,8 @@ def free_units(
         return []
     if not sites.open_intervals(site, start, end, skip_closed_days=False):
         units = [u for u in units if u.loanable]
+        if not units:
+            return []
     ids = [u.id for u in units]
     longest = dt.timedelta(minutes=max(u.buffer_minutes for u in units))
     blocked = {b.equipment_id for b in maintenance_between(ids, start, end)}

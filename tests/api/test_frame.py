@@ -107,3 +107,24 @@ def test_openapi_document_lists_routes(client: Any) -> None:
     assert doc["openapi"].startswith("3.1")
     assert "/api/v1/auth/token" in doc["paths"]
     assert "/api/v1/schools/{school_id}" in doc["paths"]
+
+
+def test_text_that_is_not_unicode_is_refused(client: Any, api_as: Any) -> None:
+    api = api_as("coordinator")
+    response = api.client.post(
+        "/api/v1/schools",
+        data='{"name": "Schule \\udb39"}',
+        headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.mimetype == PROBLEM
+
+
+def test_availability_of_a_closed_site_without_kits(api_as: Any) -> None:
+    api = api_as("coordinator")
+    site = api.post("/api/v1/sites", json={"name": "Jugendclub Südpark"}).get_json()
+    api.post("/api/v1/equipment", json={"name": "Plotter", "category": "vinyl_cutter",
+                                        "site_id": site["id"]})
+    response = api.get(f"/api/v1/availability?category=vinyl_cutter&site_id={site['id']}")
+    assert response.status_code == 200
+    assert response.get_json()["items"] == []
