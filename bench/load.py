@@ -40,6 +40,7 @@ import datetime as dt
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -879,7 +880,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--warmup", type=float, default=5, help="seconds of warm-up (5)")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: throwaway)")
-    parser.add_argument("--keep-logs", action="store_true", help="print the gunicorn log folder")
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep gunicorn's logs and print where"
+    )
     args = parser.parse_args(argv)
     rng = random.Random(8)
     logs = Path(tempfile.mkdtemp(prefix="makerlab-load-"))
@@ -956,6 +959,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     if args.keep_logs:
         print(f"gunicorn logs: {logs}")
+    else:
+        shutil.rmtree(logs, ignore_errors=True)
 
 
 if __name__ == "__main__":
