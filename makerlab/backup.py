@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -113,10 +114,12 @@ def backup_command(output: Path) -> None:
 
 @click.command("restore")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation at a terminal.")
 def restore_command(source: Path, yes: bool) -> None:
     """Replace the database with a backup made by ``backup``."""
-    if not yes and not click.confirm("This replaces all current data. Continue?", default=False):
+    # Ask only a person at a terminal; scripts and cron (no TTY) run as told.
+    asked = sys.stdin.isatty() and not yes
+    if asked and not click.confirm("This replaces all current data. Continue?", default=False):
         raise SystemExit(1)
     restore_database(source)
     click.echo(f"Restored from {source}.")

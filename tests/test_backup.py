@@ -21,7 +21,7 @@ def test_backup_and_restore_round_trip(runner: Any, make_school: Any, tmp_path: 
     db.session.commit()
     db.session.remove()
 
-    result = runner.invoke(args=["restore", str(target), "--yes"])
+    result = runner.invoke(args=["restore", str(target)])  # as in SPEC; no terminal, no question
     assert result.exit_code == 0, result.output
     names = set(db.session.scalars(sa.select(School.name)))
     assert names == {"Grundschule Am Kirchteich"}
