@@ -16,8 +16,10 @@ worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle a worker now and then as a guard against slow memory growth; not
+# too often, since each restart empties that worker's read cache.
+max_requests = 20000
+max_requests_jitter = 2000
 accesslog = "-"
 errorlog = "-"
 # Client addresses come from the reverse proxy (X-Forwarded-For, ProxyFix).

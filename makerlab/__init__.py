@@ -117,7 +117,10 @@ def _configure_database(app: Flask) -> None:
         options.setdefault("pool_size", 20)
         options.setdefault("max_overflow", 40)
     else:
-        options.setdefault("pool_pre_ping", True)
+        # No pre-ping: it costs a round trip on every request. Connections are
+        # recycled before a server or firewall idle timeout cuts them; after a
+        # database restart one request fails and the pool is renewed at once.
+        options.setdefault("pool_recycle", 1800)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PASSWORD_MIN_LENGTH": 10,
+    # Answers kept per kind (calendar weeks, availability, reports) in each
+    # process until the data changes; 0 switches the read cache off.
+    "READ_CACHE_SIZE": 1024,
     # Behind a reverse proxy (defaults to PRODUCTION): trust one X-Forwarded-* hop.
     "BEHIND_PROXY": None,
     # "json" for one JSON object per log line (production), "text" for humans.

@@ -6,6 +6,7 @@ from makerlab.bookings.models import Booking, BookingSeries, booking_participant
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.notifications.models import Notification, SchedulerLease
 from makerlab.participants.models import ConsentRecord, Induction, Participant
+from makerlab.readcache import DataGeneration
 from makerlab.schools.models import School
 from makerlab.sites.models import Closure, Site
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
@@ -17,6 +18,7 @@ __all__ = [
     "BookingSeries",
     "Closure",
     "ConsentRecord",
+    "DataGeneration",
     "Enrolment",
     "Equipment",
     "Induction",

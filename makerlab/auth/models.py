@@ -34,7 +34,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-    school: Mapped[School | None] = relationship(lazy="joined")
+    school: Mapped[School | None] = relationship()
 
     @property
     def is_active(self) -> bool:  # Flask-Login

@@ -158,14 +158,14 @@ def issue_token(user: User, label: str = "") -> str:
 def user_for_token(plain: str) -> User | None:
     """The active user owning this unrevoked, unexpired token."""
     row = db.session.execute(
-        sa.select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
+        sa.select(User, ApiToken.expires_at)
+        .join(ApiToken, User.id == ApiToken.user_id)
         .where(ApiToken.token_hash == _digest(plain), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:
         return None
-    token, user = row
-    if token.expires_at is not None and token.expires_at <= clock.now():
+    user, expires_at = row
+    if expires_at is not None and expires_at <= clock.now():
         return None
     return user if user.active else None
 
@@ -205,4 +205,10 @@ def get_user(user_id: int) -> User:
 
 
 def list_users() -> list[User]:
-    return list(db.session.scalars(sa.select(User).order_by(User.role, User.email)))
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .options(sa.orm.selectinload(User.school))
+            .order_by(User.role, User.email)
+        )
+    )

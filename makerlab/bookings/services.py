@@ -181,12 +181,10 @@ def active_bookings_near(
         latest.append(before.scalar_subquery())
     if excluded:
         inside = inside.where(Booking.id.not_in(excluded))
-    found = list(db.session.scalars(inside))
-    found += [
-        b
-        for b in db.session.scalars(sa.select(Booking).where(Booking.id.in_(latest)))
-        if b.blocked_until > start
-    ]
+    before_start = sa.select(Booking).where(Booking.id.in_(latest), Booking.blocked_until > start)
+    found = db.session.scalars(
+        sa.select(Booking).from_statement(sa.union_all(inside, before_start))
+    ).all()
     return sorted(found, key=lambda b: (b.starts_at, b.id))
 
 
@@ -965,7 +963,7 @@ def free_units(
     booking itself checks the exact opening hours (rule 4).
     """
     site_id = sites.resolve_site_id(site_id)
-    site = db.session.get(Site, site_id)
+    site = sites.find_site(site_id)
     assert site is not None
     if end <= start:
         return []

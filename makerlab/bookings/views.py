@@ -22,11 +22,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 
-from makerlab import clock
+from makerlab import clock, readcache
 from makerlab.auth.models import User
 from makerlab.auth.views import apply_errors, permission_required, safe_next
 from makerlab.bookings import calendar as week_calendar
@@ -78,30 +79,43 @@ def _site_tz(units: list[Equipment]) -> str:
 
 @bp.route("/calendar")
 @permission_required("bookings.view")
+@readcache.pinned
 def calendar() -> Any:
     unit_id = request.args.get("unit", type=int)
     category = request.args.get("category") or None
-    units = list(
-        db.session.scalars(week_calendar.units_stmt(category=category, unit_id=unit_id)).unique()
-    )
-    if unit_id is not None and not units:
-        abort(404)
-    tz = _site_tz(units)
-    monday = week_calendar.parse_week(request.args.get("week"), tz)
-    grid = week_calendar.build_week(units, monday, tz)
-    selector = {"unit": unit_id} if unit_id is not None else {"category": category or ""}
-    return render_template(
-        "bookings/calendar.html",
-        grid=grid,
-        unit=units[0] if unit_id is not None else None,
-        category=category or "",
-        categories=equipment_services.categories(),
-        selector={k: v for k, v in selector.items() if v},
-        day_labels=[day_label(d) for d in grid.days],
-        # Prefix for block links ("/bookings/"), built once instead of per block.
-        detail_url=url_for("bookings.detail", booking_id=0)[:-1],
-        new_url=url_for("bookings.new"),
-    )
+    week = request.args.get("week")
+
+    def render_content() -> str:
+        units = list(
+            db.session.scalars(
+                week_calendar.units_stmt(category=category, unit_id=unit_id)
+            ).unique()
+        )
+        if unit_id is not None and not units:
+            abort(404)
+        tz = _site_tz(units)
+        monday = week_calendar.parse_week(week, tz)
+        grid = week_calendar.build_week(units, monday, tz)
+        selector = {"unit": unit_id} if unit_id is not None else {"category": category or ""}
+        return render_template(
+            "bookings/_calendar.html",
+            grid=grid,
+            unit=units[0] if unit_id is not None else None,
+            category=category or "",
+            categories=equipment_services.categories(),
+            selector={k: v for k, v in selector.items() if v},
+            day_labels=[day_label(d) for d in grid.days],
+            # Prefix for block links ("/bookings/"), built once instead of per block.
+            detail_url=url_for("bookings.detail", booking_id=0)[:-1],
+            new_url=url_for("bookings.new"),
+        )
+
+    # Rendering the week is what costs. Besides the data it depends on the
+    # language, what the role may do, and the minute ("today", "overdue").
+    minute = clock.now().replace(second=0, microsecond=0)
+    key = (unit_id, category, week, str(get_locale()), current_user.role, minute)
+    content = readcache.cached("calendar", key, render_content)
+    return render_template("bookings/calendar.html", content=Markup(content))  # noqa: S704
 
 
 # --- booking form ----------------------------------------------------------

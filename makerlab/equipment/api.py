@@ -8,7 +8,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_babel import gettext as _
 
-from makerlab import clock
+from makerlab import clock, readcache
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
 from makerlab.bookings import services as bookings
@@ -120,51 +120,73 @@ class MaintenanceList(MethodView):
         return block
 
 
+def _range_key(args: dict[str, Any]) -> tuple[Any, ...]:
+    """The query as a cache key; a range starting "today" by default also keys on the minute."""
+    defaulted = clock.now().replace(second=0, microsecond=0) if args.get("from_") is None else None
+    return (*sorted(args.items()), defaulted)
+
+
 @blp.route("/equipment/<int:equipment_id>/availability")
 class UnitAvailability(MethodView):
     @require("equipment.view")
-    @resolve("equipment_id", services.get_equipment, "unit")
+    @readcache.pinned
     @blp.arguments(RangeArgs, location="query")
     @blp.response(200, UnitAvailabilityOut)
-    def get(self, args: dict[str, Any], unit: Equipment) -> Any:
+    def get(self, args: dict[str, Any], equipment_id: int) -> Any:
         """Free intervals of a unit inside opening hours (``items``), minus closures,
         maintenance and bookings with their buffer; ``from`` defaults to today, ``to``
         to a week later."""
-        tz = services.site_of(unit).timezone
-        start, end = query_range(args, tz)
-        free = bookings.free_intervals(unit, start, end)
-        return {
-            "equipment_id": unit.id,
-            "from_": clock.to_local(start, tz).isoformat(),
-            "to": clock.to_local(end, tz).isoformat(),
-            "items": [
-                {
-                    "starts_at": clock.to_local(s, tz).isoformat(),
-                    "ends_at": clock.to_local(e, tz).isoformat(),
-                }
-                for s, e in free
-            ],
-            "total": len(free),
-        }
+
+        def build() -> dict[str, Any]:
+            unit = services.get_equipment(current_actor(), equipment_id)
+            tz = services.site_of(unit).timezone
+            start, end = query_range(args, tz)
+            free = bookings.free_intervals(unit, start, end)
+            return {
+                "equipment_id": unit.id,
+                "from_": clock.to_local(start, tz).isoformat(),
+                "to": clock.to_local(end, tz).isoformat(),
+                "items": [
+                    {
+                        "starts_at": clock.to_local(s, tz).isoformat(),
+                        "ends_at": clock.to_local(e, tz).isoformat(),
+                    }
+                    for s, e in free
+                ],
+                "total": len(free),
+            }
+
+        key = (equipment_id, *_range_key(args))
+        return readcache.json_response("unit_availability", key, UNIT_AVAILABILITY, build)
 
 
 @blp.route("/availability")
 class Availability(MethodView):
     @require("equipment.view")
+    @readcache.pinned
     @blp.arguments(AvailabilityArgs, location="query")
     @blp.response(200, AvailabilityOut)
     def get(self, args: dict[str, Any]) -> Any:
         """Units of a category free for the whole range (``items``); the site defaults to the
         default site."""
-        site_id = resolve_site_id(args.get("site_id"))
-        tz = get_site(current_actor(), site_id).timezone
-        start, end = query_range(args, tz)
-        units = bookings.free_units(args["category"], site_id, start, end)
-        return {
-            "category": args["category"],
-            "site_id": site_id,
-            "from_": clock.to_local(start, tz).isoformat(),
-            "to": clock.to_local(end, tz).isoformat(),
-            "items": units,
-            "total": len(units),
-        }
+
+        def build() -> dict[str, Any]:
+            site_id = resolve_site_id(args.get("site_id"))
+            tz = get_site(current_actor(), site_id).timezone
+            start, end = query_range(args, tz)
+            units = bookings.free_units(args["category"], site_id, start, end)
+            return {
+                "category": args["category"],
+                "site_id": site_id,
+                "from_": clock.to_local(start, tz).isoformat(),
+                "to": clock.to_local(end, tz).isoformat(),
+                "items": units,
+                "total": len(units),
+            }
+
+        return readcache.json_response("availability", _range_key(args), AVAILABILITY, build)
+
+
+# Schema instances for the cached answers (made once: building one is not free).
+UNIT_AVAILABILITY = UnitAvailabilityOut()
+AVAILABILITY = AvailabilityOut()

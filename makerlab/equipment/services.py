@@ -17,7 +17,7 @@ from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.sites.models import Site
-from makerlab.sites.services import resolve_site_id
+from makerlab.sites.services import find_site, resolve_site_id
 
 CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
 KNOWN_CATEGORIES = (
@@ -157,7 +157,7 @@ def update_equipment(actor: Any, unit: Equipment, **changes: Any) -> Equipment:
 
 def site_of(unit: Equipment) -> Site:
     """The site a unit belongs to."""
-    site = db.session.get(Site, unit.site_id)
+    site = find_site(unit.site_id)
     assert site is not None  # foreign key
     return site
 

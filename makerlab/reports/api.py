@@ -6,6 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
+from makerlab import clock, readcache
 from makerlab.api import api_blueprint, require
 from makerlab.reports import services
 from makerlab.reports.schemas import WeeklyReport, WeeklyReportArgs
@@ -16,8 +17,20 @@ blp = api_blueprint("reports_api", __name__, "Weekly usage report")
 @blp.route("/reports/weekly")
 class WeeklyReportView(MethodView):
     @require("reports.view")
+    @readcache.pinned
     @blp.arguments(WeeklyReportArgs, location="query")
     @blp.response(200, WeeklyReport)
     def get(self, args: dict[str, Any]) -> Any:
         """The weekly usage report of an ISO week (site-local), one site or all."""
-        return services.build_weekly_report(args["week"], args.get("site_id"))
+        # The minute: overdue loans count "until now", and the report says when it was made.
+        minute = clock.now().replace(second=0, microsecond=0)
+        key = (args["week"], args.get("site_id"), minute)
+        return readcache.json_response(
+            "weekly_report",
+            key,
+            WEEKLY_REPORT,
+            lambda: services.build_weekly_report(args["week"], args.get("site_id")),
+        )
+
+
+WEEKLY_REPORT = WeeklyReport()

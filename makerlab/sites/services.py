@@ -74,16 +74,50 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+# Sites a session has loaded, kept for the rest of it. A request asks for its
+# site several times (time zone, opening hours, the default site), and the
+# identity map only holds objects weakly: once the last reference is gone,
+# ``session.get`` reads the row again.
+_KEPT = "makerlab.sites"
+_DEFAULT = "makerlab.default_site_id"
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_kept_sites(session: sa.orm.Session) -> None:
+    """A rolled-back transaction may have made the kept sites (a new one, say)."""
+    session.info.pop(_KEPT, None)
+    session.info.pop(_DEFAULT, None)
+
+
+def _keep(site: Site) -> Site:
+    db.session.info.setdefault(_KEPT, {})[site.id] = site
+    return site
+
+
+def find_site(site_id: int) -> Site | None:
+    """The site with this id, or None; read at most once per session."""
+    site = db.session.info.get(_KEPT, {}).get(site_id)
+    if site is None:
+        site = db.session.get(Site, site_id)
+        if site is not None:
+            _keep(site)
+    return site
+
+
 def default_site() -> Site:
     """The first site: what site-bound objects belong to when none is named."""
-    site = db.session.scalar(sa.select(Site).order_by(Site.id).limit(1))
+    site_id = db.session.info.get(_DEFAULT)
+    site = find_site(site_id) if site_id is not None else None
     if site is None:
-        raise NotFound(_("No site exists yet."))
+        site = db.session.scalar(sa.select(Site).order_by(Site.id).limit(1))
+        if site is None:
+            raise NotFound(_("No site exists yet."))
+        db.session.info[_DEFAULT] = _keep(site).id
     return site
 
 
 def get_site(actor: Any, site_id: int) -> Site:
-    site = db.session.get(Site, site_id)
+    site = find_site(site_id)
     if site is None:
         raise NotFound(_("No such site."))
     return site
@@ -93,7 +127,7 @@ def resolve_site_id(site_id: int | None) -> int:
     """``site_id`` if it exists (else 422), or the default site's."""
     if site_id is None:
         return default_site().id
-    if db.session.get(Site, site_id) is None:
+    if find_site(site_id) is None:
         raise Invalid({"site_id": [_("Unknown site.")]})
     return site_id
 

@@ -30,6 +30,7 @@ from makerlab.participants.models import Participant
 from makerlab.participants.rules import consent_and_age_problems
 from makerlab.schools.models import School
 from makerlab.sites.models import Site
+from makerlab.sites.services import find_site
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
 CONFIRMED = EnrolmentStatus.CONFIRMED.value
@@ -260,7 +261,7 @@ def _site_for(site_id: int | None) -> Site:
         if site is None:
             raise Invalid({"site_id": [_("No site exists yet.")]})
         return site
-    site = db.session.get(Site, site_id) if _known_id(site_id) else None
+    site = find_site(site_id) if _known_id(site_id) else None
     if site is None:
         raise Invalid({"site_id": [_("Unknown site.")]})
     return site
@@ -290,7 +291,7 @@ def _as_instant(value: dt.datetime, tz: str, field: str) -> dt.datetime:
 
 def session_day(session: WorkshopSession) -> dt.date:
     """The site-local calendar day a session starts on."""
-    site = db.session.get(Site, session.site_id)
+    site = find_site(session.site_id)
     tz = site.timezone if site else current_app.config["TIMEZONE"]
     return clock.to_local(session.starts_at, tz).date()
 
@@ -807,7 +808,7 @@ def _notify(enrolment: Enrolment, session: WorkshopSession, template: str, key: 
     to = contact_of(enrolment)
     if not to:
         return
-    site = db.session.get(Site, session.site_id)
+    site = find_site(session.site_id)
     tz = site.timezone if site else current_app.config["TIMEZONE"]
     queue_email(
         dedupe_key=key,

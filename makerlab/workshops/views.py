@@ -41,6 +41,7 @@ from makerlab.forms import choices
 from makerlab.participants.models import Participant
 from makerlab.schools.models import School
 from makerlab.sites.models import Site
+from makerlab.sites.services import find_site
 from makerlab.workshops import services
 from makerlab.workshops.forms import (
     ActionForm,
@@ -65,7 +66,7 @@ def _category_label(slug: str) -> Any:
 
 
 def _site_tz(site_id: int | None) -> str:
-    site = db.session.get(Site, site_id) if site_id else None
+    site = find_site(site_id) if site_id else None
     return site.timezone if site else str(current_app.config["TIMEZONE"])
 
 
@@ -440,7 +441,7 @@ def _render_session(
     staff = can(current_user, "attendance.record")
     data: dict[str, Any] = {
         "s": view,
-        "site": db.session.get(Site, session.site_id),
+        "site": find_site(session.site_id),
         "enrolments": enrolments,
         "confirmed": [e for e in enrolments if e.status == EnrolmentStatus.CONFIRMED.value],
         "waiting": sorted(
@@ -653,7 +654,7 @@ def sign_in_sheet(session_id: int) -> Any:
     return render_template(
         "workshops/sign_in.html",
         s=services.session_view(session),
-        site=db.session.get(Site, session.site_id),
+        site=find_site(session.site_id),
         classes=classes,
         people=people,
     )
@@ -664,7 +665,7 @@ def sign_in_sheet(session_id: int) -> Any:
 def session_ics(session_id: int) -> Response:
     """The session as an iCalendar file (for teachers' and staff calendars)."""
     session = services.get_session(current_user, session_id)
-    site = db.session.get(Site, session.site_id)
+    site = find_site(session.site_id)
     calendar = Calendar()
     calendar.add("prodid", "-//Makerlab//Workshops//DE")
     calendar.add("version", "2.0")

@@ -1,0 +1,192 @@
+"""The read cache (makerlab/readcache.py): answers are reused, never stale, both databases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+
+from makerlab import readcache
+from makerlab.bookings.models import Booking
+from makerlab.db import recorded_statements
+from makerlab.equipment.models import Equipment
+from makerlab.extensions import db
+from makerlab.sites.models import Closure
+
+from .conftest import at, local
+
+WEEK = "2027-W01"  # Monday 2027-01-04, the frozen "now"
+
+
+def generation() -> int:
+    value = db.session.scalar(sa.select(readcache.DataGeneration.value))
+    db.session.commit()
+    return int(value)
+
+
+def test_every_watched_table_has_its_trigger(app: Flask) -> None:
+    bind = db.session.get_bind()
+    if bind.dialect.name == "postgresql":
+        rows = db.session.execute(
+            sa.text(
+                "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "WHERE t.tgname = 'bump_generation'"
+            )
+        )
+        assert {r[0] for r in rows} == set(readcache.WATCHED_TABLES)
+    else:
+        rows = db.session.execute(
+            sa.text("SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'")
+        )
+        have = {(table, name.rsplit("_", 1)[1]) for table, name in rows}
+        assert have == {
+            (table, event)
+            for table in readcache.WATCHED_TABLES
+            for event in ("insert", "update", "delete")
+        }
+
+
+def test_a_change_bumps_the_generation_and_a_read_does_not(app: Flask, make_unit: Any) -> None:
+    before = generation()
+    db.session.scalars(sa.select(Equipment)).all()
+    db.session.commit()
+    assert generation() == before
+    make_unit()
+    after_insert = generation()
+    assert after_insert > before
+    # Core statements that bypass the ORM count too, and so does a rollback not.
+    db.session.execute(sa.update(Equipment).values(location="Keller"))
+    db.session.rollback()
+    assert generation() == after_insert
+    db.session.execute(sa.update(Equipment).values(location="Keller"))
+    db.session.commit()
+    assert generation() > after_insert
+
+
+def test_calendar_is_reused_until_a_booking_changes_it(
+    frozen: Any, client: Any, login_as: Any, make_unit: Any, api_as: Any
+) -> None:
+    unit = make_unit(name="Prusa MK4 Cache")
+    login_as("youth_worker")
+    url = f"/calendar?category=3d_printer&week={WEEK}"
+    first = client.get(url)
+    assert first.status_code == 200
+    with recorded_statements(db.engine) as seen:
+        again = client.get(url)
+    assert again.get_data() == first.get_data()
+    assert not any("FROM bookings" in s for s in seen), "the grid was built again"
+
+    api = api_as("youth_worker")
+    made = api.post(
+        "/api/v1/bookings",
+        json={
+            "equipment_id": unit.id,
+            "starts_at": local("2027-01-05", "10:00"),
+            "ends_at": local("2027-01-05", "12:00"),
+            "purpose": "Cache-Probe",
+        },
+    )
+    assert made.status_code == 201
+    assert "Cache-Probe" in client.get(url).get_data(as_text=True)
+
+    # A change made with a plain SQL statement is seen as well.
+    db.session.execute(
+        sa.update(Booking).where(Booking.id == made.get_json()["id"]).values(purpose="Umbenannt")
+    )
+    db.session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Umbenannt" in page and "Cache-Probe" not in page
+
+
+def test_calendar_keeps_languages_apart(
+    frozen: Any, client: Any, login_as: Any, make_unit: Any
+) -> None:
+    make_unit()
+    url = f"/calendar?category=3d_printer&week={WEEK}"
+    login_as("youth_worker")
+    german = client.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    english = client.get(url + "&lang=en", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "+ buchen" in german
+    assert "+ book" in english and "+ buchen" not in english
+
+
+def test_availability_answers_follow_bookings_and_closures(
+    frozen: Any, api_as: Any, make_unit: Any
+) -> None:
+    api = api_as("youth_worker")
+    unit = make_unit()
+    day = {"from": local("2027-01-05", "10:00"), "to": local("2027-01-05", "12:00")}
+    unit_url = f"/api/v1/equipment/{unit.id}/availability"
+    category_url = "/api/v1/availability"
+    assert api.get(unit_url, query_string=day).get_json()["total"] == 1
+    listed = api.get(category_url, query_string={**day, "category": "3d_printer"})
+    assert [u["id"] for u in listed.get_json()["items"]] == [unit.id]
+
+    db.session.add(
+        Booking(
+            equipment_id=unit.id,
+            booked_by_id=api.user.id,
+            starts_at=at("2027-01-05", "10:30"),
+            ends_at=at("2027-01-05", "11:00"),
+            blocked_until=at("2027-01-05", "11:00"),
+            status="reserved",
+        )
+    )
+    db.session.commit()
+    free = api.get(unit_url, query_string=day).get_json()["items"]
+    assert [(f["starts_at"], f["ends_at"]) for f in free] == [
+        (local("2027-01-05", "10:00"), local("2027-01-05", "10:30")),
+        (local("2027-01-05", "11:00"), local("2027-01-05", "12:00")),
+    ]
+    listed = api.get(category_url, query_string={**day, "category": "3d_printer"})
+    assert listed.get_json()["items"] == []
+
+    db.session.add(
+        Closure(site_id=unit.site_id, starts_on=at("2027-01-05", "12:00").date(),
+                ends_on=at("2027-01-05", "12:00").date(), reason="Inventur")
+    )
+    db.session.commit()
+    assert api.get(unit_url, query_string=day).get_json()["total"] == 0
+
+
+def test_weekly_report_is_reused_and_follows_new_bookings(
+    frozen: Any, api_as: Any, make_unit: Any
+) -> None:
+    coordinator = api_as("coordinator")
+    unit = make_unit()
+    url = f"/api/v1/reports/weekly?week={WEEK}"
+    first = coordinator.get(url)
+    assert first.status_code == 200
+    with recorded_statements(db.engine) as seen:
+        assert coordinator.get(url).get_json() == first.get_json()
+    assert not any("FROM bookings" in s for s in seen), "the report was computed again"
+
+    db.session.add(
+        Booking(
+            equipment_id=unit.id,
+            booked_by_id=coordinator.user.id,
+            starts_at=at("2027-01-05", "10:00"),
+            ends_at=at("2027-01-05", "12:00"),
+            blocked_until=at("2027-01-05", "12:00"),
+            status="reserved",
+        )
+    )
+    db.session.commit()
+    after = coordinator.get(url).get_json()
+    assert after["totals"] != first.get_json()["totals"]
+
+
+def test_the_cache_can_be_switched_off(
+    frozen: Any, app: Flask, api_as: Any, make_unit: Any
+) -> None:
+    app.config["READ_CACHE_SIZE"] = 0
+    coordinator = api_as("coordinator")
+    make_unit()
+    url = f"/api/v1/reports/weekly?week={WEEK}"
+    coordinator.get(url)
+    with recorded_statements(db.engine) as seen:
+        assert coordinator.get(url).status_code == 200
+    assert any("FROM bookings" in s for s in seen)
