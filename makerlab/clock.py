@@ -10,6 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
+from makerlab.errors import Invalid
+
+# Instants outside these years are typing mistakes (and far-off ones cannot be
+# converted between zones or written with a standard offset).
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
 _frozen: dt.datetime | None = None
 
 
@@ -60,6 +68,34 @@ def combine(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
     local = dt.datetime.combine(day, time, tzinfo=ZoneInfo(tz))
     # Round-trip through UTC normalises non-existent wall times.
     return local.astimezone(dt.UTC)
+
+
+def check_year(value: dt.date, field: str) -> None:
+    """Refuse a date or date-time whose year lies outside FIRST_YEAR..LAST_YEAR (422)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise Invalid(
+            {
+                field: [
+                    _(
+                        "Dates must lie between the years %(first)d and %(last)d.",
+                        first=FIRST_YEAR,
+                        last=LAST_YEAR,
+                    )
+                ]
+            }
+        )
+
+
+def as_utc(value: dt.datetime, tz: str, field: str) -> dt.datetime:
+    """An input instant as UTC; a naive value is wall-clock time in ``tz``.
+
+    The year is checked first (naming ``field`` in the error); naive values
+    are resolved like :func:`combine` (times in a DST gap move forward).
+    """
+    check_year(value, field)
+    if value.tzinfo is None:
+        return combine(value.date(), value.time(), tz)
+    return value.astimezone(dt.UTC)
 
 
 def parse_instant(text: str, tz: str) -> dt.datetime:

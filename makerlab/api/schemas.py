@@ -10,12 +10,10 @@ import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields
 
+from makerlab.clock import FIRST_YEAR, LAST_YEAR
 from makerlab.extensions import db
 
 MAX_LIMIT = 500
-# Instants outside these years are typing mistakes (and older ones have
-# pre-standard-time offsets that ISO 8601 cannot write).
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class Schema(ma.Schema):
@@ -88,7 +86,7 @@ class Instant(fields.DateTime):
     """
 
     default_error_messages = {
-        "range": f"Use a date between {MIN_YEAR} and {MAX_YEAR}.",
+        "range": f"Use a date between {FIRST_YEAR} and {LAST_YEAR}.",
     }
 
     def __init__(self, site_attr: str = "site_id", **kwargs: Any) -> None:
@@ -105,7 +103,7 @@ class Instant(fields.DateTime):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         result = super()._deserialize(value, attr, data, **kwargs)
-        if not MIN_YEAR <= result.year <= MAX_YEAR:
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
             raise self.make_error("range")
         return result
 
@@ -122,7 +120,7 @@ class DateOrInstant(fields.Field):
 
     default_error_messages = {
         "invalid": "Not a valid date or date-time.",
-        "range": f"Use a date between {MIN_YEAR} and {MAX_YEAR}.",
+        "range": f"Use a date between {FIRST_YEAR} and {LAST_YEAR}.",
     }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
@@ -137,7 +135,7 @@ class DateOrInstant(fields.Field):
                 result = dt.datetime.fromisoformat(text)
         except ValueError as exc:
             raise self.make_error("invalid") from exc
-        if not MIN_YEAR <= result.year <= MAX_YEAR:
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
             raise self.make_error("range")
         return result
 

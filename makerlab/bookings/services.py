@@ -33,7 +33,7 @@ from makerlab.bookings.models import Booking, BookingSeries
 from makerlab.db import is_postgres
 from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment, MaintenanceBlock
-from makerlab.equipment.services import check_year, maintenance_between, site_of, to_utc
+from makerlab.equipment.services import maintenance_between, site_of
 from makerlab.errors import Conflict, Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.participants import rules
@@ -497,7 +497,8 @@ def create_booking(
     tz = site.timezone
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise Invalid({"starts_at": [_("Start and end are required.")]})
-    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz, "ends_at")
+    starts_at = clock.as_utc(starts_at, tz, "starts_at")
+    ends_at = clock.as_utc(ends_at, tz, "ends_at")
     participants = _load_participants(participant_ids)
     _check_session(session_id)
     if series_id is not None:
@@ -687,10 +688,12 @@ def update_booking(
     anchor_tz = site_of(anchor_unit).timezone
     old_anchor = (booking.starts_at, booking.ends_at)
     new_start = (
-        to_utc(changes["starts_at"], anchor_tz) if changes.get("starts_at") else booking.starts_at
+        clock.as_utc(changes["starts_at"], anchor_tz, "starts_at")
+        if changes.get("starts_at")
+        else booking.starts_at
     )
     new_end = (
-        to_utc(changes["ends_at"], anchor_tz, "ends_at")
+        clock.as_utc(changes["ends_at"], anchor_tz, "ends_at")
         if changes.get("ends_at")
         else booking.ends_at
     )
@@ -997,8 +1000,8 @@ def free_units(
 def to_instant(value: dt.datetime | dt.date, tz: str, field: str = "from") -> dt.datetime:
     """A query bound: a date means local midnight, a naive time is local."""
     if isinstance(value, dt.datetime):
-        return to_utc(value, tz, field)
-    check_year(value, field)
+        return clock.as_utc(value, tz, field)
+    clock.check_year(value, field)
     return clock.local_midnight(value, tz)
 
 

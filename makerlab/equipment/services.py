@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -162,33 +161,6 @@ def site_of(unit: Equipment) -> Site:
     return site
 
 
-FIRST_YEAR, LAST_YEAR = 2000, 2099
-
-
-def check_year(value: dt.date, field: str) -> None:
-    """Refuse dates no booking tool should see (and that time zones cannot convert)."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise Invalid(
-            {
-                field: [
-                    _(
-                        "Dates must lie between the years %(first)d and %(last)d.",
-                        first=FIRST_YEAR,
-                        last=LAST_YEAR,
-                    )
-                ]
-            }
-        )
-
-
-def to_utc(value: dt.datetime, tz: str, field: str = "starts_at") -> dt.datetime:
-    """An instant from API/form input: naive values are wall-clock time in ``tz``."""
-    check_year(value, field)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(dt.UTC)
-
-
 def add_maintenance(
     actor: Any,
     unit: Equipment,
@@ -199,7 +171,8 @@ def add_maintenance(
     """Block a unit for ``[starts_at, ends_at)``; bookings are refused during it."""
     hold_write_lock()
     tz = site_of(unit).timezone
-    starts_at, ends_at = to_utc(starts_at, tz), to_utc(ends_at, tz, "ends_at")
+    starts_at = clock.as_utc(starts_at, tz, "starts_at")
+    ends_at = clock.as_utc(ends_at, tz, "ends_at")
     if ends_at <= starts_at:
         raise Invalid({"ends_at": [_("The end must be after the start.")]})
     block = MaintenanceBlock(

@@ -267,28 +267,6 @@ def _site_for(site_id: int | None) -> Site:
     return site
 
 
-FIRST_YEAR, LAST_YEAR = 2000, 2199
-
-
-def _as_instant(value: dt.datetime, tz: str, field: str) -> dt.datetime:
-    """Naive input is site-local wall clock (SPEC: times without an offset)."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise Invalid(
-            {
-                field: [
-                    _(
-                        "Please choose a date between %(first)d and %(last)d.",
-                        first=FIRST_YEAR,
-                        last=LAST_YEAR,
-                    )
-                ]
-            }
-        )
-    if value.tzinfo is None:
-        return clock.combine(value.date(), value.time(), tz)
-    return value.astimezone(dt.UTC)
-
-
 def session_day(session: WorkshopSession) -> dt.date:
     """The site-local calendar day a session starts on."""
     site = find_site(session.site_id)
@@ -315,8 +293,8 @@ def create_session(
     _refuse_nul(location=location)
     hold_write_lock()
     site = _site_for(site_id)
-    starts_at = _as_instant(starts_at, site.timezone, "starts_at")
-    ends_at = _as_instant(ends_at, site.timezone, "ends_at")
+    starts_at = clock.as_utc(starts_at, site.timezone, "starts_at")
+    ends_at = clock.as_utc(ends_at, site.timezone, "ends_at")
     _check_times(starts_at, ends_at)
     if capacity < 0:
         raise Invalid({"capacity": [_("The capacity cannot be negative.")]})
@@ -349,10 +327,10 @@ def update_session(actor: Any, session: WorkshopSession, **changes: Any) -> Work
         raise Conflict(_("This session has been cancelled."))
     site = _site_for(changes["site_id"]) if changes.get("site_id") is not None else None
     tz_site = site or _site_for(session.site_id)
-    starts_at = _as_instant(
+    starts_at = clock.as_utc(
         changes.get("starts_at") or session.starts_at, tz_site.timezone, "starts_at"
     )
-    ends_at = _as_instant(changes.get("ends_at") or session.ends_at, tz_site.timezone, "ends_at")
+    ends_at = clock.as_utc(changes.get("ends_at") or session.ends_at, tz_site.timezone, "ends_at")
     _check_times(starts_at, ends_at)
     moved = (
         starts_at != session.starts_at

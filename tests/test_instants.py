@@ -1,0 +1,67 @@
+"""clock.as_utc / clock.check_year: the one rule for input instants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from makerlab import clock
+from makerlab.errors import Invalid
+
+BERLIN = "Europe/Berlin"
+UTC = dt.UTC
+
+
+def test_naive_winter_time_is_read_in_the_site_zone() -> None:
+    value = clock.as_utc(dt.datetime(2026, 1, 15, 10, 0), BERLIN, "starts_at")
+    assert value == dt.datetime(2026, 1, 15, 9, 0, tzinfo=UTC)
+    assert value.utcoffset() == dt.timedelta(0)
+
+
+def test_naive_summer_time_is_read_in_the_site_zone() -> None:
+    value = clock.as_utc(dt.datetime(2026, 7, 15, 10, 0), BERLIN, "starts_at")
+    assert value == dt.datetime(2026, 7, 15, 8, 0, tzinfo=UTC)
+
+
+def test_aware_input_keeps_its_offset() -> None:
+    aware = dt.datetime(2026, 7, 15, 10, 0, tzinfo=ZoneInfo("America/New_York"))
+    value = clock.as_utc(aware, BERLIN, "starts_at")
+    assert value == dt.datetime(2026, 7, 15, 14, 0, tzinfo=UTC)
+    assert value.tzinfo is UTC
+
+
+def test_naive_time_in_the_spring_forward_gap_matches_combine() -> None:
+    # 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00).
+    day, time = dt.date(2026, 3, 29), dt.time(2, 30)
+    value = clock.as_utc(dt.datetime.combine(day, time), BERLIN, "starts_at")
+    assert value == clock.combine(day, time, BERLIN)
+    assert value == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+def test_naive_time_in_the_autumn_fold_matches_combine() -> None:
+    day, time = dt.date(2026, 10, 25), dt.time(2, 30)
+    value = clock.as_utc(dt.datetime.combine(day, time), BERLIN, "starts_at")
+    assert value == clock.combine(day, time, BERLIN)
+
+
+@pytest.mark.parametrize("year", [1999, 2100])
+def test_years_outside_the_range_are_refused_naming_the_field(year: int) -> None:
+    with pytest.raises(Invalid) as caught:
+        clock.as_utc(dt.datetime(year, 6, 1, 10, 0), BERLIN, "ends_at")
+    assert list(caught.value.errors) == ["ends_at"]
+    assert caught.value.errors["ends_at"] == ["Dates must lie between the years 2000 and 2099."]
+    aware = dt.datetime(year, 6, 1, 10, 0, tzinfo=UTC)
+    with pytest.raises(Invalid) as caught:
+        clock.as_utc(aware, BERLIN, "from")
+    assert list(caught.value.errors) == ["from"]
+    with pytest.raises(Invalid) as caught:
+        clock.check_year(dt.date(year, 1, 1), "until")
+    assert list(caught.value.errors) == ["until"]
+
+
+@pytest.mark.parametrize("year", [clock.FIRST_YEAR, clock.LAST_YEAR])
+def test_the_bounds_themselves_are_accepted(year: int) -> None:
+    clock.check_year(dt.date(year, 6, 1), "starts_at")
+    assert clock.as_utc(dt.datetime(year, 6, 1), BERLIN, "starts_at").year == year
