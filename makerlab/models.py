@@ -4,9 +4,9 @@ from makerlab.audit.models import AuditEntry
 from makerlab.auth.models import ApiToken, User
 from makerlab.bookings.models import Booking, BookingSeries, booking_participants
 from makerlab.equipment.models import Equipment, MaintenanceBlock
+from makerlab.generation import DataGeneration
 from makerlab.notifications.models import Notification, SchedulerLease
 from makerlab.participants.models import ConsentRecord, Induction, Participant
-from makerlab.readcache import DataGeneration
 from makerlab.schools.models import School
 from makerlab.sites.models import Closure, Site
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession

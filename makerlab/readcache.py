@@ -24,42 +24,12 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from flask import Response, current_app, g
-from sqlalchemy.orm import Mapped, mapped_column
 
 from makerlab.extensions import db
+from makerlab.generation import GENERATION_ROW, WATCHED_TABLES, DataGeneration
 
 T = TypeVar("T")
-
-GENERATION_ROW = 1
-# Tables whose changes a cached answer may show. Everything but tokens,
-# audit entries, consent records, the outbox and the scheduler's lease.
-WATCHED_TABLES = (
-    "sites",
-    "closures",
-    "equipment",
-    "maintenance_blocks",
-    "bookings",
-    "booking_series",
-    "booking_participants",
-    "participants",
-    "inductions",
-    "schools",
-    "users",
-    "workshops",
-    "workshop_sessions",
-    "enrolments",
-)
-
-
-class DataGeneration(db.Model):  # type: ignore[name-defined,misc]
-    """One row: how often the watched tables have changed (bumped by triggers)."""
-
-    __tablename__ = "data_generation"
-    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
-
+__all__ = ["WATCHED_TABLES", "DataGeneration", "cached", "generation", "json_response", "pinned"]
 
 _GENERATION = sa.select(DataGeneration.value).where(DataGeneration.id == GENERATION_ROW)
 
