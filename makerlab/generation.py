@@ -1,42 +1,65 @@
-"""The data generation: one counter the database raises on every change the read cache depends on.
+"""Data generations: counters the database raises on every change the read cache depends on.
 
-Kept apart from ``makerlab.readcache`` so that the models can be imported
-without the Flask extensions (see migration 0002 for the triggers).
+Migration 0002 holds the triggers and explains the scopes. Kept apart from
+``makerlab.readcache`` so that the models import without the Flask extensions.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from makerlab.db import Base
 
-GENERATION_ROW = 1
-# Tables whose changes a cached answer may show. Everything but tokens,
-# audit entries, consent records, the outbox and the scheduler's lease.
-WATCHED_TABLES = (
-    "sites",
-    "closures",
-    "equipment",
-    "maintenance_blocks",
+# Which change raises which scope (PostgreSQL; SQLite raises them all).
+BASE_TABLES = ("sites", "closures", "equipment", "users")
+OTHER_TABLES = ("participants", "inductions", "schools", "workshops", "booking_series")
+WEEK_TABLES = (
     "bookings",
-    "booking_series",
     "booking_participants",
-    "participants",
-    "inductions",
-    "schools",
-    "users",
-    "workshops",
+    "maintenance_blocks",
     "workshop_sessions",
     "enrolments",
 )
+WATCHED_TABLES = BASE_TABLES + OTHER_TABLES + WEEK_TABLES
+
+TOTAL, BASE, OTHER = "total", "base", "other"
+MARGIN = dt.timedelta(days=1)
 
 
 class DataGeneration(Base):
-    """One row: how often the watched tables have changed (bumped by triggers)."""
+    """A counter per scope (``total``, ``base``, ``other``, ``week:<Monday>``).
+
+    Raised by triggers only.
+    """
 
     __tablename__ = "data_generation"
-    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    value: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    scope: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger)
+
+
+def week_scopes(start: dt.datetime | dt.date, end: dt.datetime | dt.date) -> list[str]:
+    """The scopes of the UTC weeks touching ``[start - 1 day, end + 1 day]``.
+
+    Naive values and dates are taken as UTC: the day of margin covers any
+    time zone, as it does in the triggers.
+    """
+    first = _utc_day(start, -MARGIN)
+    last = _utc_day(end, MARGIN)
+    monday = first - dt.timedelta(days=first.weekday())
+    scopes = []
+    while monday <= last:
+        scopes.append(f"week:{monday.isoformat()}")
+        monday += dt.timedelta(days=7)
+    return scopes
+
+
+def _utc_day(value: dt.datetime | dt.date, shift: dt.timedelta) -> dt.date:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return (value + shift).date()
+    return value + shift

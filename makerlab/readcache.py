@@ -1,42 +1,73 @@
-"""Answers of the busiest read routes, kept in each process until the data changes.
+"""Answers of the busiest read routes, kept in each process until their data changes.
 
 The week calendar, availability and the weekly report are read far more
 often than bookings change, and building them is most of the app's work.
-The database counts its own changes: triggers on every table those answers
-read (migration 0002) add one to the single row of ``data_generation`` in
-the transaction that changes the data. An answer is stored under the
-generation read *before* its data, so it is never kept under a generation
-newer than what it was built from; the first request after a change, in any
-process, builds afresh.
+The database counts its own changes (``makerlab.generation``, migration
+0002): triggers raise counters per scope - ``total`` for any change,
+``base`` for sites, closures, units and users, ``other`` for participants,
+schools and workshops, ``week:<Monday>`` for the bookings, maintenance,
+sessions and enrolments of a week - in the transaction that makes the
+change. An answer is kept under the sum of the counters of its scopes, read
+*before* anything it is built from, so it is never kept under a generation
+newer than its data, and the first request after a change, in any process,
+builds afresh. A booking next month leaves this week's calendar alone.
 
 What else an answer depends on (the language, the role, the minute for
-"overdue") must be part of its key. Set ``READ_CACHE_SIZE`` to 0 to switch
-the cache off.
+"overdue") must be part of its key. ``READ_CACHE_SIZE = 0`` switches the
+cache off.
 """
 
 from __future__ import annotations
 
-import functools
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Response, current_app, g
+from flask import Response, current_app
 
 from makerlab.extensions import db
-from makerlab.generation import GENERATION_ROW, WATCHED_TABLES, DataGeneration
+from makerlab.generation import (
+    BASE,
+    OTHER,
+    TOTAL,
+    WATCHED_TABLES,
+    DataGeneration,
+    week_scopes,
+)
 
 T = TypeVar("T")
-__all__ = ["WATCHED_TABLES", "DataGeneration", "cached", "generation", "json_response", "pinned"]
+__all__ = [
+    "BASE",
+    "OTHER",
+    "TOTAL",
+    "WATCHED_TABLES",
+    "DataGeneration",
+    "cached",
+    "generation",
+    "json_response",
+    "week_scopes",
+]
 
-_GENERATION = sa.select(DataGeneration.value).where(DataGeneration.id == GENERATION_ROW)
 
+def generation(scopes: Iterable[str]) -> int | None:
+    """The sum of the scopes' counters, or None when the counters are missing (no caching).
 
-def generation() -> int | None:
-    """The current generation, or None when the row is missing (nothing is cached then)."""
-    return db.session.scalar(_GENERATION)
+    A scope that has never changed has no row yet and counts 0; the counters
+    only grow, so the sum changes whenever one of them does.
+    """
+    wanted = set(scopes)
+    rows = dict(
+        db.session.execute(
+            sa.select(DataGeneration.scope, DataGeneration.value).where(
+                DataGeneration.scope.in_(sorted(wanted | {TOTAL}))
+            )
+        ).all()
+    )
+    if TOTAL not in rows:
+        return None
+    return sum(rows.get(scope, 0) for scope in wanted)
 
 
 class _Store:
@@ -80,31 +111,19 @@ def _store(kind: str) -> _Store | None:
     return store
 
 
-def pinned(view: Callable[..., T]) -> Callable[..., T]:
-    """Read the generation before the view reads anything else.
+def cached(
+    kind: str, key: tuple[Hashable, ...], scopes: Iterable[str] | None, build: Callable[[], T]
+) -> T:
+    """``build()``, or what it returned for the same ``kind`` and ``key`` while the
+    counters of ``scopes`` stood where they stand now.
 
-    Put it outside decorators that load rows (``resolve``): everything the
-    answer is built from must be at least as new as the generation it is kept
-    under.
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        if _size() > 0:
-            g.makerlab_generation = generation()
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def cached(kind: str, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
-    """``build()``, or what it returned for the same ``kind`` and ``key`` at this generation.
-
-    The view must be wrapped in ``pinned``. The value is shared between
-    requests and threads: callers must not change it (strings are best).
+    Call it before the view loads anything the answer is built from. Without
+    ``scopes`` (a question too odd to key) it just builds. The value is shared
+    between requests and threads: callers must not change it (strings are best).
     """
     store = _store(kind)
-    current = g.get("makerlab_generation") if store is not None else None
+    wanted = list(scopes) if scopes is not None else None
+    current = generation(wanted) if store is not None and wanted is not None else None
     if store is None or current is None:
         return build()
     full_key = (current, *key)
@@ -116,12 +135,16 @@ def cached(kind: str, key: tuple[Hashable, ...], build: Callable[[], T]) -> T:
 
 
 def json_response(
-    kind: str, key: tuple[Hashable, ...], schema: Any, build: Callable[[], Any]
+    kind: str,
+    key: tuple[Hashable, ...],
+    scopes: Iterable[str] | None,
+    schema: Any,
+    build: Callable[[], Any],
 ) -> Response:
     """A JSON answer: ``build()`` dumped with ``schema``, the text kept as by ``cached``.
 
     Returned from a Flask-Smorest view, the response passes through as it is;
     ``@blp.response`` with the same schema still documents it.
     """
-    body = cached(kind, key, lambda: current_app.json.dumps(schema.dump(build())))
+    body = cached(kind, key, scopes, lambda: current_app.json.dumps(schema.dump(build())))
     return current_app.response_class(f"{body}\n", mimetype="application/json")

@@ -79,7 +79,6 @@ def _site_tz(units: list[Equipment]) -> str:
 
 @bp.route("/calendar")
 @permission_required("bookings.view")
-@readcache.pinned
 def calendar() -> Any:
     unit_id = request.args.get("unit", type=int)
     category = request.args.get("category") or None
@@ -114,7 +113,9 @@ def calendar() -> Any:
     # language, what the role may do, and the minute ("today", "overdue").
     minute = clock.now().replace(second=0, microsecond=0)
     key = (unit_id, category, week, str(get_locale()), current_user.role, minute)
-    content = readcache.cached("calendar", key, render_content)
+    monday = week_calendar.parse_week(week, current_app.config["TIMEZONE"])
+    scopes = [readcache.BASE, *readcache.week_scopes(monday, monday + dt.timedelta(days=7))]
+    content = readcache.cached("calendar", key, scopes, render_content)
     return render_template("bookings/calendar.html", content=Markup(content))  # noqa: S704
 
 

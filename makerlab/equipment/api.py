@@ -126,10 +126,32 @@ def _range_key(args: dict[str, Any]) -> tuple[Any, ...]:
     return (*sorted(args.items()), defaulted)
 
 
+def _range_scopes(args: dict[str, Any]) -> list[str] | None:
+    """What an availability answer depends on: units, sites, closures, and the
+    bookings and maintenance of the weeks around the range (None: not cached).
+
+    The site's time zone is not known yet; the day of margin in
+    ``week_scopes`` covers every zone.
+    """
+
+    def rough_utc(value: dt.datetime | dt.date) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+        return dt.datetime.combine(value, dt.time(), dt.UTC)
+
+    try:
+        start = rough_utc(args["from_"]) if args.get("from_") is not None else clock.now()
+        end = rough_utc(args["to"]) if args.get("to") is not None else start + DEFAULT_RANGE
+        if not start <= end <= start + MAX_RANGE + dt.timedelta(days=2):
+            return None  # refused by the view; nothing to keep
+        return [readcache.BASE, *readcache.week_scopes(start, end)]
+    except (OverflowError, ValueError):
+        return None
+
+
 @blp.route("/equipment/<int:equipment_id>/availability")
 class UnitAvailability(MethodView):
     @require("equipment.view")
-    @readcache.pinned
     @blp.arguments(RangeArgs, location="query")
     @blp.response(200, UnitAvailabilityOut)
     def get(self, args: dict[str, Any], equipment_id: int) -> Any:
@@ -157,13 +179,14 @@ class UnitAvailability(MethodView):
             }
 
         key = (equipment_id, *_range_key(args))
-        return readcache.json_response("unit_availability", key, UNIT_AVAILABILITY, build)
+        return readcache.json_response(
+            "unit_availability", key, _range_scopes(args), UNIT_AVAILABILITY, build
+        )
 
 
 @blp.route("/availability")
 class Availability(MethodView):
     @require("equipment.view")
-    @readcache.pinned
     @blp.arguments(AvailabilityArgs, location="query")
     @blp.response(200, AvailabilityOut)
     def get(self, args: dict[str, Any]) -> Any:
@@ -184,7 +207,9 @@ class Availability(MethodView):
                 "total": len(units),
             }
 
-        return readcache.json_response("availability", _range_key(args), AVAILABILITY, build)
+        return readcache.json_response(
+            "availability", _range_key(args), _range_scopes(args), AVAILABILITY, build
+        )
 
 
 # Schema instances for the cached answers (made once: building one is not free).
