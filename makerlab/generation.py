@@ -30,14 +30,15 @@ MARGIN = dt.timedelta(days=1)
 
 
 class DataGeneration(Base):
-    """A counter per scope (``total``, ``base``, ``other``, ``week:<Monday>``).
+    """A counter per scope: ``total``, ``base``, ``other``, ``week:<Monday>``, and
+    ``unit:<id>:week:<Monday>`` and ``category:<slug>:week:<Monday>``.
 
     Raised by triggers only.
     """
 
     __tablename__ = "data_generation"
 
-    scope: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
     value: Mapped[int] = mapped_column(sa.BigInteger)
 
 
@@ -63,3 +64,17 @@ def _utc_day(value: dt.datetime | dt.date, shift: dt.timedelta) -> dt.date:
             value = value.astimezone(dt.UTC)
         return (value + shift).date()
     return value + shift
+
+
+def unit_scopes(
+    unit_id: int, start: dt.datetime | dt.date, end: dt.datetime | dt.date
+) -> list[str]:
+    """The weeks around the range, of one unit's bookings and maintenance."""
+    return [f"unit:{unit_id}:{week}" for week in week_scopes(start, end)]
+
+
+def category_scopes(
+    category: str, start: dt.datetime | dt.date, end: dt.datetime | dt.date
+) -> list[str]:
+    """The weeks around the range, of the bookings and maintenance of a category's units."""
+    return [f"category:{category}:{week}" for week in week_scopes(start, end)]

@@ -114,7 +114,14 @@ def calendar() -> Any:
     minute = clock.now().replace(second=0, microsecond=0)
     key = (unit_id, category, week, str(get_locale()), current_user.role, minute)
     monday = week_calendar.parse_week(week, current_app.config["TIMEZONE"])
-    scopes = [readcache.BASE, *readcache.week_scopes(monday, monday + dt.timedelta(days=7))]
+    sunday = monday + dt.timedelta(days=7)
+    if unit_id is not None:
+        weeks = readcache.unit_scopes(unit_id, monday, sunday)
+    elif category:
+        weeks = readcache.category_scopes(category, monday, sunday)
+    else:
+        weeks = readcache.week_scopes(monday, sunday)
+    scopes = [readcache.BASE, *weeks]
     content = readcache.cached("calendar", key, scopes, render_content)
     return render_template("bookings/calendar.html", content=Markup(content))  # noqa: S704
 

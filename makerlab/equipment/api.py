@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
@@ -126,9 +128,12 @@ def _range_key(args: dict[str, Any]) -> tuple[Any, ...]:
     return (*sorted(args.items()), defaulted)
 
 
-def _range_scopes(args: dict[str, Any]) -> list[str] | None:
+def _range_scopes(
+    args: dict[str, Any], weeks: Callable[[dt.datetime, dt.datetime], list[str]]
+) -> list[str] | None:
     """What an availability answer depends on: units, sites, closures, and the
-    bookings and maintenance of the weeks around the range (None: not cached).
+    bookings and maintenance of the weeks around the range, of the unit or the
+    category (``weeks``; None: not cached).
 
     The site's time zone is not known yet; the day of margin in
     ``week_scopes`` covers every zone.
@@ -144,7 +149,7 @@ def _range_scopes(args: dict[str, Any]) -> list[str] | None:
         end = rough_utc(args["to"]) if args.get("to") is not None else start + DEFAULT_RANGE
         if not start <= end <= start + MAX_RANGE + dt.timedelta(days=2):
             return None  # refused by the view; nothing to keep
-        return [readcache.BASE, *readcache.week_scopes(start, end)]
+        return [readcache.BASE, *weeks(start, end)]
     except (OverflowError, ValueError):
         return None
 
@@ -179,9 +184,8 @@ class UnitAvailability(MethodView):
             }
 
         key = (equipment_id, *_range_key(args))
-        return readcache.json_response(
-            "unit_availability", key, _range_scopes(args), UNIT_AVAILABILITY, build
-        )
+        scopes = _range_scopes(args, functools.partial(readcache.unit_scopes, equipment_id))
+        return readcache.json_response("unit_availability", key, scopes, UNIT_AVAILABILITY, build)
 
 
 @blp.route("/availability")
@@ -207,8 +211,9 @@ class Availability(MethodView):
                 "total": len(units),
             }
 
+        scopes = _range_scopes(args, functools.partial(readcache.category_scopes, args["category"]))
         return readcache.json_response(
-            "availability", _range_key(args), _range_scopes(args), AVAILABILITY, build
+            "availability", _range_key(args), scopes, AVAILABILITY, build
         )
 
 

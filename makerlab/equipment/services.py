@@ -203,13 +203,13 @@ def maintenance_stmt(
 
 def maintenance_between(
     unit_ids: list[int], start: dt.datetime, end: dt.datetime
-) -> list[MaintenanceBlock]:
-    """Maintenance blocks of the units overlapping ``[start, end)``."""
+) -> list[sa.Row[Any]]:
+    """Maintenance blocks of the units overlapping ``[start, end)``, as rows of their columns."""
     if not unit_ids:
         return []
     return list(
-        db.session.scalars(
-            sa.select(MaintenanceBlock)
+        db.session.execute(
+            sa.select(*MaintenanceBlock.__table__.columns)
             .where(
                 MaintenanceBlock.equipment_id.in_(unit_ids),
                 MaintenanceBlock.starts_at < end,

@@ -112,9 +112,8 @@ class Week:
 def parse_week(text: str | None) -> Week:
     """Read ``YYYY-Www`` (e.g. ``2027-W12``); anything else is a 422 on ``week``."""
     match = WEEK_PATTERN.match((text or "").strip())
-    message = _("Give the week as YYYY-Www, for example 2027-W12.")
     if match is None:
-        raise Invalid({"week": [message]})
+        raise Invalid({"week": [_("Give the week as YYYY-Www, for example 2027-W12.")]})
     year, number = int(match.group(1)), int(match.group(2))
     if not 1900 <= year <= 2999:
         raise Invalid({"week": [_("The year must be between 1900 and 2999.")]})

@@ -201,11 +201,11 @@ def delete_closure(actor: Any, closure: Closure) -> None:
     db.session.flush()
 
 
-def closures_between(site_id: int, first: dt.date, last: dt.date) -> list[Closure]:
-    """Closures of a site touching the days ``first`` .. ``last`` (inclusive)."""
+def closures_between(site_id: int, first: dt.date, last: dt.date) -> list[sa.Row[Any]]:
+    """Closures of a site touching the days ``first`` .. ``last`` (inclusive), as rows."""
     return list(
-        db.session.scalars(
-            sa.select(Closure)
+        db.session.execute(
+            sa.select(*Closure.__table__.columns)
             .where(Closure.site_id == site_id, Closure.starts_on <= last, Closure.ends_on >= first)
             .order_by(Closure.starts_on)
         )
@@ -236,7 +236,7 @@ def open_intervals(
     start: dt.datetime,
     end: dt.datetime,
     *,
-    closures: list[Closure] | None = None,
+    closures: list[Any] | None = None,
     skip_closed_days: bool = True,
 ) -> list[Interval]:
     """The site's opening times within ``[start, end)``, as UTC intervals.
@@ -266,7 +266,7 @@ def open_intervals(
     return result
 
 
-def closed_days(site: Site, start: dt.datetime, end: dt.datetime) -> list[Closure]:
+def closed_days(site: Site, start: dt.datetime, end: dt.datetime) -> list[sa.Row[Any]]:
     """Closures of the site overlapping the local days of ``[start, end)``."""
     days = _local_days(site, start, end)
     return closures_between(site.id, days[0], days[-1])

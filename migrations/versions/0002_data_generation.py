@@ -13,7 +13,8 @@ counters ("scopes") an answer depends on:
 - ``other``: participants, inductions, schools, workshops, booking series;
 - ``week:YYYY-MM-DD`` (the Monday of a UTC week): bookings, their
   participants, maintenance blocks, workshop sessions and enrolments touching
-  that week. A booking counts from its start (or earlier pick-up) minus its
+  that week; bookings and maintenance also raise
+  ``unit:<id>:week:...`` and ``category:<category>:week:...`` of their unit. A booking counts from its start (or earlier pick-up) minus its
   unit's buffer to its ``blocked_until`` (or later return), with a day of
   margin on each side, so every availability question its buffer can reach,
   and every report that counts it, sees the change.
@@ -73,16 +74,27 @@ LANGUAGE sql IMMUTABLE AS $$
         interval '1 week'
     ) AS monday
 $$""",
+    # The weeks, plus the same weeks of the unit and of its category.
+    """
+CREATE FUNCTION makerlab_unit_scopes(unit_id integer, weeks text[]) RETURNS text[]
+LANGUAGE sql STABLE AS $$
+    SELECT weeks
+        || ARRAY(SELECT 'unit:' || unit_id || ':' || w FROM unnest(weeks) AS w)
+        || ARRAY(
+            SELECT 'category:' || e.category || ':' || w
+            FROM equipment e CROSS JOIN unnest(weeks) AS w WHERE e.id = unit_id
+        )
+$$""",
     """
 CREATE FUNCTION makerlab_booking_weeks(
     unit_id integer, starts timestamptz, picked_up timestamptz,
     blocked_until timestamptz, returned timestamptz
 ) RETURNS text[] LANGUAGE sql STABLE AS $$
-    SELECT makerlab_weeks(
+    SELECT makerlab_unit_scopes(unit_id, makerlab_weeks(
         least(starts, coalesce(picked_up, starts)) - make_interval(mins => coalesce(
             (SELECT buffer_minutes FROM equipment WHERE id = unit_id), 0)),
         greatest(blocked_until, coalesce(returned, blocked_until))
-    )
+    ))
 $$""",
     """
 CREATE FUNCTION makerlab_booking_weeks(booking_id integer) RETURNS text[]
@@ -145,7 +157,16 @@ BEGIN
         IF TG_OP <> 'DELETE' THEN
             scopes := scopes || makerlab_session_weeks(NEW.session_id);
         END IF;
-    ELSE  -- maintenance_blocks, workshop_sessions: their own start and end
+    ELSIF TG_TABLE_NAME = 'maintenance_blocks' THEN
+        IF TG_OP <> 'INSERT' THEN
+            scopes := scopes || makerlab_unit_scopes(
+                OLD.equipment_id, makerlab_weeks(OLD.starts_at, OLD.ends_at));
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            scopes := scopes || makerlab_unit_scopes(
+                NEW.equipment_id, makerlab_weeks(NEW.starts_at, NEW.ends_at));
+        END IF;
+    ELSE  -- workshop_sessions
         IF TG_OP <> 'INSERT' THEN
             scopes := scopes || makerlab_weeks(OLD.starts_at, OLD.ends_at);
         END IF;
@@ -162,7 +183,7 @@ $$""",
 CREATE FUNCTION makerlab_bump_all() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM makerlab_bump(ARRAY['base', 'other']);
-    UPDATE data_generation SET value = value + 1 WHERE scope LIKE 'week:%';
+    UPDATE data_generation SET value = value + 1 WHERE scope NOT IN ('total', 'base', 'other');
     RETURN NULL;
 END
 $$""",
@@ -175,6 +196,7 @@ PG_FUNCTION_NAMES = (
     "makerlab_session_weeks(integer)",
     "makerlab_booking_weeks(integer)",
     "makerlab_booking_weeks(integer, timestamptz, timestamptz, timestamptz, timestamptz)",
+    "makerlab_unit_scopes(integer, text[])",
     "makerlab_weeks(timestamptz, timestamptz)",
     "makerlab_bump(text[])",
 )
@@ -189,7 +211,7 @@ def _pg_function_for(table: str) -> str:
 def upgrade():
     op.create_table(
         "data_generation",
-        sa.Column("scope", sa.String(length=40), nullable=False),
+        sa.Column("scope", sa.String(length=80), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("scope", name=op.f("pk_data_generation")),
     )

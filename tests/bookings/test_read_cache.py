@@ -265,3 +265,47 @@ def test_a_long_buffer_reaches_back_into_the_week_before(
     )
     assert made.status_code == 201, made.get_json()
     assert api.get(url, query_string=friday).get_json()["total"] == 0
+
+
+def test_a_booking_of_one_category_leaves_the_others_alone(
+    frozen: Any, api_as: Any, make_unit: Any
+) -> None:
+    api = api_as("youth_worker")
+    printer = make_unit()
+    laser = make_unit(name="Laser-Cutter", category="laser_cutter")
+    day = {"from": local("2027-01-05", "10:00"), "to": local("2027-01-05", "12:00")}
+
+    def ask() -> tuple[bool, bool]:
+        """Whether the laser's and the laser category's answers were built again."""
+        with recorded_statements(db.engine) as unit_seen:
+            api.get(f"/api/v1/equipment/{laser.id}/availability", query_string=day)
+        with recorded_statements(db.engine) as category_seen:
+            api.get("/api/v1/availability", query_string={**day, "category": "laser_cutter"})
+        return (
+            any("FROM bookings" in s for s in unit_seen),
+            any("FROM bookings" in s for s in category_seen),
+        )
+
+    ask()
+    made = api.post(
+        "/api/v1/bookings",
+        json={
+            "equipment_id": printer.id,
+            "starts_at": local("2027-01-05", "10:00"),
+            "ends_at": local("2027-01-05", "11:00"),
+        },
+    )
+    assert made.status_code == 201
+    assert ask() == ((False, False) if is_postgres() else (True, True))
+    made = api.post(
+        "/api/v1/bookings",
+        json={
+            "equipment_id": laser.id,
+            "starts_at": local("2027-01-05", "10:00"),
+            "ends_at": local("2027-01-05", "11:00"),
+        },
+    )
+    assert made.status_code == 201
+    assert ask() == (True, True)
+    laser_free = api.get(f"/api/v1/equipment/{laser.id}/availability", query_string=day)
+    assert laser_free.get_json()["items"][0]["starts_at"] == local("2027-01-05", "11:00")
