@@ -28,6 +28,34 @@ def generation(scope: str = "total") -> int:
     return int(value or 0)
 
 
+def insert_booking(unit: Any, user: Any, day: str, start: str, end: str) -> None:
+    """A booking written straight into the table: the triggers must see it too."""
+    db.session.add(
+        Booking(
+            equipment_id=unit.id,
+            booked_by_id=user.id,
+            starts_at=at(day, start),
+            ends_at=at(day, end),
+            blocked_until=at(day, end),
+            status="reserved",
+        )
+    )
+    db.session.commit()
+
+
+def book(api: Any, unit: Any, day: str, start: str, end: str, **extra: Any) -> Any:
+    """A booking through the API (``day``, ``start``, ``end`` in Berlin wall-clock time)."""
+    return api.post(
+        "/api/v1/bookings",
+        json={
+            "equipment_id": unit.id,
+            "starts_at": local(day, start),
+            "ends_at": local(day, end),
+            **extra,
+        },
+    )
+
+
 def main_part(response: Any) -> str:
     page = response.get_data(as_text=True)
     return page[page.index("<main") : page.index("</main>")]
@@ -90,15 +118,7 @@ def test_calendar_is_reused_until_a_booking_changes_it(
     assert not any("FROM bookings" in s for s in seen), "the grid was built again"
 
     api = api_as("youth_worker")
-    made = api.post(
-        "/api/v1/bookings",
-        json={
-            "equipment_id": unit.id,
-            "starts_at": local("2027-01-05", "10:00"),
-            "ends_at": local("2027-01-05", "12:00"),
-            "purpose": "Cache-Probe",
-        },
-    )
+    made = book(api, unit, "2027-01-05", "10:00", "12:00", purpose="Cache-Probe")
     assert made.status_code == 201
     assert "Cache-Probe" in client.get(url).get_data(as_text=True)
 
@@ -135,17 +155,7 @@ def test_availability_answers_follow_bookings_and_closures(
     listed = api.get(category_url, query_string={**day, "category": "3d_printer"})
     assert [u["id"] for u in listed.get_json()["items"]] == [unit.id]
 
-    db.session.add(
-        Booking(
-            equipment_id=unit.id,
-            booked_by_id=api.user.id,
-            starts_at=at("2027-01-05", "10:30"),
-            ends_at=at("2027-01-05", "11:00"),
-            blocked_until=at("2027-01-05", "11:00"),
-            status="reserved",
-        )
-    )
-    db.session.commit()
+    insert_booking(unit, api.user, "2027-01-05", "10:30", "11:00")
     free = api.get(unit_url, query_string=day).get_json()["items"]
     assert [(f["starts_at"], f["ends_at"]) for f in free] == [
         (local("2027-01-05", "10:00"), local("2027-01-05", "10:30")),
@@ -178,17 +188,7 @@ def test_weekly_report_is_reused_and_follows_new_bookings(
         assert coordinator.get(url).get_json() == first.get_json()
     assert not any("FROM bookings" in s for s in seen), "the report was computed again"
 
-    db.session.add(
-        Booking(
-            equipment_id=unit.id,
-            booked_by_id=coordinator.user.id,
-            starts_at=at("2027-01-05", "10:00"),
-            ends_at=at("2027-01-05", "12:00"),
-            blocked_until=at("2027-01-05", "12:00"),
-            status="reserved",
-        )
-    )
-    db.session.commit()
+    insert_booking(unit, coordinator.user, "2027-01-05", "10:00", "12:00")
     after = coordinator.get(url).get_json()
     assert after["totals"] != first.get_json()["totals"]
 
@@ -229,14 +229,7 @@ def test_a_booking_in_another_week_leaves_this_weeks_answers_alone(
     login_as("youth_worker")
     url = f"/calendar?category=3d_printer&week={WEEK}"
     client.get(url)
-    later = api.post(
-        "/api/v1/bookings",
-        json={
-            "equipment_id": unit.id,
-            "starts_at": local("2027-02-09", "10:00"),
-            "ends_at": local("2027-02-09", "12:00"),
-        },
-    )
+    later = book(api, unit, "2027-02-09", "10:00", "12:00")
     assert later.status_code == 201
     assert generation("week:2027-02-08") > 0 or not is_postgres()
     with recorded_statements(db.engine) as seen:
@@ -255,14 +248,7 @@ def test_a_long_buffer_reaches_back_into_the_week_before(
     friday = {"from": local("2027-01-08", "10:00"), "to": local("2027-01-08", "12:00")}
     url = f"/api/v1/equipment/{unit.id}/availability"
     assert api.get(url, query_string=friday).get_json()["total"] == 1
-    made = api.post(
-        "/api/v1/bookings",
-        json={
-            "equipment_id": unit.id,
-            "starts_at": local("2027-01-11", "10:00"),
-            "ends_at": local("2027-01-11", "11:00"),
-        },
-    )
+    made = book(api, unit, "2027-01-11", "10:00", "11:00")
     assert made.status_code == 201, made.get_json()
     assert api.get(url, query_string=friday).get_json()["total"] == 0
 
@@ -287,24 +273,10 @@ def test_a_booking_of_one_category_leaves_the_others_alone(
         )
 
     ask()
-    made = api.post(
-        "/api/v1/bookings",
-        json={
-            "equipment_id": printer.id,
-            "starts_at": local("2027-01-05", "10:00"),
-            "ends_at": local("2027-01-05", "11:00"),
-        },
-    )
+    made = book(api, printer, "2027-01-05", "10:00", "11:00")
     assert made.status_code == 201
     assert ask() == ((False, False) if is_postgres() else (True, True))
-    made = api.post(
-        "/api/v1/bookings",
-        json={
-            "equipment_id": laser.id,
-            "starts_at": local("2027-01-05", "10:00"),
-            "ends_at": local("2027-01-05", "11:00"),
-        },
-    )
+    made = book(api, laser, "2027-01-05", "10:00", "11:00")
     assert made.status_code == 201
     assert ask() == (True, True)
     laser_free = api.get(f"/api/v1/equipment/{laser.id}/availability", query_string=day)
