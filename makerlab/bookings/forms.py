@@ -77,6 +77,8 @@ class FindFreeForm(FlaskForm):
     category = SelectField(
         _l("Category"), choices=[], validators=[DataRequired(_l("Please choose a category."))]
     )
+    # Shown only where there is more than one site; the default site otherwise.
+    site_id = SelectField(_l("Site"), coerce=int, choices=[])
     day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
     start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
     end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])

@@ -49,7 +49,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
 from makerlab.participants.models import Participant
-from makerlab.sites.services import default_site
+from makerlab.sites.services import default_site, list_sites
 
 bp = Blueprint("bookings", __name__)
 feeds.register(bp)
@@ -330,9 +330,11 @@ def free_slots() -> Any:
 @bp.route("/bookings/free")
 @permission_required("bookings.create")
 def find_free() -> Any:
-    form = FindFreeForm(formdata=request.args if request.args else None)
+    sites = list_sites() or [default_site()]  # NotFound when there is no site
+    form = FindFreeForm(formdata=request.args if request.args else None, site_id=sites[0].id)
     form.category.choices = category_choices(equipment_services.categories(), blank=_("Choose…"))
-    site = default_site()
+    form.site_id.choices = [(s.id, s.name) for s in sites]
+    site = next((s for s in sites if s.id == form.site_id.data), sites[0])
     if not request.args:
         form.day.data = clock.today(site.timezone)
         form.start.data = dt.time(14, 0)

@@ -116,6 +116,11 @@ def default_site() -> Site:
     return site
 
 
+def list_sites() -> list[Site]:
+    """Every site, the default (first) one first."""
+    return [_keep(site) for site in db.session.scalars(sa.select(Site).order_by(Site.id))]
+
+
 def get_site(actor: Any, site_id: int) -> Site:
     site = find_site(site_id)
     if site is None:

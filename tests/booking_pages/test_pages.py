@@ -488,3 +488,27 @@ def test_phone_layout_lists_the_week_day_by_day(
     assert phone.count('<section class="ml-day') == 7
     assert "Schlüsselanhänger" in phone and "Nothing booked." in phone
     assert "closed" in phone  # Sunday has no opening hours
+
+
+def test_find_free_unit_asks_for_the_site_where_there_are_several(
+    client: Any, login_as: Any, scene: dict[str, Any], make_unit: Any
+) -> None:
+    from makerlab.sites.models import Site
+
+    login_as("youth_worker")
+    query = "/bookings/free?category=3d_printer&day=2027-01-05&start=14:00&end=15:00"
+    page = client.get(query).get_data(as_text=True)
+    assert 'id="site_id"' not in page  # one site: nothing to choose
+    hours = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    other = Site(name="Zweigstelle Silberhöhe", timezone="Europe/Berlin", opening_hours=hours)
+    db.session.add(other)
+    db.session.commit()
+    make_unit(name="Drucker Silberhöhe", site_id=other.id)
+
+    page = client.get(query).get_data(as_text=True)
+    assert 'id="site_id"' in page and "Zweigstelle Silberhöhe" in page
+    assert "Drucker Silberhöhe" not in page  # the default site is searched
+    page = client.get(f"{query}&site_id={other.id}").get_data(as_text=True)
+    assert "Drucker Silberhöhe" in page and "Prusa Eins" not in page
+    refused = client.get(f"{query}&site_id=4242").get_data(as_text=True)
+    assert "Drucker Silberhöhe" not in refused and "is-invalid" in refused
