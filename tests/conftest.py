@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,6 +21,9 @@ from tests.postgres import ThrowawayCluster, find_bin
 
 BACKENDS = ["sqlite", "postgresql"]
 TEST_PASSWORD = "Werkbank-Laser-2026"
+TZ = "Europe/Berlin"
+# Monday 4 January 2027, 08:00 in Berlin: before every date the booking tests use.
+NOW = dt.datetime(2027, 1, 4, 7, 0, tzinfo=dt.UTC)
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -230,6 +234,78 @@ def make_user(
         return user
 
     return make
+
+
+def at(day: str, time: str) -> dt.datetime:
+    """Berlin wall-clock ``day`` ``time`` as a UTC instant."""
+    return clock.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), TZ)
+
+
+def local(day: str, time: str) -> str:
+    """The same, as an ISO string with the Berlin offset (API input/output)."""
+    return clock.to_local(at(day, time), TZ).isoformat()
+
+
+@pytest.fixture
+def now() -> dt.datetime:
+    """The instant ``frozen`` stops the clock at; a package's conftest may override it."""
+    return NOW
+
+
+@pytest.fixture
+def frozen(app: Flask, now: dt.datetime) -> dt.datetime:
+    clock.set_frozen(now)
+    return now
+
+
+def row_factory(build: Callable[..., Any], defaults: Callable[[int], dict]) -> Callable[..., Any]:
+    """``make(**overrides)``: the n-th object from ``defaults(n)`` and the overrides, committed."""
+    counter = iter(range(1, 10_000))
+
+    def make(**overrides: Any) -> Any:
+        row = build(**{**defaults(next(counter)), **overrides})
+        db.session.add(row)
+        db.session.commit()
+        return row
+
+    return make
+
+
+@pytest.fixture
+def make_unit(app: Flask) -> Callable[..., Any]:
+    """A 3D printer at site 1, else the model's defaults: available, no buffer or induction."""
+    from makerlab.equipment.models import Equipment
+
+    return row_factory(
+        Equipment,
+        lambda n: {
+            "name": f"Prusa MK4 #{n}",
+            "category": "3d_printer",
+            "site_id": 1,
+            "location": "Werkstatt",
+        },
+    )
+
+
+@pytest.fixture
+def make_participant(app: Flask) -> Callable[..., Any]:
+    """A participant with guardian consent, registered through the service (consent history)."""
+    from makerlab.participants import services
+
+    return row_factory(
+        lambda **values: services.create_participant(None, **values),
+        lambda n: {
+            "first_name": f"Zoe{n}",
+            "last_name": f"Quappendorf{n}",
+            "birth_date": dt.date(2013, 5, 17),
+            "guardian_name": f"Ines Quappendorf{n}",
+            "guardian_email": f"ines{n}@familie.example",
+            "guardian_phone": "0345 123456",
+            "guardian_consent": True,
+            "photo_consent": False,
+            "may_go_home_alone": False,
+        },
+    )
 
 
 @pytest.fixture

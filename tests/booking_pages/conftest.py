@@ -1,4 +1,4 @@
-"""Factories for the booking pages: units, bookings, a frozen Monday, SQL counting."""
+"""Booking pages: bookings written directly, SQL counting, propagated exceptions."""
 
 from __future__ import annotations
 
@@ -9,48 +9,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from makerlab import clock
 from makerlab.db import recorded_statements
 from makerlab.extensions import db
-
-TZ = "Europe/Berlin"
-# Monday 4 January 2027, 08:00 in Berlin: the week shown by default.
-NOW = dt.datetime(2027, 1, 4, 7, 0, tzinfo=dt.UTC)
-
-
-def at(day: str, time: str) -> dt.datetime:
-    """Berlin wall-clock ``day`` ``time`` as a UTC instant."""
-    return clock.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time), TZ)
-
-
-@pytest.fixture
-def frozen(app: Flask) -> dt.datetime:
-    clock.set_frozen(NOW)
-    return NOW
-
-
-@pytest.fixture
-def make_unit(app: Flask) -> Callable[..., Any]:
-    from makerlab.equipment.models import Equipment
-
-    counter = iter(range(1, 10_000))
-
-    def make(**overrides: Any) -> Equipment:
-        n = next(counter)
-        values: dict[str, Any] = {
-            "name": f"Prusa MK4 #{n}",
-            "category": "3d_printer",
-            "site_id": 1,
-            "location": "Werkstatt",
-            "status": "available",
-        }
-        values.update(overrides)
-        unit = Equipment(**values)
-        db.session.add(unit)
-        db.session.commit()
-        return unit
-
-    return make
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from makerlab.auth.services import issue_token
 from makerlab.extensions import db
-from tests.booking_pages.conftest import at
+from tests.conftest import at
 
 
 def _events(body: bytes) -> dict[str, Any]:

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from makerlab.bookings.models import Booking
 from makerlab.equipment.models import MaintenanceBlock
 from makerlab.extensions import db
-from tests.booking_pages.conftest import at, count_statements
+from tests.booking_pages.conftest import count_statements
+from tests.conftest import at
 
 PAGES = [
     "/calendar",

@@ -12,7 +12,7 @@ from makerlab.bookings import services
 from makerlab.bookings.models import Booking
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
-from tests.bookings.conftest import at
+from tests.conftest import at
 
 
 def book(actor: Any, unit: Any, start: dt.datetime, end: dt.datetime, **kw: Any) -> Booking:

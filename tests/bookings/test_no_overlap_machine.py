@@ -28,7 +28,7 @@ from makerlab.enums import ACTIVE_BOOKING_STATUSES
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
-from tests.bookings.conftest import at
+from tests.conftest import at
 
 DAYS = ["2027-01-05", "2027-01-06"]  # Tuesday and Wednesday, open 08:00-20:00
 day_choice = st.sampled_from([0, 0, 0, 1])  # mostly the same day, so bookings meet

@@ -14,8 +14,7 @@ from makerlab.db import recorded_statements
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.sites.models import Closure
-
-from .conftest import at, local
+from tests.conftest import at, local
 
 WEEK = "2027-W01"  # Monday 2027-01-04, the frozen "now"
 

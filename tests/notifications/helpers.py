@@ -32,8 +32,9 @@ class Sink:
         self.on_data: Callable[[int], Any] | None = None
         self.lock = threading.Lock()
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if address in self.refuse:
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
@@ -96,8 +97,13 @@ def smtp() -> Iterator[SmtpServer]:
 @pytest.fixture
 def app_config(database_uri: str, smtp: SmtpServer) -> dict[str, Any]:
     config = base_config(database_uri)
-    config.update({"MAIL_PORT": smtp.port, "MAIL_TIMEOUT": 5,
-                   "MAIL_DEFAULT_SENDER": "Passage 13 <makerlab@passage13.example>"})
+    config.update(
+        {
+            "MAIL_PORT": smtp.port,
+            "MAIL_TIMEOUT": 5,
+            "MAIL_DEFAULT_SENDER": "Passage 13 <makerlab@passage13.example>",
+        }
+    )
     return config
 
 
@@ -111,34 +117,20 @@ def job_app(app: Flask) -> Flask:
 
 
 @pytest.fixture
-def make_unit(app: Flask) -> Callable[..., Any]:
-    from makerlab.equipment.models import Equipment
-
-    counter = iter(range(1, 10_000))
-
-    def make(**overrides: Any) -> Equipment:
-        n = next(counter)
-        values: dict[str, Any] = {"site_id": 1, "name": f"Prusa MK4 #{n}", "category": "3d_printer",
-                                  "location": "Werkstatt"}
-        values.update(overrides)
-        unit = Equipment(**values)
-        db.session.add(unit)
-        db.session.commit()
-        return unit
-
-    return make
-
-
-@pytest.fixture
 def make_booking(app: Flask, make_unit: Callable[..., Any]) -> Callable[..., Any]:
     from makerlab.bookings.models import Booking
 
     def make(user: Any, starts_at: dt.datetime, hours: float = 2, **overrides: Any) -> Booking:
         unit = overrides.pop("equipment", None) or make_unit()
         ends_at = starts_at + dt.timedelta(hours=hours)
-        values: dict[str, Any] = {"equipment_id": unit.id, "booked_by_id": user.id,
-                                  "starts_at": starts_at, "ends_at": ends_at,
-                                  "blocked_until": ends_at, "purpose": "Projektwoche"}
+        values: dict[str, Any] = {
+            "equipment_id": unit.id,
+            "booked_by_id": user.id,
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+            "blocked_until": ends_at,
+            "purpose": "Projektwoche",
+        }
         values.update(overrides)
         booking = Booking(**values)
         db.session.add(booking)
@@ -153,6 +145,11 @@ def queue_plain(n: int, prefix: str = "test") -> None:
     from makerlab.notifications.outbox import enqueue
 
     for i in range(n):
-        enqueue(dedupe_key=f"{prefix}:{i}", kind="test", to=f"person{i}@example.org",
-                subject=f"{prefix} message {i}", body_text=f"Body {i}")
+        enqueue(
+            dedupe_key=f"{prefix}:{i}",
+            kind="test",
+            to=f"person{i}@example.org",
+            subject=f"{prefix} message {i}",
+            body_text=f"Body {i}",
+        )
     db.session.commit()

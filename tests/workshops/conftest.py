@@ -1,4 +1,4 @@
-"""Factories for workshop tests: workshops, sessions, participants, a frozen clock."""
+"""Factories for workshop tests: workshops, sessions, the instant the clock is frozen at."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from makerlab import clock
 from makerlab.extensions import db
 
 UTC = dt.UTC
@@ -18,8 +17,7 @@ NOW = dt.datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen(app: Flask) -> dt.datetime:
-    clock.set_frozen(NOW)
+def now() -> dt.datetime:
     return NOW
 
 
@@ -63,35 +61,6 @@ def make_session(app: Flask, make_workshop: Callable[..., Any]) -> Callable[...,
         db.session.add(session)
         db.session.commit()
         return session
-
-    return make
-
-
-@pytest.fixture
-def make_participant(app: Flask) -> Callable[..., Any]:
-    from makerlab.participants.models import Participant
-
-    counter = iter(range(1, 10_000))
-
-    def make(**overrides: Any) -> Participant:
-        n = next(counter)
-        values: dict[str, Any] = {
-            "first_name": f"Kim{n}",
-            "last_name": f"Nowak{n}",
-            "birth_date": dt.date(2014, 5, 1),
-            "guardian_name": f"Eltern Nowak{n}",
-            "guardian_email": f"eltern{n}@familie.example",
-            "guardian_phone": f"0345 555 {n:04d}",
-            "guardian_consent": True,
-            "guardian_consent_on": dt.date(2026, 9, 1),
-            "photo_consent": False,
-            "may_go_home_alone": True,
-        }
-        values.update(overrides)
-        participant = Participant(**values)
-        db.session.add(participant)
-        db.session.commit()
-        return participant
 
     return make
 
