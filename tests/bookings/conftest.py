@@ -7,9 +7,6 @@ from typing import Any
 
 import pytest
 
-# Still imported as ``from .conftest import at, local`` by test_read_cache_machine.py.
-from tests.conftest import at, local  # noqa: F401
-
 
 @pytest.fixture
 def staff(make_user: Callable[..., Any]) -> Any:

@@ -22,8 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_a
 from makerlab.bookings.models import Booking
 from makerlab.equipment.models import MaintenanceBlock
 from makerlab.extensions import db
-
-from .conftest import at, local
+from tests.conftest import at, local
 
 # Monday 4 to Sunday 17 January 2027 (the frozen "now" is the first Monday, 08:00).
 DAYS = [f"2027-01-{day:02d}" for day in (4, 5, 6, 7, 8, 11, 12, 13, 14, 15)]
