@@ -13,6 +13,7 @@ from makerlab.db import Base
 db = SQLAlchemy(model_class=Base)
 
 import makerlab.models  # noqa: E402,F401  (register every table on the metadata)
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
