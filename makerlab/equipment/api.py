@@ -9,6 +9,7 @@ from typing import Any
 
 from flask.views import MethodView
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from makerlab import clock, readcache
 from makerlab.api import api_blueprint, current_actor, require, resolve
@@ -122,6 +123,25 @@ class MaintenanceList(MethodView):
         return block
 
 
+def unknown_unit_first(view: Callable[..., Any]) -> Callable[..., Any]:
+    """SPEC precedence: an unknown unit is 404 before its query is judged (422).
+
+    The unit is read inside the cached build, after the change counters, so
+    only a refused query looks it up here first.
+    """
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except HTTPException as error:
+            if error.code == 422:
+                services.get_equipment(current_actor(), kwargs["equipment_id"])  # 404
+            raise
+
+    return wrapper
+
+
 def _range_key(args: dict[str, Any]) -> tuple[Any, ...]:
     """The query as a cache key; a range starting "today" by default also keys on the minute."""
     defaulted = clock.now().replace(second=0, microsecond=0) if args.get("from_") is None else None
@@ -157,6 +177,7 @@ def _range_scopes(
 @blp.route("/equipment/<int:equipment_id>/availability")
 class UnitAvailability(MethodView):
     @require("equipment.view")
+    @unknown_unit_first
     @blp.arguments(RangeArgs, location="query")
     @blp.response(200, UnitAvailabilityOut)
     def get(self, args: dict[str, Any], equipment_id: int) -> Any:

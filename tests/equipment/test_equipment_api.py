@@ -159,6 +159,10 @@ def test_unit_availability_inside_opening_hours(api_as: Any) -> None:
     bad = api.get(f"/api/v1/equipment/{unit_id}/availability?from=2027-01-06&to=2027-01-05")
     assert bad.status_code == 422
     assert api.get(f"/api/v1/equipment/{unit_id}/availability?from=tomorrow").status_code == 422
+    # SPEC precedence: an unknown unit is 404 before its query is judged.
+    unknown = "/api/v1/equipment/424242/availability"
+    assert api.get(f"{unknown}?from=tomorrow").status_code == 404
+    assert api.get(f"{unknown}?from=2027-01-06&to=2027-01-05").status_code == 404
 
 
 def test_which_units_are_free(api_as: Any) -> None:
