@@ -39,18 +39,21 @@ def index() -> Any:
     return render_template("schools/index.html", rows=rows)
 
 
+def _values(form: SchoolForm) -> dict[str, Any]:
+    return {
+        "name": form.name.data or "",
+        "address": form.address.data or "",
+        "contact_email": form.contact_email.data or None,
+    }
+
+
 @bp.route("/schools/new", methods=["GET", "POST"])
 @permission_required("schools.manage")
 def new() -> Any:
     form = SchoolForm()
     if form.validate_on_submit():
         try:
-            services.create_school(
-                current_user,
-                name=form.name.data or "",
-                address=form.address.data or "",
-                contact_email=form.contact_email.data or None,
-            )
+            services.create_school(current_user, **_values(form))
             db.session.commit()
             flash(_("School added."), "success")
             return redirect(url_for("schools.index"))
@@ -67,13 +70,7 @@ def edit(school_id: int) -> Any:
     form = SchoolForm(obj=school)
     if form.validate_on_submit():
         try:
-            services.update_school(
-                current_user,
-                school,
-                name=form.name.data or "",
-                address=form.address.data or "",
-                contact_email=form.contact_email.data or None,
-            )
+            services.update_school(current_user, school, **_values(form))
             db.session.commit()
             flash(_("School saved."), "success")
             return redirect(url_for("schools.index"))

@@ -40,8 +40,7 @@ from makerlab.extensions import db
 from makerlab.forms import choices
 from makerlab.participants.models import Participant
 from makerlab.schools.models import School
-from makerlab.sites.models import Site
-from makerlab.sites.services import find_site
+from makerlab.sites.services import find_site, list_sites
 from makerlab.workshops import services
 from makerlab.workshops.forms import (
     ActionForm,
@@ -86,7 +85,7 @@ def _flash_error(error: Invalid | Conflict | Forbidden) -> None:
 def programme() -> Any:
     """Public: upcoming sessions with free seats; no names, no login."""
     sessions = services.upcoming_sessions()
-    sites = {s.id: s for s in db.session.scalars(sa.select(Site))}
+    sites = {s.id: s for s in list_sites()}
     return render_template("workshops/programme.html", sessions=sessions, sites=sites)
 
 
@@ -225,7 +224,7 @@ def workshop(workshop_id: int) -> Any:
 
 
 def _site_choices() -> list[Any]:
-    return choices((s.id, s.name) for s in db.session.scalars(sa.select(Site).order_by(Site.id)))
+    return choices((s.id, s.name) for s in list_sites())
 
 
 def _session_times(form: SessionForm) -> tuple[dt.datetime, dt.datetime]:
