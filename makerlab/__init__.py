@@ -39,7 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
-    _configure_sqlite(app)
+    _configure_transactions(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
@@ -56,15 +56,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _configure_sqlite(app: Flask) -> None:
-    """SQLite pragmas and early write locks; registered before any other hook."""
-    from makerlab.db import configure_sqlite_engine, lock_early_for_writing_requests
+def _configure_transactions(app: Flask) -> None:
+    """SQLite pragmas and early write locks, PostgreSQL's autocommit reads;
+    registered before any other hook, so they come before the first statement."""
+    from makerlab.db import (
+        configure_sqlite_engine,
+        lock_early_for_writing_requests,
+        read_safe_requests_without_transaction,
+    )
     from makerlab.extensions import db
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine)
             lock_early_for_writing_requests(app)
+        elif db.engine.dialect.name == "postgresql":
+            read_safe_requests_without_transaction(app, db)
 
 
 _audit_installed = False

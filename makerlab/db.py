@@ -133,6 +133,38 @@ def lock_early_for_writing_requests(app: Any) -> None:
             _immediate.reset(token)
 
 
+READ_ONLY = "makerlab_read_only_request"
+
+
+class ReadOnlyRequest(RuntimeError):
+    """A GET (or other safe) request tried to change data."""
+
+
+def read_safe_requests_without_transaction(app: Any, db: Any) -> None:
+    """On PostgreSQL, GET/HEAD/OPTIONS requests read in autocommit mode.
+
+    A safe request only reads, and PostgreSQL's default (READ COMMITTED)
+    gives every statement its own snapshot anyway, so the transaction around
+    it bought nothing but two round trips (``BEGIN`` and ``ROLLBACK``) on the
+    busiest routes. Such a request must not write either: in autocommit mode
+    its statements would not be atomic, so a flush in one is refused
+    (``ReadOnlyRequest``) instead of being committed piecemeal.
+    """
+    from flask import request
+
+    @app.before_request
+    def _autocommit_reads() -> None:
+        if request.method in SAFE_METHODS:
+            db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            db.session.info[READ_ONLY] = True
+
+
+@event.listens_for(sa.orm.Session, "before_flush")
+def _refuse_writes_in_read_only_requests(session: Any, _context: Any, _instances: Any) -> None:
+    if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise ReadOnlyRequest("a GET, HEAD or OPTIONS request tried to change data")
+
+
 @contextmanager
 def recorded_statements(engine: Engine) -> Iterator[list[str]]:
     """The SQL statements ``engine`` runs inside the block (for query-count checks)."""
