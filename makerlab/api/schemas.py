@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 import sqlalchemy as sa
 from marshmallow import fields
+from sqlalchemy.orm.util import identity_key
 
 from makerlab.clock import FIRST_YEAR, LAST_YEAR
 from makerlab.extensions import db
@@ -56,16 +57,31 @@ def _request_map(name: str, stmt: Any) -> dict[Any, Any]:
     return cache
 
 
+def _held(model: Any, ident: int | None, attr: str) -> Any:
+    """``attr`` of the row the session holds loaded already, or None (nothing is read).
+
+    A write answers with rows it has just loaded (its unit, its site): their
+    values are at hand, and the whole-table maps below are for lists.
+    """
+    if ident is None:
+        return None
+    row = db.session.identity_map.get(identity_key(model, ident))
+    return None if row is None else sa.inspect(row).dict.get(attr)
+
+
 def site_timezone(site_id: int | None) -> str:
     """The time zone of a site (the configured default for no or unknown site)."""
     from flask import current_app
 
     from makerlab.sites.models import Site
 
+    if site_id is None:
+        return str(current_app.config["TIMEZONE"])
+    held = _held(Site, site_id, "timezone")
+    if held is not None:
+        return str(held)
     zones = _request_map("_site_timezones", sa.select(Site.id, Site.timezone))
-    if site_id is not None and site_id in zones:
-        return str(zones[site_id])
-    return str(current_app.config["TIMEZONE"])
+    return str(zones.get(site_id, current_app.config["TIMEZONE"]))
 
 
 def unit_site_id(equipment_id: int | None) -> int | None:
@@ -74,6 +90,9 @@ def unit_site_id(equipment_id: int | None) -> int | None:
 
     if equipment_id is None:
         return None
+    held = _held(Equipment, equipment_id, "site_id")
+    if held is not None:
+        return int(held)
     sites = _request_map("_unit_sites", sa.select(Equipment.id, Equipment.site_id))
     return sites.get(equipment_id)
 

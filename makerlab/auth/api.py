@@ -10,6 +10,7 @@ from marshmallow import fields
 from makerlab.api import api_blueprint
 from makerlab.api.schemas import Schema
 from makerlab.auth import services
+from makerlab.db import commit_for_response
 from makerlab.errors import Unauthorized
 from makerlab.extensions import db
 from makerlab.security import limiter, login_limit
@@ -43,5 +44,5 @@ class TokenView(MethodView):
             raise Unauthorized("E-mail or password is wrong.")
         db.session.info["actor_id"] = user.id
         token = services.issue_token(user, payload["label"])
-        db.session.commit()
+        commit_for_response(db.session)
         return {"token": token, "user_id": user.id, "role": user.role}

@@ -22,6 +22,7 @@ from makerlab.bookings.schemas import (
     ReturnIn,
     ScopeArgs,
 )
+from makerlab.db import commit_for_response
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import site_of
 from makerlab.extensions import db
@@ -78,7 +79,7 @@ class Bookings(MethodView):
         and ``skipped``. A skipped occurrence is added later as a single booking with the
         series' ``series_id``."""
         outcome = services.create_booking(current_actor(), **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return _WithExtras(
             outcome.bookings[0],
             recurrence=_plain(payload.get("recurrence")),
@@ -105,7 +106,7 @@ class BookingItem(MethodView):
         """Change a booking; ``?scope=following|series`` changes later occurrences too (in
         local wall-clock time). Every rule is checked again."""
         changed = services.update_booking(current_actor(), booking, scope=query["scope"], **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         this = next(b for b in changed if b.id == booking.id)
         return _WithExtras(this, occurrences=changed)
 
@@ -117,7 +118,7 @@ class BookingItem(MethodView):
         """Cancel a booking (``?scope=this|following|series``); answers it with ``occurrences``,
         every booking cancelled."""
         cancelled = services.cancel_booking(current_actor(), booking, scope=query["scope"])
-        db.session.commit()
+        commit_for_response(db.session)
         return _WithExtras(booking, occurrences=cancelled)
 
 
@@ -130,7 +131,7 @@ class BookingCheckout(MethodView):
         """Hand a loanable kit over (any time before the booking ends). Units that are not
         loanable are not checked out (409)."""
         services.check_out(current_actor(), booking)
-        db.session.commit()
+        commit_for_response(db.session)
         return booking
 
 
@@ -144,5 +145,5 @@ class BookingReturn(MethodView):
         """Take a kit back; ``"condition": "damaged"`` puts the unit into maintenance and
         e-mails the coordinators."""
         services.return_booking(current_actor(), booking, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return booking

@@ -15,6 +15,7 @@ from makerlab import clock, readcache
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
 from makerlab.bookings import services as bookings
+from makerlab.db import commit_for_response
 from makerlab.equipment import services
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.schemas import (
@@ -78,7 +79,7 @@ class EquipmentList(MethodView):
     def post(self, payload: dict[str, Any]) -> Any:
         """Add a unit (``site_id`` defaults to the default site)."""
         unit = services.create_equipment(current_actor(), **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return unit
 
 
@@ -98,7 +99,7 @@ class EquipmentItem(MethodView):
     def patch(self, payload: dict[str, Any], unit: Equipment) -> Any:
         """Change a unit: details, status (available, maintenance, retired), rules."""
         services.update_equipment(current_actor(), unit, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return unit
 
 
@@ -119,7 +120,7 @@ class MaintenanceList(MethodView):
     def post(self, payload: dict[str, Any], unit: Equipment) -> Any:
         """Block a unit for maintenance; no booking can be made during the block."""
         block = services.add_maintenance(current_actor(), unit, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return block
 
 

@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import paginate
+from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.notifications import services
 from makerlab.notifications.models import Notification
@@ -42,5 +43,5 @@ class NotificationResend(MethodView):
     def post(self, note: Notification) -> Any:
         """Queue a failed message again (409 unless it failed)."""
         services.resend(current_actor(), note)
-        db.session.commit()
+        commit_for_response(db.session)
         return note

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
+from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.participants import services
 from makerlab.participants.models import Induction, Participant
@@ -41,7 +42,7 @@ class Participants(MethodView):
     def post(self, payload: dict[str, Any]) -> Any:
         """Register a participant."""
         participant = services.create_participant(current_actor(), **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return participant
 
 
@@ -61,7 +62,7 @@ class ParticipantItem(MethodView):
     def patch(self, payload: dict[str, Any], participant: Participant) -> Any:
         """Change a participant; consent changes are kept in the history."""
         services.update_participant(current_actor(), participant, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return participant
 
     @require("participants.erase")
@@ -70,7 +71,7 @@ class ParticipantItem(MethodView):
     def delete(self, participant: Participant) -> None:
         """Erase the participant's personal data irreversibly (anonymous counts stay)."""
         services.erase_participant(current_actor(), participant)
-        db.session.commit()
+        commit_for_response(db.session)
 
 
 @blp.route("/participants/<int:participant_id>/export")
@@ -105,5 +106,5 @@ class ParticipantInductions(MethodView):
     def post(self, payload: dict[str, Any], participant: Participant) -> Any:
         """Record a safety induction for one equipment category."""
         induction = services.record_induction(current_actor(), participant, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return induction

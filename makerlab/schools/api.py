@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import paginate
+from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.schools import services
 from makerlab.schools.models import School
@@ -32,7 +33,7 @@ class Schools(MethodView):
     def post(self, payload: dict[str, Any]) -> Any:
         """Add a partner school."""
         school = services.create_school(current_actor(), **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return school
 
 
@@ -52,5 +53,5 @@ class SchoolItem(MethodView):
     def patch(self, payload: dict[str, Any], school: School) -> Any:
         """Change a school."""
         services.update_school(current_actor(), school, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return school

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
+from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.sites import services
 from makerlab.sites.models import Closure, Site
@@ -38,7 +39,7 @@ class Sites(MethodView):
     def post(self, payload: dict[str, Any]) -> Any:
         """Add a site."""
         site = services.create_site(current_actor(), **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return site
 
 
@@ -58,7 +59,7 @@ class SiteItem(MethodView):
     def patch(self, payload: dict[str, Any], site: Site) -> Any:
         """Change a site (name, time zone, address, opening hours)."""
         services.update_site(current_actor(), site, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return site
 
 
@@ -80,7 +81,7 @@ class SiteClosures(MethodView):
     def post(self, payload: dict[str, Any], site: Site) -> Any:
         """Close the site for a day or a range of days (``ends_on`` inclusive)."""
         closure = services.add_closure(current_actor(), site, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return closure
 
 
@@ -92,4 +93,4 @@ class ClosureItem(MethodView):
     def delete(self, closure: Closure) -> None:
         """Remove a closure."""
         services.delete_closure(current_actor(), closure)
-        db.session.commit()
+        commit_for_response(db.session)

@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
+from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.workshops import services
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
@@ -46,7 +47,7 @@ class Workshops(MethodView):
     def post(self, payload: dict[str, Any]) -> Any:
         """Add a workshop (age range, facilitator, equipment needs per category)."""
         workshop = services.create_workshop(current_actor(), **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return workshop
 
 
@@ -66,7 +67,7 @@ class WorkshopItem(MethodView):
     def patch(self, payload: dict[str, Any], workshop: Workshop) -> Any:
         """Change a workshop (new equipment needs apply to sessions planned or moved later)."""
         services.update_workshop(current_actor(), workshop, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return workshop
 
 
@@ -89,7 +90,7 @@ class WorkshopSessions(MethodView):
     def post(self, payload: dict[str, Any], workshop: Workshop) -> Any:
         """Plan a session; reserves the workshop's equipment needs (all or nothing, else 409)."""
         session = services.create_session(current_actor(), workshop, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return services.session_view(session)
 
 
@@ -110,7 +111,7 @@ class SessionItem(MethodView):
         """Move or resize a session. Moving re-reserves equipment (409 if short); the
         capacity cannot go below the confirmed seats (409); more seats promote the waitlist."""
         services.update_session(current_actor(), session, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return services.session_view(session)
 
     @require("sessions.manage")
@@ -119,7 +120,7 @@ class SessionItem(MethodView):
     def delete(self, session: WorkshopSession) -> Any:
         """Cancel a session: its bookings are cancelled and every enrolled contact is told."""
         services.cancel_session(current_actor(), session)
-        db.session.commit()
+        commit_for_response(db.session)
         return services.session_view(session)
 
 
@@ -146,7 +147,7 @@ class SessionEnrolments(MethodView):
         A teacher naming another school's ``school_id`` gets 422 (as for an
         unknown school); teachers enrolling a participant get 403."""
         enrolment = services.enrol(current_actor(), session, **payload)
-        db.session.commit()
+        commit_for_response(db.session)
         return enrolment
 
 
@@ -165,7 +166,7 @@ class EnrolmentItem(MethodView):
     def delete(self, enrolment: Enrolment) -> Any:
         """Cancel an enrolment; waitlisted enrolments that now fit are confirmed and told."""
         services.cancel_enrolment(current_actor(), enrolment)
-        db.session.commit()
+        commit_for_response(db.session)
         return enrolment
 
 
@@ -178,5 +179,5 @@ class EnrolmentAttendance(MethodView):
     def put(self, payload: dict[str, Any], enrolment: Enrolment) -> Any:
         """Record how many came (0..seats; a participant enrolment 0 or 1)."""
         services.record_attendance(current_actor(), enrolment, payload["attended_count"])
-        db.session.commit()
+        commit_for_response(db.session)
         return enrolment

@@ -589,8 +589,19 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
     """1-based place of a waitlisted enrolment in its session's waitlist."""
     if enrolment.status != WAITLISTED:
         return None
-    ids = session_view(enrolment.session).waitlist
-    return ids.index(enrolment.id) + 1 if enrolment.id in ids else None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Enrolment)
+        .where(
+            Enrolment.session_id == enrolment.session_id,
+            Enrolment.status == WAITLISTED,
+            sa.or_(
+                Enrolment.created_at < enrolment.created_at,
+                sa.and_(Enrolment.created_at == enrolment.created_at, Enrolment.id < enrolment.id),
+            ),
+        )
+    )
+    return int(ahead or 0) + 1
 
 
 def _class_values(
