@@ -637,6 +637,7 @@ def create_booking(
             target_series = series.id
         for s, e in free:
             booking = Booking(
+                equipment=unit,  # held, so the answer finds the unit's site without a query
                 equipment_id=unit.id,
                 booked_by_id=getattr(actor, "id", None),
                 starts_at=s,

@@ -487,3 +487,19 @@ def test_series_edit_that_would_collide_changes_nothing(
     assert [c["booking_id"] for c in response.get_json()["conflicts"]] == [blocker["id"]]
     items = api.get(f"/api/v1/bookings?equipment_id={unit.id}&status=reserved").get_json()
     assert [i["starts_at"][11:16] for i in items["items"]] == ["10:00", "10:00", "10:00", "12:00"]
+
+
+def test_a_new_booking_is_answered_without_reading_it_back(
+    frozen: Any, api_as: Any, make_unit: Any, make_participant: Any
+) -> None:
+    api = api_as("youth_worker")
+    unit = make_unit()
+    person = make_participant(birth_date=dt.date(2000, 1, 1)).id
+    with recorded_statements(db.engine) as statements:
+        created = post(api, unit, "2027-01-05T10:00", "2027-01-05T11:00", participant_ids=[person])
+    assert created.status_code == 201
+    body = created.get_json()
+    assert body["starts_at"] == "2027-01-05T10:00:00+01:00"
+    assert body["participant_ids"] == [person] and body["equipment_id"] == unit.id
+    inserted = next(i for i, s in enumerate(statements) if s.startswith("INSERT INTO bookings"))
+    assert [s for s in statements[inserted:] if s.lstrip().upper().startswith("SELECT")] == []
