@@ -11,9 +11,9 @@ youth worker, a coordinator and a teacher (``flask users token``). A URL given
 must point to an empty database.
 
 The app is served by gunicorn with the production settings
-(``gunicorn.conf.py``) and 2 workers (``gthread``, ``--threads`` each) on a free
-loopback port. Client threads (``requests.Session`` with keep-alive, one
-process) then run, after a short warm-up:
+(``gunicorn.conf.py``: synchronous workers; ``--threads N`` above 1 makes them
+``gthread`` workers) and 2 workers on a free loopback port. Client threads
+(``requests.Session``, one process) then run, after a short warm-up:
 
 1. the *mixed* load for ``--duration`` seconds: week-calendar pages (logged in
    through the form), availability of a unit and of a category, bookings of
@@ -461,7 +461,9 @@ def load_world(url: str) -> World:
 class Server:
     """gunicorn with the production settings, 2 workers, on a free loopback port."""
 
-    def __init__(self, app: str, env: dict[str, str], threads: int, log: Path, *extra: str) -> None:
+    def __init__(
+        self, app: str, env: dict[str, str], threads: int | None, log: Path, *extra: str
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -475,8 +477,7 @@ class Server:
                 str(ROOT / "gunicorn.conf.py"),
                 "--workers",
                 "2",
-                "--threads",
-                str(threads),
+                *(["--threads", str(threads)] if threads else []),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 *extra,
@@ -871,7 +872,13 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds per phase (60)")
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (20)")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (4)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="threads per gunicorn worker (default: gunicorn.conf.py's, 1: sync workers;"
+        " above 1: gthread)",
+    )
     parser.add_argument(
         "--think",
         type=float,

@@ -377,8 +377,14 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def served(app: Flask, database_uri: str, tmp_path: Path) -> Iterator[str]:
-    """The app under gunicorn (3 workers x 4 threads) on loopback; yields its base URL.
+def served_threads() -> int:
+    """Threads per gunicorn worker for ``served``: 1 is production's sync worker."""
+    return 1
+
+
+@pytest.fixture
+def served(app: Flask, database_uri: str, tmp_path: Path, served_threads: int) -> Iterator[str]:
+    """The app under gunicorn (production settings, 3 workers) on loopback; yields its URL.
 
     It shares the test's database, so data made with factories is visible.
     """
@@ -402,10 +408,12 @@ def served(app: Flask, database_uri: str, tmp_path: Path) -> Iterator[str]:
             sys.executable,
             "-m",
             "gunicorn",
+            "-c",
+            str(root / "gunicorn.conf.py"),
             "--workers",
             "3",
             "--threads",
-            "4",
+            str(served_threads),
             "--bind",
             f"127.0.0.1:{port}",
             "--graceful-timeout",

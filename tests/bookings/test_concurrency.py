@@ -1,7 +1,8 @@
 """Of 40 simultaneous overlapping bookings exactly one succeeds (SPEC rule 2).
 
-Through the real server: gunicorn with several workers and threads, on
-SQLite (BEGIN IMMEDIATE) and PostgreSQL (exclusion constraint).
+Through the real server: gunicorn with several sync workers (production's
+setting) and with several threaded workers, on SQLite (BEGIN IMMEDIATE) and
+PostgreSQL (exclusion constraint).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ from makerlab.bookings.models import Booking
 from makerlab.extensions import db
 
 N = 40
+
+
+@pytest.fixture(params=[1, 4], ids=["sync", "gthread"])
+def served_threads(request: pytest.FixtureRequest) -> int:
+    return int(request.param)
 
 
 @pytest.mark.served
