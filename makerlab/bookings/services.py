@@ -117,6 +117,57 @@ def loans_out_stmt() -> sa.Select[Booking]:
     )
 
 
+@dataclass
+class LoanDesk:
+    """The loan desk: kits out now (overdue first) and kits to hand out today.
+
+    Each row is ``(booking, booker's name, booker's e-mail)``.
+    """
+
+    out: list[Any]
+    pickup: list[Any]
+
+
+def loan_desk() -> LoanDesk:
+    """What the loan desk needs now; "today" is each kit's own site's day."""
+    now = clock.now()
+    day_ends = {
+        site.id: clock.local_midnight(
+            clock.today(site.timezone) + dt.timedelta(days=1), site.timezone
+        )
+        for site in sites.list_sites()
+    }
+    rows = db.session.execute(
+        sa.select(Booking, User.name, User.email)
+        .options(joinedload(Booking.equipment))
+        .join(Equipment, Equipment.id == Booking.equipment_id)
+        .outerjoin(User, User.id == Booking.booked_by_id)
+        .where(
+            sa.or_(
+                Booking.status == BookingStatus.CHECKED_OUT.value,
+                sa.and_(
+                    Booking.status == BookingStatus.RESERVED.value,
+                    Equipment.loanable.is_(True),
+                    Booking.starts_at < max(day_ends.values(), default=now),
+                    Booking.ends_at > now,
+                ),
+            )
+        )
+        .order_by(Booking.ends_at, Booking.id)
+    ).all()
+    out = [r for r in rows if r[0].status == BookingStatus.CHECKED_OUT.value]
+    pickup = sorted(
+        (
+            r
+            for r in rows
+            if r[0].status == BookingStatus.RESERVED.value
+            and r[0].starts_at < day_ends.get(r[0].equipment.site_id, now)
+        ),
+        key=lambda r: (r[0].starts_at, r[0].id),
+    )
+    return LoanDesk(out=out, pickup=pickup)
+
+
 def series_bookings(series_id: int) -> list[Booking]:
     """Every occurrence of a series, earliest first."""
     return list(

@@ -42,7 +42,7 @@ from makerlab.bookings.forms import (
     ReturnForm,
 )
 from makerlab.bookings.models import Booking
-from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus
+from makerlab.enums import ACTIVE_BOOKING_STATUSES, EquipmentStatus
 from makerlab.equipment import services as equipment_services
 from makerlab.equipment.forms import category_choices, category_label
 from makerlab.equipment.models import Equipment
@@ -542,38 +542,12 @@ def cancel(booking_id: int) -> Any:
 @bp.route("/bookings/loans")
 @permission_required("loans.manage")
 def loans() -> Any:
-    now = clock.now()
-    site = default_site()
-    today = clock.today(site.timezone)
-    end_of_today = clock.local_midnight(today + dt.timedelta(days=1), site.timezone)
-    rows = db.session.execute(
-        sa.select(Booking, User.name, User.email)
-        .options(sa.orm.joinedload(Booking.equipment))
-        .join(Equipment, Equipment.id == Booking.equipment_id)
-        .outerjoin(User, User.id == Booking.booked_by_id)
-        .where(
-            sa.or_(
-                Booking.status == BookingStatus.CHECKED_OUT.value,
-                sa.and_(
-                    Booking.status == BookingStatus.RESERVED.value,
-                    Equipment.loanable.is_(True),
-                    Booking.starts_at < end_of_today,
-                    Booking.ends_at > now,
-                ),
-            )
-        )
-        .order_by(Booking.ends_at)
-    ).all()
-    out = [r for r in rows if r[0].status == BookingStatus.CHECKED_OUT.value]
-    pickup = sorted(
-        (r for r in rows if r[0].status == BookingStatus.RESERVED.value),
-        key=lambda r: r[0].starts_at,
-    )
+    desk = services.loan_desk()
     return render_template(
         "bookings/loans.html",
-        out=out,
-        pickup=pickup,
-        now=now,
+        out=desk.out,
+        pickup=desk.pickup,
+        now=clock.now(),
         action_form=ActionForm(),
         return_form=ReturnForm(),
     )

@@ -326,6 +326,42 @@ def test_hand_out_and_take_back_a_kit(
     assert db.session.get(Equipment, returned.equipment_id).status == "maintenance"  # type: ignore[union-attr]
 
 
+def test_loan_desk_takes_today_from_each_kits_site(
+    client: Any, login_as: Any, frozen: Any, make_unit: Any, make_booking: Any
+) -> None:
+    """Monday 08:00 in Berlin is Monday 02:00 in New York: a New York kit booked for
+    Monday evening there (Tuesday 01:00 UTC) is today's, one for Tuesday is not."""
+    from zoneinfo import ZoneInfo
+
+    from makerlab.sites.models import Site
+
+    ny = ZoneInfo("America/New_York")
+    site = Site(name="Makerspace Brooklyn", timezone="America/New_York", opening_hours={})
+    db.session.add(site)
+    db.session.commit()
+    evening = make_unit(
+        name="Podcast Kit NYC", category="podcast_kit", loanable=True, site_id=site.id
+    )
+    tomorrow = make_unit(name="Synth Kit NYC", category="synth_kit", loanable=True, site_id=site.id)
+    make_booking(
+        evening,
+        dt.datetime(2027, 1, 4, 20, 0, tzinfo=ny),
+        dt.datetime(2027, 1, 4, 22, 0, tzinfo=ny),
+    )
+    make_booking(
+        tomorrow,
+        dt.datetime(2027, 1, 5, 10, 0, tzinfo=ny),
+        dt.datetime(2027, 1, 5, 12, 0, tzinfo=ny),
+    )
+    berlin_tomorrow = make_unit(name="Podcast-Koffer 3", category="podcast_kit", loanable=True)
+    make_booking(berlin_tomorrow, at("2027-01-05", "09:00"), at("2027-01-05", "12:00"))
+
+    login_as("youth_worker", locale="en")
+    loans = client.get("/bookings/loans").get_data(as_text=True)
+    assert "Podcast Kit NYC" in loans
+    assert "Synth Kit NYC" not in loans and "Podcast-Koffer 3" not in loans
+
+
 def test_coordinator_creates_and_edits_a_unit(client: Any, login_as: Any, frozen: Any) -> None:
     from makerlab.equipment.models import Equipment
 
