@@ -60,6 +60,11 @@ def local_midnight(day: dt.date, tz: str) -> dt.datetime:
     return combine(day, dt.time(0, 0), tz)
 
 
+def local_day_end(day: dt.date, tz: str) -> dt.datetime:
+    """The instant a site-local day ends: the next day's midnight (23 or 25 hours on DST days)."""
+    return local_midnight(day + dt.timedelta(days=1), tz)
+
+
 def combine(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
     """A site-local wall-clock time on ``day`` as a UTC instant.
 

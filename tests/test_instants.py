@@ -1,4 +1,4 @@
-"""clock.as_utc / clock.check_year: the one rule for input instants."""
+"""clock.as_utc / clock.check_year: the one rule for input instants; and where local days end."""
 
 from __future__ import annotations
 
@@ -65,3 +65,19 @@ def test_years_outside_the_range_are_refused_naming_the_field(year: int) -> None
 def test_the_bounds_themselves_are_accepted(year: int) -> None:
     clock.check_year(dt.date(year, 6, 1), "starts_at")
     assert clock.as_utc(dt.datetime(year, 6, 1), BERLIN, "starts_at").year == year
+
+
+def test_a_local_day_ends_at_the_next_midnight_across_daylight_saving() -> None:
+    tz = "Europe/Berlin"
+    lengths = {
+        day: clock.local_day_end(day, tz) - clock.local_midnight(day, tz)
+        for day in (dt.date(2027, 3, 28), dt.date(2027, 6, 1), dt.date(2027, 10, 31))
+    }
+    assert lengths == {
+        dt.date(2027, 3, 28): dt.timedelta(hours=23),
+        dt.date(2027, 6, 1): dt.timedelta(hours=24),
+        dt.date(2027, 10, 31): dt.timedelta(hours=25),
+    }
+    assert clock.local_day_end(dt.date(2027, 6, 1), tz) == dt.datetime(
+        2027, 6, 1, 22, 0, tzinfo=dt.UTC
+    )

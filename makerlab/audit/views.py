@@ -73,7 +73,7 @@ def audit_query(
     if day_from:
         stmt = stmt.where(AuditEntry.at >= clock.local_midnight(day_from, tz))
     if day_to:
-        stmt = stmt.where(AuditEntry.at < clock.local_midnight(day_to + dt.timedelta(days=1), tz))
+        stmt = stmt.where(AuditEntry.at < clock.local_day_end(day_to, tz))
     return stmt
 
 

@@ -223,7 +223,7 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
     zone = ZoneInfo(tz)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
     week_start = clock.local_midnight(days[0], tz)
-    week_end = clock.local_midnight(days[-1] + dt.timedelta(days=1), tz)
+    week_end = clock.local_day_end(days[-1], tz)
     ids = [u.id for u in units]
     rows = {u.id: Row(unit=u, cells=[Cell(day=d) for d in days]) for u in units}
     grid = WeekGrid(

@@ -132,9 +132,7 @@ def loan_desk() -> LoanDesk:
     """What the loan desk needs now; "today" is each kit's own site's day."""
     now = clock.now()
     day_ends = {
-        site.id: clock.local_midnight(
-            clock.today(site.timezone) + dt.timedelta(days=1), site.timezone
-        )
+        site.id: clock.local_day_end(clock.today(site.timezone), site.timezone)
         for site in sites.list_sites()
     }
     rows = db.session.execute(
@@ -328,9 +326,7 @@ class _Surroundings:
                         "kind": "closure",
                         "closure_id": closure.id,
                         "starts_at": _fmt(clock.local_midnight(closure.starts_on, tz), tz),
-                        "ends_at": _fmt(
-                            clock.local_midnight(closure.ends_on + dt.timedelta(days=1), tz), tz
-                        ),
+                        "ends_at": _fmt(clock.local_day_end(closure.ends_on, tz), tz),
                         "reason": _(
                             "%(site)s is closed from %(first)s to %(last)s.",
                             site=self.site.name,

@@ -180,7 +180,7 @@ def _free_slots(
         return None
     tz = unit.site.timezone
     start = clock.local_midnight(day, tz)
-    end = clock.local_midnight(day + dt.timedelta(days=1), tz)
+    end = clock.local_day_end(day, tz)
     return [_pair(i) for i in services.free_intervals(unit, start, end)]
 
 

@@ -229,7 +229,7 @@ def _day_intervals(site: Site, day: dt.date) -> list[Interval]:
     for opens, closes in site.opening_hours.get(WEEKDAYS[day.weekday()], []):
         begin = clock.combine(day, dt.time.fromisoformat(opens), site.timezone)
         if closes == "24:00":
-            finish = clock.local_midnight(day + dt.timedelta(days=1), site.timezone)
+            finish = clock.local_day_end(day, site.timezone)
         else:
             finish = clock.combine(day, dt.time.fromisoformat(closes), site.timezone)
         out.append((begin, finish))
