@@ -23,7 +23,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "loans.manage": STAFF,
     "schools.view": EVERYONE,  # teachers: their own school only (scoped in services)
     "schools.manage": MANAGERS,
-    "participants.view": EVERYONE,  # teachers: their own school's only
+    "participants.view": STAFF,  # teachers: no participant data at all (SPEC)
     "participants.manage": STAFF,
     "participants.erase": MANAGERS,
     "inductions.record": STAFF,

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from makerlab.auth.permissions import can, is_teacher
+from makerlab.auth.permissions import can
 from makerlab.auth.views import apply_errors, permission_required
 from makerlab.errors import Invalid
 from makerlab.extensions import db
@@ -62,8 +62,6 @@ def _helpers() -> dict[str, Any]:
 
 def _school_choices(empty_label: str = "—") -> list[Any]:
     stmt = sa.select(School.id, School.name).order_by(School.name)
-    if is_teacher(current_user):
-        stmt = stmt.where(School.id == current_user.school_id)
     rows = db.session.execute(stmt).all()
     return choices([(0, empty_label)] + [(s.id, s.name) for s in rows])
 
@@ -81,7 +79,7 @@ SEARCH_KEY = "participant_search"
 @bp.route("/participants", methods=["GET", "POST"])
 @permission_required("participants.view")
 def index() -> Any:
-    """Search by name and school; teachers see their own school's participants.
+    """Search by name and school (staff only: teachers see no participant data).
 
     The search is posted and kept in the session, so children's names never
     appear in URLs and therefore never in access logs or browser history.

@@ -549,17 +549,14 @@ def lock_session(session: WorkshopSession) -> WorkshopSession:
 
 
 def visible_enrolments(actor: Any) -> sa.Select[Enrolment]:
-    """Enrolments the actor may see: teachers only their own school's."""
+    """Enrolments the actor may see: teachers only their own school's classes.
+
+    A single participant's enrolment is not the school's, and it names a
+    child: teachers get no participant data at all.
+    """
     stmt = sa.select(Enrolment)
     if is_teacher(actor):
-        stmt = stmt.outerjoin(Participant, Participant.id == Enrolment.participant_id).where(
-            sa.or_(
-                Enrolment.school_id == actor.school_id,
-                sa.and_(
-                    Enrolment.participant_id.is_not(None), Participant.school_id == actor.school_id
-                ),
-            )
-        )
+        stmt = stmt.where(Enrolment.school_id == actor.school_id)
     return stmt
 
 

@@ -222,8 +222,11 @@ def test_teachers_see_only_their_own_school(
     enrolled = staff.post(url, json={"participant_id": child.id})
     assert enrolled.status_code == 201
     assert mine.get(f"{API}/enrolments/{enrolled.get_json()['id']}").status_code == 404
-    assert other.get(f"{API}/enrolments/{enrolled.get_json()['id']}").status_code == 200
+    # A single pupil's enrolment is not the school's: even their own teacher sees no child.
+    assert other.get(f"{API}/enrolments/{enrolled.get_json()['id']}").status_code == 404
     assert child.last_name not in mine.get(url).get_data(as_text=True)
+    assert child.last_name not in other.get(url).get_data(as_text=True)
+    assert enrolled.get_json()["id"] not in [e["id"] for e in other.get(url).get_json()["items"]]
     assert (
         mine.put(
             f"{API}/enrolments/{ours['id']}/attendance", json={"attended_count": 1}
