@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "OUTBOX_RETRY_BASE_SECONDS": 60,
     # The address people reach the app at, for links in e-mails.
     "PUBLIC_URL": None,
-    "SCHEDULER_LEASE_SECONDS": 60,
+    # How often a standby scheduler tries the lock, and the leader checks it still holds it.
     "SCHEDULER_POLL_SECONDS": 10,
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "UTC",

@@ -5,7 +5,7 @@ from makerlab.auth.models import ApiToken, User
 from makerlab.bookings.models import Booking, BookingSeries, booking_participants
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.generation import DataGeneration
-from makerlab.notifications.models import Notification, SchedulerLease
+from makerlab.notifications.models import Notification
 from makerlab.participants.models import ConsentRecord, Induction, Participant
 from makerlab.schools.models import School
 from makerlab.sites.models import Closure, Site
@@ -25,7 +25,6 @@ __all__ = [
     "MaintenanceBlock",
     "Notification",
     "Participant",
-    "SchedulerLease",
     "School",
     "Site",
     "User",

@@ -1,474 +1,284 @@
 """The job table and the scheduler process.
 
-``flask --app wsgi scheduler run`` runs :class:`SchedulerRunner` with a
-``BlockingScheduler``; ``make run`` embeds the same runner with a
-``BackgroundScheduler`` in the development server (``SCHEDULER_EMBEDDED``).
-Jobs live in the app's database (``apscheduler_jobs``) and are referenced as
-``"module:function"`` with plain arguments, so nothing unpicklable is stored.
+``flask --app wsgi scheduler run`` calls :func:`run`; ``make run`` runs the
+same loop in a thread of the development server (``SCHEDULER_EMBEDDED``).
+APScheduler keeps the jobs in the app's database (``apscheduler_jobs``), so a
+run missed while no scheduler was up is caught up within its misfire grace.
 
-Only one scheduler runs jobs at a time: it must hold a lock the database
-enforces (PostgreSQL: a session-level advisory lock; SQLite: a lease row in
-``scheduler_leases``, renewed while it runs). A second process started by
-mistake waits and takes over when the first one dies. The outbox's unique
-keys and delivery claims keep even an overlap from sending anything twice.
+One lock picks the process that runs the jobs: a PostgreSQL advisory lock
+held by a connection of its own, or on SQLite an OS lock on a file beside the
+database. The server or the kernel drops it when its holder dies, so a second
+process started by mistake waits as a standby and then takes over. Exactly
+once does not rest on the lock: every mail has a unique ``dedupe_key`` and
+each delivery is claimed first (``notifications/services.py``), so even an
+overlap sends nothing twice.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
+import fcntl
 import logging
 import os
-import socket
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
+import click
 import sqlalchemy as sa
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
-from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from flask.cli import get_debug_flag, run_command
 
-from makerlab import clock
+from makerlab.extensions import db
+from makerlab.notifications import jobs
 
 log = logging.getLogger("makerlab.scheduler")
 
-JOBSTORE_TABLE = "apscheduler_jobs"
-LOCK_NAME = "scheduler"
-# pg_try_advisory_lock key: "MKLB" as a 32-bit integer.
-ADVISORY_KEY = 0x4D4B4C42
 HOUR = 3600
 DAY = 24 * HOUR
+ADVISORY_KEY = 0x4D4B4C42  # "MKLB"
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One scheduled job: a stable id, a function reference and when it runs.
-
-    Interval jobs also run once whenever a scheduler takes the lock (they are
-    idempotent, and a new leader should not wait for the old one's timers);
-    cron jobs keep their stored schedule, so a run missed during downtime is
-    caught up once within ``misfire_grace_time``.
-    """
+    """One job: a stable id, its function, and every ``minutes`` or a ``cron`` time (site time)."""
 
     id: str
-    func: str
-    trigger: str  # "interval" | "cron"
-    schedule: dict[str, Any]
-    misfire_grace_time: int
-    description: str = ""
-    args: tuple[Any, ...] = field(default=())
+    func: Callable[[], object]
+    description: str
+    misfire_grace_time: int  # seconds a run missed during downtime may still start late
+    minutes: int = 0
+    cron: dict[str, Any] | None = None
+
+    def trigger(self, tz: ZoneInfo) -> IntervalTrigger | CronTrigger:
+        if self.cron is not None:
+            return CronTrigger(timezone=tz, **self.cron)
+        return IntervalTrigger(minutes=self.minutes, timezone=tz)
 
 
 JOBS: tuple[JobSpec, ...] = (
-    JobSpec("deliver-outbox", "makerlab.notifications.jobs:deliver_outbox", "interval",
-            {"minutes": 1}, HOUR, "Send due e-mails from the outbox"),
-    JobSpec("booking-reminders", "makerlab.notifications.jobs:booking_reminders", "interval",
-            {"minutes": 5}, HOUR, "Remind bookers 24 h before their booking"),
-    JobSpec("session-reminders", "makerlab.notifications.jobs:session_reminders", "interval",
-            {"minutes": 15}, HOUR, "Remind class contacts 48 h before a session"),
-    JobSpec("overdue-kits", "makerlab.notifications.jobs:overdue_kits", "interval",
-            {"minutes": 30}, HOUR, "Tell bookers and coordinators about overdue kits (daily)"),
-    JobSpec("weekly-report", "makerlab.notifications.jobs:weekly_report", "cron",
-            {"day_of_week": "mon", "hour": 7, "minute": 0}, 6 * DAY,
-            "Weekly usage report to coordinators, Monday 07:00 site time"),
-    JobSpec("retention-purge", "makerlab.notifications.jobs:retention_purge", "cron",
-            {"hour": 3, "minute": 30}, DAY, "Erase participants inactive beyond retention"),
+    JobSpec("deliver-outbox", jobs.deliver_outbox,
+            "Send due e-mails from the outbox", HOUR, minutes=1),
+    JobSpec("booking-reminders", jobs.booking_reminders,
+            "Remind bookers 24 h before their booking", HOUR, minutes=5),
+    JobSpec("session-reminders", jobs.session_reminders,
+            "Remind class contacts 48 h before a session", HOUR, minutes=15),
+    JobSpec("overdue-kits", jobs.overdue_kits,
+            "Tell bookers and coordinators about overdue kits (daily)", HOUR, minutes=30),
+    JobSpec("weekly-report", jobs.weekly_report,
+            "Weekly usage report to coordinators, Monday 07:00 site time", 6 * DAY,
+            cron={"day_of_week": "mon", "hour": 7, "minute": 0}),
+    JobSpec("retention-purge", jobs.retention_purge,
+            "Erase participants inactive beyond retention", DAY,
+            cron={"hour": 3, "minute": 30}),
 )
-
-_bound_app: Flask | None = None
-
-
-def bind_app(app: Flask) -> None:
-    """The app whose context scheduled jobs run in (this process's scheduler app)."""
-    global _bound_app
-    _bound_app = app
-
-
-def job_app() -> Flask:
-    """The app a job runs in: the caller's, the scheduler's, or a fresh one."""
-    global _bound_app
-    if has_app_context():
-        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
-    if _bound_app is None:
-        from makerlab import create_app
-
-        _bound_app = create_app()
-    return _bound_app
 
 
 def wall_clock() -> dt.datetime:
-    """APScheduler schedules on the real clock, so job start times use it too."""
+    """APScheduler runs on the real clock (tests freeze only the app's)."""
     return dt.datetime.fromtimestamp(time.time(), dt.UTC)
 
 
-def make_trigger(spec: JobSpec, tz: ZoneInfo) -> IntervalTrigger | CronTrigger:
-    if spec.trigger == "interval":
-        return IntervalTrigger(timezone=tz, **spec.schedule)
-    if spec.trigger == "cron":
-        return CronTrigger(timezone=tz, **spec.schedule)
-    raise ValueError(f"unknown trigger {spec.trigger!r} for job {spec.id}")
-
-
-def _signature(func: str, args: tuple[Any, ...], trigger: Any) -> tuple[str, ...]:
-    return (func, repr(tuple(args)), type(trigger).__name__, str(trigger), str(trigger.timezone))
-
-
-def _engine(app: Flask) -> sa.Engine:
-    from makerlab.extensions import db
-
+def _paused_scheduler(app: Flask) -> BackgroundScheduler:
+    """A started but paused scheduler on the job store in the app's database."""
     with app.app_context():
-        return db.engine
-
-
-class AppJobStore(SQLAlchemyJobStore):
-    """The job store on the app's own engine (WAL, busy timeout), which it must not dispose."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        super().__init__(engine=engine, tablename=JOBSTORE_TABLE)
-
-    def shutdown(self) -> None:
-        """The engine belongs to the app: leave its pool alone."""
-
-
-class _StopSafe(BaseScheduler):
-    """APScheduler 3 runs one more round of due jobs after ``shutdown()``.
-
-    Their executor is gone by then, so they are logged as errors and moved to
-    their next run time: missed without a trace. This mix-in skips that round
-    and lets a round in progress finish before stopping.
-    """
-
-    def _process_jobs(self) -> float | None:
-        if self.state == STATE_STOPPED:
-            return None
-        return super()._process_jobs()  # type: ignore[no-any-return]
-
-    def shutdown(self, wait: bool = True) -> None:
-        with self._jobstores_lock:
-            super().shutdown(wait)
-
-
-_safe_classes: dict[type[BaseScheduler], type[BaseScheduler]] = {}
-
-
-def _stop_safe(scheduler_class: type[BaseScheduler]) -> type[BaseScheduler]:
-    if issubclass(scheduler_class, _StopSafe):
-        return scheduler_class
-    if scheduler_class not in _safe_classes:
-        _safe_classes[scheduler_class] = type(
-            f"StopSafe{scheduler_class.__name__}", (_StopSafe, scheduler_class), {}
-        )
-    return _safe_classes[scheduler_class]
-
-
-def build_scheduler(
-    app: Flask,
-    scheduler_class: type[BaseScheduler] = BlockingScheduler,
-    jobs: tuple[JobSpec, ...] | None = None,
-) -> BaseScheduler:
-    """A scheduler with the job table installed in the app's database (not started)."""
-    bind_app(app)
-    engine = _engine(app)
-    tz = ZoneInfo(str(app.config["TIMEZONE"]))
-    scheduler = _stop_safe(scheduler_class)(
-        jobstores={
-            "default": AppJobStore(engine),
-            "local": MemoryJobStore(),
-        },
-        # The lease renewal has a thread of its own, so long jobs cannot starve it.
-        executors={"default": ThreadPoolExecutor(4), "lease": ThreadPoolExecutor(1)},
+        engine = db.engine
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="apscheduler_jobs")},
         job_defaults={"coalesce": True, "max_instances": 1},
-        timezone=tz,
+        timezone=ZoneInfo(str(app.config["TIMEZONE"])),
     )
-    install_jobs(scheduler, engine, tz, JOBS if jobs is None else jobs)
+    scheduler.start(paused=True)
     return scheduler
 
 
-def install_jobs(
-    scheduler: BaseScheduler, engine: sa.Engine, tz: ZoneInfo, jobs: tuple[JobSpec, ...]
-) -> None:
-    """Put the job table into the store, keeping unchanged cron jobs' stored schedule.
+def start_scheduler(
+    app: Flask, job_table: tuple[JobSpec, ...] = JOBS, paused: bool = False
+) -> BackgroundScheduler:
+    """A running scheduler whose stored jobs match ``job_table``."""
+    jobs.bind_app(app)
+    scheduler = _paused_scheduler(app)
+    try:
+        _install_jobs(scheduler, job_table)
+    except BaseException:
+        stop_scheduler(scheduler)
+        raise
+    if not paused:
+        scheduler.resume()
+    return scheduler
 
-    ``replace_existing=True`` alone would reset every next run time to the
-    future and silently skip a run missed while the scheduler was down.
+
+def _install_jobs(scheduler: BackgroundScheduler, job_table: tuple[JobSpec, ...]) -> None:
+    """Make the stored jobs match the table, keeping unchanged cron jobs' next run.
+
+    ``replace_existing`` alone would move a report missed during downtime into
+    the future. Interval jobs run at once: they are idempotent, and a new
+    leader need not wait for the old one's timers.
     """
-    store = AppJobStore(engine)
-    _create_table(store, engine)
-    store.start(scheduler, "default")
-    stored: dict[str, Job] = {job.id: job for job in store.get_all_jobs()}
-    wanted = {spec.id for spec in jobs}
-    for job_id in stored.keys() - wanted:
+    stored: dict[str, Job] = {job.id: job for job in scheduler.get_jobs()}
+    for job_id in stored.keys() - {spec.id for spec in job_table}:
         log.info("removing job %s: no longer in the job table", job_id)
-        store.remove_job(job_id)
-    store.shutdown()
+        scheduler.remove_job(job_id)
     now = wall_clock()
-    for spec in jobs:
-        trigger = make_trigger(spec, tz)
-        options: dict[str, Any] = {}
+    for spec in job_table:
+        trigger = spec.trigger(scheduler.timezone)
         old = stored.get(spec.id)
-        if spec.trigger == "interval":
-            options["next_run_time"] = now
-        elif old is not None and _signature(old.func_ref, tuple(old.args), old.trigger) == (
-            _signature(spec.func, spec.args, trigger)
-        ):
-            options["next_run_time"] = old.next_run_time
-        scheduler.add_job(
-            spec.func,
-            trigger,
-            args=list(spec.args),
-            id=spec.id,
-            name=spec.description or spec.id,
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=spec.misfire_grace_time,
-            max_instances=1,
-            jobstore="default",
-            **options,
-        )
+        if spec.cron is None:
+            next_run = now
+        elif old is not None and old.func == spec.func and repr(old.trigger) == repr(trigger):
+            next_run = old.next_run_time
+        else:
+            next_run = trigger.get_next_fire_time(None, now)
+        scheduler.add_job(spec.func, trigger, id=spec.id, name=spec.description,
+                          misfire_grace_time=spec.misfire_grace_time, next_run_time=next_run,
+                          replace_existing=True)
 
 
-def _create_table(store: AppJobStore, engine: sa.Engine) -> None:
-    """Create ``apscheduler_jobs`` holding the write lock (SQLite cannot upgrade a reader)."""
-    from makerlab.db import begin_write
-    from makerlab.extensions import db
+def stop_scheduler(scheduler: BackgroundScheduler) -> None:
+    """Stop once running jobs have finished; the stored schedule stays as it is.
 
-    app = job_app()
-    with app.app_context():
-        if db.engine is not engine:
-            store.jobs_t.create(engine, checkfirst=True)
-            return
-        begin_write(db.session())
-        store.jobs_t.create(db.session.connection(), checkfirst=True)
-        db.session.commit()
+    The store is detached first: after ``shutdown()`` APScheduler 3 makes one
+    more pass over due jobs, with its executor gone, and would move them to
+    their next run without running them. The app's engine stays open.
+    """
+    scheduler.remove_jobstore("default", shutdown=False)
+    scheduler.shutdown(wait=True)
 
 
-class LeaderLock(Protocol):
-    def acquire(self) -> bool: ...
-    def renew(self) -> bool: ...
-    def release(self) -> None: ...
+def stored_jobs(app: Flask) -> dict[str, Job]:
+    """The jobs as stored in the database, without changing them."""
+    scheduler = _paused_scheduler(app)
+    try:
+        return {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        stop_scheduler(scheduler)
 
 
 class AdvisoryLock:
-    """PostgreSQL: a session-level advisory lock on a connection of its own.
+    """PostgreSQL: a session advisory lock, held as long as its own connection lives."""
 
-    The lock lives as long as that connection: if the process dies, the server
-    drops the connection and the lock with it.
-    """
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self._engine = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
-        self._conn: sa.Connection | None = None
+    def __init__(self, url: sa.URL) -> None:
+        self.engine = sa.create_engine(url, poolclass=sa.NullPool, isolation_level="AUTOCOMMIT")
+        self.conn: sa.Connection | None = None
 
     def acquire(self) -> bool:
-        if self._conn is not None:
-            return self.renew()
+        if self.held():
+            return True
         try:
-            conn = self._engine.connect()
+            self.conn = self.engine.connect()
+            if not self.conn.scalar(sa.text("SELECT pg_try_advisory_lock(:key)"),
+                                    {"key": ADVISORY_KEY}):
+                self.release()
         except sa.exc.DBAPIError:
             log.warning("database unreachable: cannot take the scheduler lock")
-            return False
-        try:
-            got = conn.execute(sa.text("SELECT pg_try_advisory_lock(:key)"),
-                               {"key": ADVISORY_KEY}).scalar()
-            conn.commit()
-        except sa.exc.DBAPIError:
-            conn.close()
-            return False
-        if not got:
-            conn.close()
-            return False
-        self._conn = conn
-        return True
+            self.release()
+        return self.conn is not None
 
-    def renew(self) -> bool:
-        """Still holding it? (The connection is alive.)"""
-        if self._conn is None:
-            return False
+    def held(self) -> bool:
+        """Still connected, so still holding it."""
         try:
-            self._conn.execute(sa.text("SELECT 1"))
-            self._conn.commit()
+            return self.conn is not None and self.conn.scalar(sa.text("SELECT 1")) == 1
         except sa.exc.DBAPIError:
-            self._drop()
+            self.release()
             return False
-        return True
 
     def release(self) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
-            self._conn.commit()
-        except sa.exc.DBAPIError:
-            pass
-        self._drop()
-
-    def _drop(self) -> None:
-        if self._conn is not None:
+        """Close the connection: the server drops the lock with it."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
             with contextlib.suppress(sa.exc.DBAPIError):
-                self._conn.close()
-            self._conn = None
+                conn.close()
 
 
-class LeaseLock:
-    """SQLite: a lease row with an expiry, taken and renewed under the write lock."""
+class FileLock:
+    """SQLite: an exclusive ``flock`` on a file beside the database, dropped with the process."""
 
-    def __init__(self, app: Flask, holder: str, ttl: float) -> None:
-        self.app, self.holder, self.ttl = app, holder, ttl
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.file: IO[bytes] | None = None
 
     def acquire(self) -> bool:
-        from makerlab.db import begin_write
-        from makerlab.extensions import db
-        from makerlab.notifications.models import SchedulerLease
-
-        with self.app.app_context():
+        if self.file is None:
+            file = self.path.open("ab")
             try:
-                begin_write(db.session())
-                now = clock.now()
-                lease = db.session.get(SchedulerLease, LOCK_NAME)
-                if lease is None:
-                    db.session.add(SchedulerLease(
-                        name=LOCK_NAME, holder=self.holder,
-                        expires_at=now + dt.timedelta(seconds=self.ttl),
-                    ))
-                elif lease.holder == self.holder or lease.expires_at <= now:
-                    if lease.holder != self.holder:
-                        log.warning("lease of %s expired at %s: taking over",
-                                    lease.holder, lease.expires_at.isoformat())
-                    lease.holder = self.holder
-                    lease.expires_at = now + dt.timedelta(seconds=self.ttl)
-                else:
-                    db.session.rollback()
-                    return False
-                db.session.commit()
-                return True
-            except sa.exc.SQLAlchemyError:
-                db.session.rollback()
-                log.exception("could not take or renew the scheduler lease")
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                file.close()
                 return False
+            self.file = file
+        return True
 
-    renew = acquire
+    def held(self) -> bool:
+        return self.file is not None
 
     def release(self) -> None:
-        from makerlab.db import begin_write
-        from makerlab.extensions import db
-        from makerlab.notifications.models import SchedulerLease
-
-        with self.app.app_context():
-            try:
-                begin_write(db.session())
-                db.session.execute(sa.delete(SchedulerLease).where(
-                    SchedulerLease.name == LOCK_NAME, SchedulerLease.holder == self.holder))
-                db.session.commit()
-            except sa.exc.SQLAlchemyError:
-                db.session.rollback()
+        if self.file is not None:
+            self.file.close()  # closing the file drops the lock
+            self.file = None
 
 
-def leader_lock(app: Flask, holder: str) -> LeaderLock:
-    """The right kind of lock for the app's database."""
-    engine = _engine(app)
-    if engine.dialect.name == "postgresql":
-        return AdvisoryLock(engine)
-    return LeaseLock(app, holder, float(app.config.get("SCHEDULER_LEASE_SECONDS", 60)))
+def leader_lock(app: Flask) -> AdvisoryLock | FileLock:
+    """The lock that makes one process the scheduler, of the kind the database allows."""
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() == "postgresql":
+        return AdvisoryLock(url)
+    database = url.database
+    if not database or database == ":memory:":  # one process only; any file will do
+        database = str(Path(app.instance_path, "memory"))
+    return FileLock(Path(database + ".scheduler-lock"))
 
 
-class SchedulerRunner:
-    """Wait for the lock, run the scheduler while holding it, step down if it is lost."""
-
-    def __init__(self, app: Flask, scheduler_class: type[BaseScheduler] = BlockingScheduler,
-                 jobs: tuple[JobSpec, ...] | None = None) -> None:
-        self.app = app
-        self.scheduler_class = scheduler_class
-        self.jobs = jobs
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.lock = leader_lock(app, self.holder)
-        ttl = float(app.config.get("SCHEDULER_LEASE_SECONDS", 60))
-        self.renew_every = max(ttl / 3, 0.2)
-        self.poll_every = float(app.config.get("SCHEDULER_POLL_SECONDS", min(10.0, ttl / 2)))
-        self.scheduler: BaseScheduler | None = None
-        self._stop = threading.Event()
-        self._lost = threading.Event()
-
-    def run(self) -> None:
-        """Block until :meth:`stop` (or Ctrl-C / SIGTERM)."""
-        waiting_logged = False
-        try:
-            while not self._stop.is_set():
-                if not self.lock.acquire():
-                    if not waiting_logged:
-                        log.info("another scheduler is running; %s waits as standby",
-                                 self.holder)
-                        waiting_logged = True
-                    self._stop.wait(self.poll_every)
-                    continue
-                waiting_logged = False
-                log.info("scheduler %s took the lock and runs the jobs", self.holder)
-                try:
-                    self._lead()
-                except Exception:  # e.g. the database went away: keep the process alive
-                    log.exception("scheduler %s failed; trying again", self.holder)
-                    self._stop.wait(self.poll_every)
-        finally:
-            self.lock.release()
-
-    def _lead(self) -> None:
-        self._lost.clear()
-        scheduler = build_scheduler(self.app, self.scheduler_class, self.jobs)
-        scheduler.add_job(self._renew, "interval", seconds=self.renew_every, id="leader-lease",
-                          jobstore="local", executor="lease", coalesce=True, max_instances=1,
-                          misfire_grace_time=None)
-        self.scheduler = scheduler
-        if self._stop.is_set():  # stopped while the job table was being installed
-            self.scheduler = None
-            return
-        try:
-            scheduler.start()  # a BlockingScheduler returns only after shutdown
-            while scheduler.running and not self._stop.is_set() and not self._lost.is_set():
-                self._stop.wait(0.2)
-        finally:
-            self.scheduler = None
-            _shutdown(scheduler, wait=True)
-        if self._lost.is_set():
-            log.warning("scheduler %s lost the lock; back to standby", self.holder)
-
-    def _renew(self) -> None:
-        if self._stop.is_set() or self.lock.renew():
-            return
-        self._lost.set()
-        if self.scheduler is not None:
-            _shutdown(self.scheduler, wait=False)
-
-    def stop(self) -> None:
-        """Ask the runner to finish (thread-safe)."""
-        self._stop.set()
-        scheduler = self.scheduler
-        if scheduler is not None:
-            _shutdown(scheduler, wait=False)
+def run(app: Flask, stop: threading.Event) -> None:
+    """Run the jobs while this process holds the lock, else wait as a standby; until ``stop``."""
+    lock = leader_lock(app)
+    poll = float(app.config["SCHEDULER_POLL_SECONDS"])
+    me = f"{os.uname().nodename}:{os.getpid()}"
+    said_standby = False
+    try:
+        while not stop.is_set():
+            if lock.acquire():
+                said_standby = False
+                log.info("scheduler %s took the lock and runs the jobs", me)
+                _lead(app, lock, stop, poll)
+            elif not said_standby:
+                log.info("another scheduler holds the lock; %s waits as standby", me)
+                said_standby = True
+            stop.wait(poll)
+    finally:
+        lock.release()
 
 
-def _shutdown(scheduler: BaseScheduler, wait: bool) -> None:
-    with contextlib.suppress(SchedulerNotRunningError):
-        scheduler.shutdown(wait=wait)
+def _lead(app: Flask, lock: AdvisoryLock | FileLock, stop: threading.Event, poll: float) -> None:
+    try:
+        scheduler = start_scheduler(app)
+    except Exception:  # e.g. the database went away: the caller tries again
+        log.exception("could not start the jobs")
+        return
+    try:
+        while not stop.wait(poll):
+            if not lock.held():
+                log.warning("scheduler lost the lock; back to standby")
+                return
+    finally:
+        stop_scheduler(scheduler)
 
 
 def should_embed(app: Flask) -> bool:
     """Embed only in ``flask run``'s serving process, and only when switched on."""
     if not app.config.get("SCHEDULER_EMBEDDED") or app.config.get("PRODUCTION"):
         return False
-    import click
-    from flask.cli import get_debug_flag, run_command
-
     ctx = click.get_current_context(silent=True)
     if ctx is None or ctx.command is not run_command:
         return False
@@ -476,21 +286,19 @@ def should_embed(app: Flask) -> bool:
     return os.environ.get("WERKZEUG_RUN_MAIN") == "true" or not get_debug_flag()
 
 
-_embedded: SchedulerRunner | None = None
-
-
-def start_embedded(app: Flask) -> SchedulerRunner | None:
-    """Development: run the job table in a background thread of ``flask run``."""
-    global _embedded
-    if not should_embed(app) or _embedded is not None:
-        return None
-    runner = SchedulerRunner(app, BackgroundScheduler)
-    thread = threading.Thread(target=runner.run, name="makerlab-scheduler", daemon=True)
+def start_embedded(app: Flask) -> None:
+    """Development: run the scheduler loop in a background thread of ``flask run``."""
+    if not should_embed(app):
+        return
+    stop = threading.Event()
+    thread = threading.Thread(target=run, args=(app, stop), name="makerlab-scheduler",
+                              daemon=True)
     thread.start()
-    _embedded = runner
+    atexit.register(_stop_embedded, stop, thread)
     log.warning("development scheduler embedded in this server (SCHEDULER_EMBEDDED); "
                 "in production run 'flask --app wsgi scheduler run' instead")
-    import atexit
 
-    atexit.register(runner.stop)
-    return runner
+
+def _stop_embedded(stop: threading.Event, thread: threading.Thread) -> None:
+    stop.set()
+    thread.join(timeout=10)

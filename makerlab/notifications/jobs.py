@@ -1,7 +1,8 @@
 """Scheduled job functions (``"makerlab.notifications.jobs:<name>"`` in the job table).
 
-Each builds its own app context, so nothing but the function's name is stored
-in the job store. Queueing jobs commit, then deliver what they queued.
+Each builds its own app context (the caller's app, else the one the scheduler
+bound), so nothing but the function's name is stored in the job store.
+Queueing jobs commit, then deliver what they queued.
 """
 
 from __future__ import annotations
@@ -10,18 +11,35 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 
+from flask import Flask, current_app, has_app_context
+
 from makerlab import clock
+from makerlab.audit import set_actor
 from makerlab.extensions import db
 from makerlab.notifications import reminders
 from makerlab.notifications.services import deliver_due
 
 log = logging.getLogger(__name__)
 
+_bound_app: Flask | None = None
+
+
+def bind_app(app: Flask) -> None:
+    """The app jobs run in when the scheduler's threads call them."""
+    global _bound_app
+    _bound_app = app
+
+
+def job_app() -> Flask:
+    """The caller's app (``scheduler run-job``, tests), else the scheduler's."""
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined,no-any-return]
+    if _bound_app is None:
+        raise RuntimeError("no app for scheduled jobs: call bind_app(app) first")
+    return _bound_app
+
 
 def _run(name: str, work: Callable[[dt.datetime], int | None], deliver: bool = True) -> int | None:
-    from makerlab.audit import set_actor
-    from makerlab.scheduler import job_app
-
     with job_app().app_context():
         set_actor(db.session, None)
         try:
@@ -40,8 +58,6 @@ def _run(name: str, work: Callable[[dt.datetime], int | None], deliver: bool = T
 
 def deliver_outbox() -> dict[str, int]:
     """Send what is due in the outbox."""
-    from makerlab.scheduler import job_app
-
     with job_app().app_context():
         return deliver_due()
 

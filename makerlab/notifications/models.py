@@ -37,12 +37,3 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
-
-class SchedulerLease(Base):
-    """A named lease: only its holder may run the scheduler's jobs until it expires."""
-
-    __tablename__ = "scheduler_leases"
-
-    name: Mapped[str] = mapped_column(sa.String(50), primary_key=True)
-    holder: Mapped[str] = mapped_column(sa.String(200))
-    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import importlib
 import logging
-from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +30,10 @@ from makerlab.extensions import db
 from makerlab.notifications.emails import queue_email
 from makerlab.notifications.ics import session_ics
 from makerlab.notifications.models import Notification
+from makerlab.participants.services import purge_inactive
+from makerlab.reports.exports import render_pdf
+from makerlab.reports.services import build_weekly_report_with_comparison
+from makerlab.sites.models import Site
 from makerlab.workshops.models import Enrolment, WorkshopSession
 
 log = logging.getLogger(__name__)
@@ -203,9 +205,7 @@ def _class_contact(enrolment: Enrolment) -> str | None:
     return enrolment.school.contact_email if enrolment.school else None
 
 
-def _sites(ids: set[int]) -> dict[int, Any]:
-    from makerlab.sites.models import Site
-
+def _sites(ids: set[int]) -> dict[int, Site]:
     return {s.id: s for s in db.session.scalars(sa.select(Site).where(Site.id.in_(ids)))}
 
 
@@ -283,27 +283,13 @@ def public_url(endpoint: str, fallback_path: str, **values: Any) -> str:
 
 
 def weekly_report_pdf(week: str, locale: str) -> bytes | None:
-    """The weekly report as PDF in ``locale``, if the reports domain can render it."""
-    try:
-        reports = importlib.import_module("makerlab.reports.services")
-        exports = importlib.import_module("makerlab.reports.exports")
-    except ImportError:
-        log.info("weekly report: no reports domain; sending a link only")
-        return None
-    build: Callable[..., Any] | None = getattr(
-        reports, "build_weekly_report_with_comparison", None
-    ) or getattr(reports, "build_weekly_report", None)
-    render: Callable[..., Any] | None = getattr(exports, "render_pdf", None)
-    if build is None or render is None:
-        log.info("weekly report: the reports domain cannot render a PDF; sending a link only")
-        return None
+    """The weekly report as PDF in ``locale``; None if it cannot be rendered."""
     try:
         with force_locale(locale):
-            data = render(build(week))
+            return render_pdf(build_weekly_report_with_comparison(week))
     except Exception:  # a broken report must not stop the e-mail with the link
         log.exception("weekly report: rendering the PDF for %s failed", week)
         return None
-    return bytes(data) if isinstance(data, bytes | bytearray) else None
 
 
 def queue_weekly_report(now: dt.datetime) -> int:
@@ -351,17 +337,7 @@ def queue_weekly_report(now: dt.datetime) -> int:
     return queued
 
 
-def purge_retention(now: dt.datetime) -> int | None:
+def purge_retention(now: dt.datetime) -> int:
     """Erase participants inactive beyond the retention period (participants domain)."""
-    try:
-        participants = importlib.import_module("makerlab.participants.services")
-    except ImportError:
-        participants = None
-    purge = getattr(participants, "purge_inactive", None)
-    if purge is None:
-        log.warning("retention purge skipped: makerlab.participants.services.purge_inactive "
-                    "is not available")
-        return None
     begin_write(db.session())
-    result = purge(now)
-    return result if isinstance(result, int) else (len(result) if result is not None else 0)
+    return purge_inactive(now)

@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from makerlab.extensions import db
+from makerlab.notifications.jobs import bind_app
 from tests.conftest import base_config, free_port
 
 UTC = dt.UTC
@@ -110,8 +111,6 @@ def app_config(database_uri: str, smtp: SmtpServer) -> dict[str, Any]:
 @pytest.fixture
 def job_app(app: Flask) -> Flask:
     """Scheduled job functions run in this app (as in the scheduler process)."""
-    from makerlab.scheduler import bind_app
-
     bind_app(app)
     return app
 

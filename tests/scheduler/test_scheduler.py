@@ -22,12 +22,15 @@ from flask import Flask
 
 from makerlab import clock
 from makerlab.extensions import db
+from makerlab.notifications import jobs
 from makerlab.scheduler import (
     JOBS,
+    AdvisoryLock,
     JobSpec,
-    build_scheduler,
     leader_lock,
     should_embed,
+    start_scheduler,
+    stop_scheduler,
     wall_clock,
 )
 from tests.notifications.helpers import SmtpServer, queue_plain
@@ -46,25 +49,24 @@ def _next_monday_7(after: dt.datetime) -> dt.datetime:
         day += dt.timedelta(days=1)
 
 
-def _paused(app: Flask, jobs: tuple[JobSpec, ...] | None = None) -> BackgroundScheduler:
-    scheduler = build_scheduler(app, BackgroundScheduler, jobs)
-    scheduler.start(paused=True)
-    return scheduler  # type: ignore[return-value]
+def _paused(app: Flask, job_table: tuple[JobSpec, ...] = JOBS) -> BackgroundScheduler:
+    return start_scheduler(app, job_table, paused=True)
 
 
 def test_job_table_is_stored_in_the_database_and_survives_a_restart(app: Flask) -> None:
     scheduler = _paused(app)
-    jobs = {job.id: job for job in scheduler.get_jobs(jobstore="default")}
-    assert set(jobs) == {spec.id for spec in JOBS}
-    weekly = jobs["weekly-report"]
+    stored = {job.id: job for job in scheduler.get_jobs()}
+    assert set(stored) == {spec.id for spec in JOBS}
+    weekly = stored["weekly-report"]
     assert weekly.func_ref == "makerlab.notifications.jobs:weekly_report"
+    assert weekly.func is jobs.weekly_report
     assert weekly.coalesce and weekly.misfire_grace_time == 6 * 24 * 3600
     assert weekly.next_run_time == _next_monday_7(wall_clock())
     assert str(weekly.trigger.timezone) == "Europe/Berlin"
     # Someone moves the next run (as an operator or a misfire would).
     moved = weekly.next_run_time + dt.timedelta(days=7)
     scheduler.modify_job("weekly-report", next_run_time=moved)
-    scheduler.shutdown()
+    stop_scheduler(scheduler)
 
     stored = db.session.scalar(sa.text("SELECT count(*) FROM apscheduler_jobs"))
     assert stored == len(JOBS)
@@ -72,26 +74,26 @@ def test_job_table_is_stored_in_the_database_and_survives_a_restart(app: Flask) 
 
     again = _paused(app)  # a new process: the stored schedule is kept
     assert again.get_job("weekly-report").next_run_time == moved
-    again.shutdown()
+    stop_scheduler(again)
 
 
 def test_changed_or_removed_jobs_follow_the_job_table(app: Flask) -> None:
-    extra = JobSpec("obsolete", "makerlab.notifications.jobs:deliver_outbox", "interval",
-                    {"hours": 1}, 60)
+    extra = JobSpec("obsolete", jobs.deliver_outbox, "Obsolete", 60, minutes=60)
     changed = tuple(
-        JobSpec(s.id, s.func, s.trigger, {"day_of_week": "tue", "hour": 6, "minute": 0},
-                s.misfire_grace_time) if s.id == "weekly-report" else s
+        JobSpec(s.id, s.func, s.description, s.misfire_grace_time,
+                cron={"day_of_week": "tue", "hour": 6, "minute": 0})
+        if s.id == "weekly-report" else s
         for s in JOBS
     )
     first = _paused(app, (*changed, extra))
     assert first.get_job("obsolete") is not None
     assert first.get_job("weekly-report").next_run_time.weekday() == 1
-    first.shutdown()
+    stop_scheduler(first)
 
     second = _paused(app)
     assert second.get_job("obsolete") is None
     assert second.get_job("weekly-report").next_run_time == _next_monday_7(wall_clock())
-    second.shutdown()
+    stop_scheduler(second)
 
 
 @pytest.fixture
@@ -119,12 +121,12 @@ def test_a_run_missed_during_downtime_runs_once_after_restart(
     # Down over Monday 07:00, and over three nights of retention purges.
     scheduler.modify_job("weekly-report", next_run_time=real_now - dt.timedelta(hours=2))
     scheduler.modify_job("retention-purge", next_run_time=real_now - dt.timedelta(days=3))
-    scheduler.shutdown()
+    stop_scheduler(scheduler)
     db.session.commit()
 
-    restarted = build_scheduler(app, BackgroundScheduler)
+    restarted = _paused(app)
     restarted.add_listener(recorded_runs.append, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
-    restarted.start()
+    restarted.resume()
     try:
         wanted = {"weekly-report", "retention-purge", "deliver-outbox", "booking-reminders",
                   "session-reminders", "overdue-kits"}
@@ -140,7 +142,7 @@ def test_a_run_missed_during_downtime_runs_once_after_restart(
         weekly = restarted.get_job("weekly-report")
         purge = restarted.get_job("retention-purge")
     finally:
-        restarted.shutdown(wait=True)
+        stop_scheduler(restarted)
     ids = [e.job_id for e in recorded_runs]
     assert [e for e in recorded_runs if e.exception] == []
     assert ids.count("weekly-report") == 1
@@ -154,25 +156,37 @@ def test_a_run_missed_during_downtime_runs_once_after_restart(
 def test_the_lock_admits_one_scheduler_and_passes_on_when_it_goes(
     app: Flask, backend: str
 ) -> None:
-    first, second = leader_lock(app, "host:1"), leader_lock(app, "host:2")
-    start = clock.now()
-    clock.set_frozen(start)
-    assert first.acquire()
+    first, second = leader_lock(app), leader_lock(app)
+    assert first.acquire() and first.acquire()  # taking it again is a no-op
     assert not second.acquire()
-    assert first.renew()
-    if backend == "sqlite":
-        clock.set_frozen(start + dt.timedelta(seconds=59))
-        assert not second.acquire()
-        clock.set_frozen(start + dt.timedelta(seconds=61))  # the first stopped renewing
-        assert second.acquire()
-        assert not first.renew()
-    else:
-        first.release()  # a dead process's connection ends the same way
-        assert second.acquire()
-        assert not first.acquire()
+    assert first.held() and not second.held()
+    first.release()  # a dead process's connection or file closes the same way
+    assert second.acquire()
+    assert not first.acquire()
     second.release()
     assert first.acquire()
+    if backend == "postgresql":
+        # The server ended the lock's connection (a restart, a timeout): the holder notices.
+        assert isinstance(first, AdvisoryLock) and first.conn is not None
+        pid = first.conn.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+        assert not first.held()
+        assert second.acquire()
+        second.release()
     first.release()
+
+
+def test_a_stopped_scheduler_leaves_due_jobs_for_the_next_one(app: Flask) -> None:
+    """Stopping must not skip a due run (APScheduler 3 makes a last pass after shutdown)."""
+    scheduler = _paused(app)
+    due = wall_clock() - dt.timedelta(minutes=5)
+    scheduler.modify_job("weekly-report", next_run_time=due)
+    stop_scheduler(scheduler)
+    db.session.commit()
+    again = _paused(app)
+    assert again.get_job("weekly-report").next_run_time == due
+    stop_scheduler(again)
 
 
 def _env(database_uri: str, smtp: SmtpServer, **extra: str) -> dict[str, str]:
@@ -182,7 +196,6 @@ def _env(database_uri: str, smtp: SmtpServer, **extra: str) -> dict[str, str]:
         "MAKERLAB_SECRET_KEY": "test-secret-key",
         "MAKERLAB_MAIL_SERVER": "127.0.0.1",
         "MAKERLAB_MAIL_PORT": str(smtp.port),
-        "MAKERLAB_SCHEDULER_LEASE_SECONDS": "4",
         "MAKERLAB_SCHEDULER_POLL_SECONDS": "0.3",
         **extra,
     }
@@ -286,11 +299,13 @@ def test_embedding_only_in_flask_runs_serving_process(
 
 
 def test_scheduler_jobs_command_lists_the_table(app: Flask, runner: Any) -> None:
-    _paused(app).shutdown()
+    stop_scheduler(_paused(app))
     result = runner.invoke(args=["scheduler", "jobs"])
     assert result.exit_code == 0, result.output
     for spec in JOBS:
         assert spec.id in result.output
+    weekly = next(line for line in result.output.splitlines() if "weekly-report" in line)
+    assert _next_monday_7(wall_clock()).isoformat() in weekly
 
 
 def test_run_job_command_runs_one_job_for_cron(
