@@ -11,6 +11,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, Map
 
 from makerlab.config import DEFAULTS
+from makerlab.db import MAX_PATH_INT
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    # Ids beyond 64 bits cannot exist: such paths are plain 404s, not errors.
+    # Larger path ids cannot be looked up: such paths are plain 404s, not errors.
     app.url_map.converters["int"] = BoundedIntConverter
     _configure_secret_key(app)
     _configure_database(app)
@@ -91,10 +92,10 @@ def _install_audit() -> None:
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:...>`` limited to the databases' 64-bit integer range."""
+    """``<int:...>`` limited to what the databases can bind (``db.MAX_PATH_INT``)."""
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", MAX_PATH_INT)
         super().__init__(map, *args, **kwargs)
 
 

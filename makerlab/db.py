@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
+from sqlalchemy.orm import DeclarativeBase, scoped_session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,6 +20,19 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+# Keys are ``integer`` columns: no row has a larger id, and a larger value in a
+# request is refused (422) or not found (404) before it reaches the database.
+MAX_ID = 2**31 - 1
+# The largest integer both databases bind: ids in URL paths may go up to this,
+# so that an id no row can have still answers 401/403 before 404.
+MAX_PATH_INT = 2**63 - 1
+
+
+def is_possible_id(value: int) -> bool:
+    """True if a row could have ``value`` as its id (anything else is simply not there)."""
+    return 0 < value <= MAX_ID
 
 
 class Base(DeclarativeBase):
@@ -55,10 +68,6 @@ class UTCDateTime(sa.TypeDecorator[dt.datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value.astimezone(dt.UTC)
-
-
-class IdMixin:
-    id: Mapped[int] = mapped_column(primary_key=True)
 
 
 _immediate = contextvars.ContextVar("sqlite_begin_immediate", default=False)

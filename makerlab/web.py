@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from makerlab import clock
+from makerlab import categories, clock
 from makerlab.auth.permissions import can
 from makerlab.extensions import db, login_manager
 
@@ -211,7 +211,7 @@ def _dashboard_data() -> dict[str, Any]:
             .where(
                 Booking.booked_by_id == current_user.id,
                 Booking.ends_at > now,
-                Booking.status.in_([BookingStatus.RESERVED, BookingStatus.CHECKED_OUT]),
+                Booking.is_active,
             )
             .order_by(Booking.starts_at)
             .limit(8)
@@ -316,3 +316,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["view_names"] = lambda: current_app.view_functions
     app.jinja_env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["category_label"] = categories.label

@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from marshmallow import fields
 from sqlalchemy.orm.util import identity_key
 
+from makerlab import email_addresses
 from makerlab.clock import FIRST_YEAR, LAST_YEAR
+from makerlab.db import MAX_ID
 from makerlab.extensions import db
 
 MAX_LIMIT = 500
@@ -36,9 +38,6 @@ class QuerySchema(ma.Schema):
 class ListArgs(QuerySchema):
     limit = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=MAX_LIMIT))
     offset = fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**31))
-
-
-MAX_ID = 2**31 - 1  # PostgreSQL's integer
 
 
 def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
@@ -132,6 +131,20 @@ class UnitInstant(Instant):
 
     def site_id(self, obj: Any) -> int | None:
         return unit_site_id(getattr(obj, "equipment_id", None))
+
+
+class EmailAddress(fields.String):
+    """An e-mail address, checked like every other one (``makerlab.email_addresses``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"format": "email"}, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        address = super()._deserialize(value, attr, data, **kwargs)
+        problem = email_addresses.problem(address)
+        if problem:
+            raise ma.ValidationError(problem)
+        return address
 
 
 class DateOrInstant(fields.Field):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from makerlab import clock
+from makerlab import clock, email_addresses
 from makerlab.auth.models import ApiToken, User
 from makerlab.auth.passwords import DUMMY_HASH, hash_password, verify_password
 from makerlab.enums import Role
@@ -66,6 +66,8 @@ def create_user(
     """Create an account; teachers need a school."""
     email = normalise_email(email)
     errors = _check_account(email, role, school_id)
+    if problem := email_addresses.problem(email):
+        errors["email"] = [problem]
     if check_password:
         problems = password_problems(password, email)
         if problems:

@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from makerlab import clock
@@ -89,9 +90,15 @@ class Booking(Base):
         "Participant", secondary=booking_participants, order_by="Participant.id"
     )
 
-    @property
+    @hybrid_property
     def is_active(self) -> bool:
+        """Reserved or checked out: the booking holds its unit (in Python and in queries)."""
         return self.status in ACTIVE_BOOKING_STATUSES
+
+    @is_active.inplace.expression
+    @classmethod
+    def _is_active_expression(cls) -> sa.ColumnElement[bool]:
+        return cls.status.in_(ACTIVE_BOOKING_STATUSES)
 
     @property
     def overdue(self) -> bool:

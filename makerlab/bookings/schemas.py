@@ -7,7 +7,6 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
-    MAX_ID,
     DateOrInstant,
     Id,
     ListArgs,
@@ -18,6 +17,7 @@ from makerlab.api.schemas import (
 )
 from makerlab.bookings.recurrence import FREQUENCIES, MAX_OCCURRENCES
 from makerlab.bookings.services import SCOPES
+from makerlab.db import MAX_ID
 from makerlab.enums import BookingStatus
 
 TIME_DOC = {

@@ -32,7 +32,7 @@ from makerlab.bookings import recurrence as rec
 from makerlab.bookings.locking import hold_write_lock
 from makerlab.bookings.models import Booking, BookingSeries
 from makerlab.db import is_postgres
-from makerlab.enums import ACTIVE_BOOKING_STATUSES, BookingStatus, EquipmentStatus, Role
+from makerlab.enums import BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import maintenance_between, site_of
 from makerlab.errors import Conflict, Invalid, NotFound
@@ -240,7 +240,7 @@ def _nearby_stmt(units: int, excluding: bool) -> sa.CompoundSelect:
     it; the values come as parameters: ``ids``, ``unit_0``.., ``start``,
     ``end`` and ``excluded``.
     """
-    active = Booking.status.in_(ACTIVE_BOOKING_STATUSES)
+    active = Booking.is_active
     not_excluded = (
         Booking.id.not_in(sa.bindparam("excluded", expanding=True)) if excluding else sa.true()
     )
@@ -741,7 +741,7 @@ def update_booking(
         raise Invalid({"scope": [_("Scope must be this, following or series.")]})
     hold_write_lock()
     booking = get_booking(actor, booking.id)
-    if booking.status not in ACTIVE_BOOKING_STATUSES:
+    if not booking.is_active:
         raise Conflict(_("Only reserved or checked-out bookings can be changed."))
     checked_out = booking.status == BookingStatus.CHECKED_OUT.value
     if checked_out and ({"starts_at", "equipment_id"} & set(changes)):

@@ -42,9 +42,10 @@ from makerlab.bookings.forms import (
     ReturnForm,
 )
 from makerlab.bookings.models import Booking
-from makerlab.enums import ACTIVE_BOOKING_STATUSES, EquipmentStatus
+from makerlab.categories import label as category_label
+from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services as equipment_services
-from makerlab.equipment.forms import category_choices, category_label
+from makerlab.equipment.forms import category_choices
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
@@ -416,14 +417,10 @@ def mine() -> Any:
     now = clock.now()
     mine_stmt = _with_units(sa.select(Booking)).where(Booking.booked_by_id == current_user.id)
     upcoming = db.session.scalars(
-        mine_stmt.where(
-            Booking.ends_at > now, Booking.status.in_(ACTIVE_BOOKING_STATUSES)
-        ).order_by(Booking.starts_at)
+        mine_stmt.where(Booking.ends_at > now, Booking.is_active).order_by(Booking.starts_at)
     ).all()
     past = db.session.scalars(
-        mine_stmt.where(
-            sa.or_(Booking.ends_at <= now, Booking.status.not_in(ACTIVE_BOOKING_STATUSES))
-        )
+        mine_stmt.where(sa.or_(Booking.ends_at <= now, ~Booking.is_active))
         .order_by(Booking.starts_at.desc())
         .limit(PAST_LIMIT)
     ).all()

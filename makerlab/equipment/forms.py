@@ -17,27 +17,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from makerlab.categories import label as category_label
 from makerlab.forms import choices
-
-CATEGORY_LABELS: dict[str, Any] = {
-    "3d_printer": _l("3D printer"),
-    "laser_cutter": _l("Laser cutter"),
-    "podcast_kit": _l("Podcast kit"),
-    "synth_kit": _l("Synthesizer kit"),
-    "vinyl_cutter": _l("Vinyl cutter"),
-    "room": _l("Room"),
-}
 
 STATUS_CHOICES = [
     ("available", _l("available")),
     ("maintenance", _l("maintenance")),
     ("retired", _l("retired")),
 ]
-
-
-def category_label(slug: str) -> Any:
-    """A category's name for people (unknown slugs are shown as they are)."""
-    return CATEGORY_LABELS.get(slug, slug.replace("_", " "))
 
 
 def category_choices(slugs: list[str], *, blank: Any = None) -> list[Any]:

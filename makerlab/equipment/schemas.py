@@ -5,7 +5,6 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from makerlab.api.schemas import (
-    MAX_ID,
     DateOrInstant,
     Id,
     Instant,
@@ -15,6 +14,7 @@ from makerlab.api.schemas import (
     UnitInstant,
     page_schema,
 )
+from makerlab.db import MAX_ID
 from makerlab.enums import EquipmentStatus
 
 STATUSES = [s.value for s in EquipmentStatus]

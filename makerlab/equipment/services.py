@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,6 +10,7 @@ from flask_babel import gettext as _
 
 from makerlab import clock
 from makerlab.bookings.locking import hold_write_lock
+from makerlab.categories import KNOWN, is_slug
 from makerlab.enums import EquipmentStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.errors import Invalid, NotFound
@@ -18,15 +18,6 @@ from makerlab.extensions import db
 from makerlab.sites.models import Site
 from makerlab.sites.services import find_site, resolve_site_id
 
-CATEGORY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
-KNOWN_CATEGORIES = (
-    "3d_printer",
-    "laser_cutter",
-    "podcast_kit",
-    "synth_kit",
-    "vinyl_cutter",
-    "room",
-)
 EDITABLE = (
     "name",
     "category",
@@ -67,7 +58,7 @@ def list_equipment_stmt(
 def categories() -> list[str]:
     """Categories in use plus the usual ones, for pickers."""
     used = db.session.scalars(sa.select(Equipment.category).distinct()).all()
-    return sorted(set(KNOWN_CATEGORIES) | set(used))
+    return sorted(set(KNOWN) | set(used))
 
 
 def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str]]:
@@ -83,7 +74,7 @@ def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str
         values["name"] = name
     if "category" in values:
         category = (values["category"] or "").strip()
-        if not CATEGORY_PATTERN.match(category):
+        if not is_slug(category):
             add(
                 "category",
                 _(

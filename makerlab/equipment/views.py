@@ -14,14 +14,13 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import can
 from makerlab.auth.views import apply_errors, permission_required
 from makerlab.bookings.models import Booking
-from makerlab.enums import BookingStatus, EquipmentStatus
+from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services
 from makerlab.equipment.forms import (
     STATUS_CHOICES,
     EquipmentForm,
     MaintenanceForm,
     category_choices,
-    category_label,
 )
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Invalid, NotFound
@@ -32,11 +31,6 @@ from makerlab.sites.models import Site
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")
 
 HISTORY_LIMIT = 20
-
-
-@bp.app_template_global()
-def equipment_category(slug: str) -> Any:
-    return category_label(slug)
 
 
 def _load_unit(equipment_id: int) -> Equipment:
@@ -72,14 +66,13 @@ def _render_detail(unit: Equipment, form: MaintenanceForm | None, status: int = 
         .outerjoin(User, User.id == Booking.booked_by_id)
         .where(Booking.equipment_id == unit.id)
     )
-    active = [BookingStatus.RESERVED.value, BookingStatus.CHECKED_OUT.value]
     upcoming = db.session.execute(
-        base.where(Booking.ends_at > now, Booking.status.in_(active))
+        base.where(Booking.ends_at > now, Booking.is_active)
         .order_by(Booking.starts_at)
         .limit(HISTORY_LIMIT)
     ).all()
     history = db.session.execute(
-        base.where(sa.or_(Booking.ends_at <= now, Booking.status.not_in(active)))
+        base.where(sa.or_(Booking.ends_at <= now, ~Booking.is_active))
         .order_by(Booking.starts_at.desc())
         .limit(HISTORY_LIMIT)
     ).all()

@@ -13,7 +13,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
 
 class ParticipantForm(FlaskForm):
@@ -25,9 +25,7 @@ class ParticipantForm(FlaskForm):
     guardian_phone = TelField(
         _l("Guardian's phone (emergencies)"), validators=[Optional(), Length(max=50)]
     )
-    guardian_email = EmailField(
-        _l("Guardian's e-mail"), validators=[Optional(), Email(), Length(max=254)]
-    )
+    guardian_email = EmailField(_l("Guardian's e-mail"), validators=[Optional(), Length(max=254)])
     guardian_consent = BooleanField(_l("A guardian has consented to participation"))
     guardian_consent_on = DateField(_l("Consent given on"), validators=[Optional()])
     photo_consent = BooleanField(_l("Photos and audio recordings allowed"))

@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from makerlab import clock
-from makerlab.api.schemas import ListArgs, Schema, page_schema
+from makerlab.api.schemas import EmailAddress, ListArgs, Schema, page_schema
 
 
 class CentreInstant(fields.DateTime):
@@ -26,9 +26,7 @@ class ParticipantIn(Schema):
     guardian_name = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=200)
     )
-    guardian_email = fields.Email(
-        load_default=None, allow_none=True, validate=validate.Length(max=254)
-    )
+    guardian_email = EmailAddress(load_default=None, allow_none=True)
     guardian_phone = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=50)
     )
@@ -51,7 +49,7 @@ class ParticipantPatch(Schema):
     birth_date = fields.Date(allow_none=True)
     school_id = fields.Integer(allow_none=True)
     guardian_name = fields.String(allow_none=True, validate=validate.Length(max=200))
-    guardian_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    guardian_email = EmailAddress(allow_none=True)
     guardian_phone = fields.String(allow_none=True, validate=validate.Length(max=50))
     guardian_consent = fields.Boolean()
     guardian_consent_on = fields.Date(allow_none=True)

@@ -16,7 +16,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
-from makerlab import clock
+from makerlab import clock, email_addresses
+from makerlab.categories import is_slug
+from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.participants import erasure
@@ -47,23 +49,12 @@ FIELDS = (
     "may_go_home_alone",
     "notes",
 )
-KNOWN_CATEGORIES = (
-    "3d_printer",
-    "laser_cutter",
-    "podcast_kit",
-    "synth_kit",
-    "vinyl_cutter",
-    "room",
-)
 EXPIRY_WINDOW_DAYS = 30
-_CATEGORY = re.compile(r"^[a-z0-9][a-z0-9_]{0,39}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^[0-9+()/ .\-]{3,50}$")
 _LENGTHS = {
     "first_name": 100,
     "last_name": 100,
     "guardian_name": 200,
-    "guardian_email": 254,
     "guardian_phone": 50,
     "notes": 5000,
 }
@@ -140,8 +131,9 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
         if isinstance(value, str) and len(value) > limit:
             errors.setdefault(key, []).append(_("At most %(num)d characters.", num=limit))
     email = clean.get("guardian_email")
-    if email and not _EMAIL.match(email):
-        errors.setdefault("guardian_email", []).append(_("Not a valid e-mail address."))
+    email_problem = email_addresses.problem(email) if email else None
+    if email_problem:
+        errors.setdefault("guardian_email", []).append(email_problem)
     phone = clean.get("guardian_phone")
     if phone and not _PHONE.match(phone):
         errors.setdefault("guardian_phone", []).append(
@@ -253,18 +245,6 @@ def consent_history(participant: Participant) -> list[ConsentRecord]:
 # ---------------------------------------------------------------- inductions
 
 
-def known_categories() -> list[str]:
-    """Equipment categories in use, plus the usual ones."""
-    used = db.session.scalars(sa.select(_equipment().category).distinct())
-    return sorted(set(KNOWN_CATEGORIES) | set(used))
-
-
-def _equipment() -> Any:
-    from makerlab.equipment.models import Equipment
-
-    return Equipment
-
-
 def record_induction(
     actor: Any,
     participant: Participant,
@@ -277,7 +257,7 @@ def record_induction(
     _require_not_erased(participant)
     errors: dict[str, list[str]] = {}
     category = (category or "").strip()
-    if not _CATEGORY.match(category):
+    if not is_slug(category):
         errors["category"] = [_("Use an equipment category such as laser_cutter.")]
     completed_on = completed_on or today()
     if completed_on > today():
@@ -322,7 +302,6 @@ def machine_permissions(
     participant: Participant, on: dt.date | None = None
 ) -> list[dict[str, Any]]:
     """Per equipment category in use: may this participant use it, and if not, why."""
-    Equipment = _equipment()
     day = on or today()
     rows = db.session.execute(
         sa.select(

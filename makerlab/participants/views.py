@@ -20,11 +20,12 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab.auth.permissions import can
 from makerlab.auth.views import apply_errors, permission_required
+from makerlab.categories import label as category_label
+from makerlab.equipment.services import categories
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
@@ -36,19 +37,6 @@ from makerlab.schools.models import School
 bp = Blueprint("participants", __name__)
 PAGE_SIZE = 25
 
-CATEGORY_LABELS: dict[str, Any] = {
-    "3d_printer": _l("3D printer"),
-    "laser_cutter": _l("Laser cutter"),
-    "podcast_kit": _l("Podcast kit"),
-    "synth_kit": _l("Synthesizer kit"),
-    "vinyl_cutter": _l("Vinyl cutter"),
-    "room": _l("Room"),
-}
-
-
-def category_label(slug: str) -> Any:
-    return CATEGORY_LABELS.get(slug, slug.replace("_", " "))
-
 
 def format_day(day: dt.date | None) -> str:
     """A date in the reader's language (28.09.2026 / Sep 28, 2026)."""
@@ -57,7 +45,7 @@ def format_day(day: dt.date | None) -> str:
 
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"category_label": category_label, "format_day": format_day}
+    return {"format_day": format_day}
 
 
 def _school_choices(empty_label: str = "—") -> list[Any]:
@@ -210,7 +198,7 @@ def new_induction(participant_id: int) -> Any:
     if participant.erased_at is not None:
         return _erased_redirect(participant)
     form = InductionForm()
-    form.category.choices = choices((c, category_label(c)) for c in services.known_categories())
+    form.category.choices = choices((c, category_label(c)) for c in categories())
     if request.method == "GET":
         form.completed_on.data = services.today()
     if form.validate_on_submit():

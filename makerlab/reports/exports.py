@@ -17,6 +17,7 @@ from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from makerlab.categories import label as category_label
 from makerlab.reports import charts
 from makerlab.reports.services import (
     AGE_BANDS,
@@ -39,14 +40,6 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 HOUR_COLUMNS = {"booked_hours", "open_hours"}
 
-CATEGORY_LABELS: dict[str, Any] = {
-    "3d_printer": _l("3D printer"),
-    "laser_cutter": _l("Laser cutter"),
-    "podcast_kit": _l("Podcast kit"),
-    "synth_kit": _l("Synthesizer kit"),
-    "vinyl_cutter": _l("Vinyl cutter"),
-    "room": _l("Room"),
-}
 FIGURE_LABELS: dict[str, Any] = {
     "booked_hours": _l("Booked hours"),
     "utilization": _l("Utilization"),
@@ -60,12 +53,6 @@ FIGURE_LABELS: dict[str, Any] = {
     "schools_reached": _l("Schools reached"),
     "participants_reached": _l("Young people reached"),
 }
-
-
-def category_label(slug: str) -> str:
-    """The readable name of an equipment category (unknown slugs are prettified)."""
-    label = CATEGORY_LABELS.get(slug)
-    return str(label) if label is not None else slug.replace("_", " ").capitalize()
 
 
 def table_rows(report: dict[str, Any], table: str) -> tuple[tuple[str, ...], list[list[Any]]]:

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from makerlab import email_addresses
 from makerlab.auth.permissions import is_teacher
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
@@ -15,7 +16,7 @@ from makerlab.schools.models import School
 FIELDS = ("name", "address", "contact_email")
 
 
-def visible_schools(actor: Any) -> sa.Select[tuple[School]]:
+def visible_schools(actor: Any) -> sa.Select[School]:
     """Schools the actor may see: teachers only their own."""
     stmt = sa.select(School).order_by(School.name)
     if is_teacher(actor):
@@ -30,18 +31,30 @@ def get_school(actor: Any, school_id: int) -> School:
     return school
 
 
-def _check_name(name: str, school_id: int | None) -> None:
-    if not name.strip():
-        raise Invalid({"name": [_("Please enter a name.")]})
-    clash = db.session.scalar(sa.select(School.id).where(School.name == name.strip()))
-    if clash is not None and clash != school_id:
-        raise Invalid({"name": [_("A school with this name exists already.")]})
+def _check(values: dict[str, Any], school_id: int | None) -> None:
+    """Names are unique; a contact address must be able to receive mail."""
+    errors: dict[str, list[str]] = {}
+    if "name" in values:
+        name = values["name"].strip()
+        if not name:
+            errors["name"] = [_("Please enter a name.")]
+        elif db.session.scalar(
+            sa.select(School.id).where(School.name == name, School.id != school_id)
+        ):
+            errors["name"] = [_("A school with this name exists already.")]
+    email = values.get("contact_email")
+    if email and (problem := email_addresses.problem(email)):
+        errors["contact_email"] = [problem]
+    if errors:
+        raise Invalid(errors)
 
 
 def create_school(actor: Any, **values: Any) -> School:
     """Add a partner school (names are unique)."""
-    _check_name(values.get("name", ""), None)
-    school = School(**{k: v for k, v in values.items() if k in FIELDS})
+    values = {k: v for k, v in values.items() if k in FIELDS}
+    values.setdefault("name", "")
+    _check(values, None)
+    school = School(**values)
     school.name = school.name.strip()
     db.session.add(school)
     db.session.flush()
@@ -50,11 +63,11 @@ def create_school(actor: Any, **values: Any) -> School:
 
 def update_school(actor: Any, school: School, **changes: Any) -> School:
     """Change a school's name, address or contact."""
+    changes = {k: v for k, v in changes.items() if k in FIELDS}
+    _check(changes, school.id)
     if "name" in changes:
-        _check_name(changes["name"], school.id)
         changes["name"] = changes["name"].strip()
     for key, value in changes.items():
-        if key in FIELDS:
-            setattr(school, key, value)
+        setattr(school, key, value)
     db.session.flush()
     return school

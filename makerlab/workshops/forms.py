@@ -15,9 +15,9 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from makerlab.equipment.forms import category_label
+from makerlab.categories import label as category_label
 
 
 class WorkshopForm(FlaskForm):
@@ -91,9 +91,7 @@ class ClassEnrolmentForm(FlaskForm):
         validators=[DataRequired(), NumberRange(1, 1000)],
         render_kw={"inputmode": "numeric", "min": 1},
     )
-    contact_email = EmailField(
-        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=254)]
-    )
+    contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254)])
 
 
 class ParticipantEnrolmentForm(FlaskForm):

@@ -4,10 +4,10 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import Instant, ListArgs, Schema, page_schema
+from makerlab.api.schemas import EmailAddress, Instant, ListArgs, Schema, page_schema
+from makerlab.db import MAX_ID
 from makerlab.enums import EnrolmentStatus, SessionStatus
 
-MAX_ID = 2**31 - 1  # PostgreSQL integer keys
 ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
 NEEDS_DOC = {
@@ -125,7 +125,7 @@ class EnrolmentIn(Schema):
     )
     class_name = fields.String(allow_none=True, validate=validate.Length(min=1, max=50))
     headcount = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
-    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    contact_email = EmailAddress(allow_none=True)
     participant_id = fields.Integer(allow_none=True, validate=ID_RANGE)
 
 

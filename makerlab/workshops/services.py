@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,10 +17,14 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from makerlab import clock
+from makerlab import clock, email_addresses
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, is_teacher
-from makerlab.db import begin_write, is_postgres
+from makerlab.bookings.locking import hold_write_lock
+from makerlab.bookings.models import Booking
+from makerlab.bookings.services import cancel_booking, create_booking, free_units
+from makerlab.categories import is_slug
+from makerlab.db import is_possible_id, is_postgres
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.errors import Conflict, Forbidden, Invalid, NotFound
 from makerlab.extensions import db
@@ -37,7 +40,6 @@ CONFIRMED = EnrolmentStatus.CONFIRMED.value
 WAITLISTED = EnrolmentStatus.WAITLISTED.value
 CANCELLED = EnrolmentStatus.CANCELLED.value
 ACTIVE = (CONFIRMED, WAITLISTED)
-CATEGORY_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 MAX_UNITS_PER_CATEGORY = 100
 WORKSHOP_FIELDS = (
     "title",
@@ -47,9 +49,6 @@ WORKSHOP_FIELDS = (
     "facilitator_id",
     "equipment_needs",
 )
-
-
-MAX_ID = 2**31 - 1  # PostgreSQL integer keys: larger ids cannot exist
 
 
 def _refuse_nul(**values: Any) -> None:
@@ -63,10 +62,6 @@ def _refuse_nul(**values: Any) -> None:
         raise Invalid(bad)
 
 
-def _known_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
-
-
 # --------------------------------------------------------------------------- workshops
 
 
@@ -77,7 +72,7 @@ def visible_workshops(actor: Any) -> sa.Select[Workshop]:
 
 def get_workshop(actor: Any, workshop_id: int) -> Workshop:
     """One workshop, or 404."""
-    workshop = db.session.get(Workshop, workshop_id) if _known_id(workshop_id) else None
+    workshop = db.session.get(Workshop, workshop_id) if is_possible_id(workshop_id) else None
     if workshop is None:
         raise NotFound(_("No such workshop."))
     return workshop
@@ -92,7 +87,7 @@ def clean_equipment_needs(needs: Any) -> dict[str, int]:
     clean: dict[str, int] = {}
     problems: list[str] = []
     for category, units in needs.items():
-        if not isinstance(category, str) or not CATEGORY_RE.match(category):
+        if not is_slug(category):
             problems.append(_("%(category)s is not a valid category.", category=category))
             continue
         if isinstance(units, bool) or not isinstance(units, int):
@@ -130,7 +125,7 @@ def _check_workshop_values(values: dict[str, Any], workshop: Workshop | None) ->
         )
     facilitator_id = values.get("facilitator_id")
     if facilitator_id is not None:
-        user = db.session.get(User, facilitator_id) if _known_id(facilitator_id) else None
+        user = db.session.get(User, facilitator_id) if is_possible_id(facilitator_id) else None
         if user is None or not user.active or user.role not in STAFF:
             errors["facilitator_id"] = [_("The facilitator must be an active staff account.")]
     if errors:
@@ -219,7 +214,7 @@ def get_session(actor: Any, session_id: int) -> WorkshopSession:
     """One session (every role may see the programme), or 404."""
     session = (
         db.session.get(WorkshopSession, session_id, options=[joinedload(WorkshopSession.workshop)])
-        if _known_id(session_id)
+        if is_possible_id(session_id)
         else None
     )
     if session is None:
@@ -261,7 +256,7 @@ def _site_for(site_id: int | None) -> Site:
         if site is None:
             raise Invalid({"site_id": [_("No site exists yet.")]})
         return site
-    site = find_site(site_id) if _known_id(site_id) else None
+    site = find_site(site_id) if is_possible_id(site_id) else None
     if site is None:
         raise Invalid({"site_id": [_("Unknown site.")]})
     return site
@@ -399,16 +394,9 @@ def equipment_check(
     needs: dict[str, int], site_id: int, starts_at: dt.datetime, ends_at: dt.datetime
 ) -> list[dict[str, Any]]:
     """Per needed category: units needed, the free units, and whether it is enough."""
-    from makerlab.bookings.services import free_units
-
     rows = []
     for category, needed in sorted(needs.items()):
-        try:
-            units = list(free_units(category, site_id, starts_at, ends_at))
-        except ValueError:
-            # free_units (booking core) takes max() of an empty list when only
-            # in-building units exist and the site is closed: none is free then.
-            units = []
+        units = free_units(category, site_id, starts_at, ends_at)
         rows.append(
             {
                 "category": category,
@@ -421,17 +409,11 @@ def equipment_check(
     return rows
 
 
-def _unit_id(unit: Any) -> int:
-    return int(unit if isinstance(unit, int) else unit.id)
-
-
 def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
     """Book ``equipment_needs`` units per category for the session: all or nothing (409)."""
     needs = clean_equipment_needs(session.workshop.equipment_needs)
     if not needs:
         return []
-    from makerlab.bookings.services import create_booking
-
     check = equipment_check(needs, session.site_id, session.starts_at, session.ends_at)
     missing = [
         {"category": r["category"], "needed": r["needed"], "free": r["free"]}
@@ -449,7 +431,7 @@ def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
                     bookings.append(
                         create_booking(
                             actor,
-                            equipment_id=_unit_id(unit),
+                            equipment_id=unit.id,
                             starts_at=session.starts_at,
                             ends_at=session.ends_at,
                             purpose=purpose,
@@ -491,14 +473,11 @@ def _missing_conflict(missing: list[dict[str, Any]]) -> Conflict:
 
 def session_bookings(session: WorkshopSession) -> list[Any]:
     """The active bookings that hold equipment for this session."""
-    from makerlab.bookings.models import Booking
-    from makerlab.enums import ACTIVE_BOOKING_STATUSES
-
     return list(
         db.session.scalars(
             sa.select(Booking)
             .options(joinedload(Booking.equipment))
-            .where(Booking.session_id == session.id, Booking.status.in_(ACTIVE_BOOKING_STATUSES))
+            .where(Booking.session_id == session.id, Booking.is_active)
             .order_by(Booking.id)
         ).all()
     )
@@ -507,30 +486,12 @@ def session_bookings(session: WorkshopSession) -> list[Any]:
 def release_equipment(actor: Any, session: WorkshopSession) -> None:
     """Cancel the session's equipment bookings through the booking service."""
     bookings = session_bookings(session)
-    if not bookings:
-        return
-    from makerlab.bookings.services import cancel_booking
-
     for booking in bookings:
         cancel_booking(actor, booking)
     db.session.flush()
 
 
 # --------------------------------------------------------------------------- enrolments
-
-
-def hold_write_lock() -> None:
-    """Take SQLite's write lock before a check-then-write (no-op on PostgreSQL).
-
-    The booking service's lock is used, so the bookings a session makes in
-    the same transaction do not try to take it again.
-    """
-    try:
-        from makerlab.bookings.services import hold_write_lock as bookings_lock
-    except ImportError:  # pragma: no cover - the booking core is not there yet
-        begin_write(db.session())  # the Session itself: scoped_session lacks in_transaction()
-    else:
-        bookings_lock()
 
 
 def lock_session(session: WorkshopSession) -> WorkshopSession:
@@ -574,7 +535,7 @@ def get_enrolment(actor: Any, enrolment_id: int) -> Enrolment:
     """One enrolment; another school's answers 404 to teachers (never reveal existence)."""
     enrolment = (
         db.session.scalar(visible_enrolments(actor).where(Enrolment.id == enrolment_id))
-        if _known_id(enrolment_id)
+        if is_possible_id(enrolment_id)
         else None
     )
     if enrolment is None:
@@ -614,7 +575,7 @@ def _class_values(
         school_id = actor.school_id
     school = (
         db.session.get(School, school_id)
-        if school_id is not None and _known_id(school_id)
+        if school_id is not None and is_possible_id(school_id)
         else None
     )
     if school_id is None:
@@ -636,6 +597,8 @@ def _class_values(
         )
     if not email:
         errors["contact_email"] = [_("Please give a contact e-mail address.")]
+    elif problem := email_addresses.problem(email):
+        errors["contact_email"] = [problem]
     if errors:
         raise Invalid(errors)
     assert school is not None and headcount is not None
@@ -649,7 +612,9 @@ def _class_values(
 
 
 def _participant_values(session: WorkshopSession, participant_id: int) -> dict[str, Any]:
-    participant = db.session.get(Participant, participant_id) if _known_id(participant_id) else None
+    participant = (
+        db.session.get(Participant, participant_id) if is_possible_id(participant_id) else None
+    )
     if participant is None:
         raise Invalid({"participant_id": [_("No such participant.")]})
     workshop = session.workshop

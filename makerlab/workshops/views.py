@@ -33,7 +33,6 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
 from makerlab.auth.views import apply_errors, permission_required
 from makerlab.enums import EnrolmentStatus, SessionStatus
-from makerlab.equipment.forms import category_label
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Forbidden, Invalid
 from makerlab.extensions import db
@@ -57,11 +56,6 @@ from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 bp = Blueprint("workshops", __name__)
 
 SESSION_FIELD_MAP = {"starts_at": "start", "ends_at": "end", "equipment_needs": "day"}
-
-
-@bp.app_template_global("category_label")
-def _category_label(slug: str) -> Any:
-    return category_label(slug)
 
 
 def _site_tz(site_id: int | None) -> str:
