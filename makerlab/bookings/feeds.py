@@ -8,7 +8,6 @@ subscribers see them disappear. Times are written in UTC.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any
 
 import icalendar
@@ -17,7 +16,7 @@ from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from makerlab import clock
+from makerlab import clock, ical
 from makerlab.auth.permissions import can
 from makerlab.auth.services import user_for_token
 from makerlab.bookings.models import Booking
@@ -27,7 +26,6 @@ from makerlab.extensions import db
 
 # How far back a feed reaches: calendar apps keep what they already have.
 FEED_HISTORY = dt.timedelta(days=90)
-PRODID = "-//Makerlab//Bookings//EN"
 
 
 def booking_uid(booking_id: int) -> str:
@@ -80,18 +78,6 @@ def _event_for_block(block: MaintenanceBlock, unit: Equipment) -> icalendar.Even
     return event
 
 
-def build_calendar(name: str, events: Iterable[icalendar.Event]) -> bytes:
-    """An iCalendar document named ``name`` holding ``events``."""
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
-    for event in events:
-        cal.add_component(event)
-    return cal.to_ical()
-
-
 def _response(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -120,7 +106,9 @@ def equipment_feed(equipment_id: int) -> Response:
     ).all()
     events = [_event_for_booking(b, unit) for b in bookings]
     events += [_event_for_block(b, unit) for b in blocks]
-    return _response(build_calendar(f"Makerlab: {unit.name}", events), f"equipment-{unit.id}.ics")
+    return _response(
+        ical.document(events, name=f"Makerlab: {unit.name}"), f"equipment-{unit.id}.ics"
+    )
 
 
 def my_feed() -> Response:
@@ -137,7 +125,7 @@ def my_feed() -> Response:
     ).all()
     events = [_event_for_booking(b, unit) for b, unit in rows]
     name = _("Makerlab: my bookings")
-    return _response(build_calendar(name, events), "my-bookings.ics")
+    return _response(ical.document(events, name=name), "my-bookings.ics")
 
 
 # The authorization matrix reads this: staff, by session or by token.

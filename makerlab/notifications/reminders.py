@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
 from werkzeug.routing import BuildError
 
+from makerlab import ical
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
 from makerlab.db import begin_write
@@ -28,7 +29,6 @@ from makerlab.enums import BookingStatus, EnrolmentStatus, Role, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.notifications.emails import queue_email
-from makerlab.notifications.ics import session_ics
 from makerlab.notifications.models import Notification
 from makerlab.participants.services import purge_inactive
 from makerlab.reports.exports import render_pdf
@@ -176,7 +176,7 @@ def queue_session_reminders(now: dt.datetime) -> int:
         session = enrolment.session
         site = sites[session.site_id]
         locale = recipient_locale(users.get(contact.lower()))
-        ics = session_ics(session, site, now)
+        ics = ical.document([ical.session_event(session, site, stamp=now)]).decode()
         if queue_email(
             dedupe_key=keys[enrolment.id],
             to=contact,

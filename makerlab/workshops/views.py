@@ -25,10 +25,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from icalendar import Calendar, Event
 from sqlalchemy.orm import selectinload
 
-from makerlab import clock
+from makerlab import clock, ical
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
 from makerlab.auth.views import apply_errors, permission_required
@@ -658,20 +657,6 @@ def sign_in_sheet(session_id: int) -> Any:
 def session_ics(session_id: int) -> Response:
     """The session as an iCalendar file (for teachers' and staff calendars)."""
     session = services.get_session(current_user, session_id)
-    site = find_site(session.site_id)
-    calendar = Calendar()
-    calendar.add("prodid", "-//Makerlab//Workshops//DE")
-    calendar.add("version", "2.0")
-    event = Event()
-    host = request.host.split(":")[0] or "makerlab"
-    event.add("uid", f"workshop-session-{session.id}@{host}")
-    event.add("dtstamp", clock.now())
-    event.add("dtstart", session.starts_at)
-    event.add("dtend", session.ends_at)
-    event.add("summary", session.workshop.title)
-    place = ", ".join(p for p in (site.name if site else "", session.location) if p)
-    if place:
-        event.add("location", place)
     mine = (
         db.session.scalars(
             services.enrolments_of(current_user, session).where(
@@ -681,17 +666,15 @@ def session_ics(session_id: int) -> Response:
         if is_teacher(current_user)
         else []
     )
-    lines = [session.workshop.description or ""]
-    for e in mine:
-        lines.append(f"{_enrolment_label(e)}: {_status_text(e.status)}")
-    event.add("description", "\n".join(line for line in lines if line))
-    event.add(
-        "status", "CANCELLED" if session.status == SessionStatus.CANCELLED.value else "CONFIRMED"
+    event = ical.session_event(
+        session,
+        find_site(session.site_id),
+        stamp=clock.now(),
+        notes=[f"{_enrolment_label(e)}: {_status_text(e.status)}" for e in mine],
+        url=url_for("workshops.session", session_id=session.id, _external=True),
     )
-    event.add("url", url_for("workshops.session", session_id=session.id, _external=True))
-    calendar.add_component(event)
     return Response(
-        calendar.to_ical(),
+        ical.document([event]),
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="workshop-{session.id}.ics"'},
     )

@@ -148,6 +148,26 @@ def test_session_reminder_to_each_class_contact_with_ics_and_no_other_names(
     assert "7b" not in theirs.get_body(("plain",)).get_content()
 
 
+def test_the_reminders_invitation_and_the_session_feed_are_one_event(
+    job_app: Flask, smtp: SmtpServer, make_school: Callable[..., Any], login_as: Any,
+    client: Any,
+) -> None:
+    """Same UID in the e-mail and the feed, so a teacher's calendar keeps one event."""
+    clock.set_frozen(T0)
+    session, ours_school = _session_with_classes(make_school, T0 + 47 * H)
+    assert jobs.session_reminders() == 2
+    uids = set()
+    for message in smtp.sink.messages:
+        [attachment] = list(message.iter_attachments())
+        [event] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
+        uids.add(str(event["UID"]))
+    login_as("teacher", school_id=ours_school.id)
+    feed = client.get(f"/sessions/{session.id}.ics")
+    [event] = icalendar.Calendar.from_ical(feed.data).walk("VEVENT")
+    assert uids == {str(event["UID"])} == {f"session-{session.id}@passage13.example"}
+    assert "7b" in str(event["DESCRIPTION"])  # the teacher's own class, as before
+
+
 def test_session_reminder_waits_until_48h_before(
     job_app: Flask, smtp: SmtpServer, make_school: Callable[..., Any]
 ) -> None:

@@ -1,0 +1,85 @@
+"""iCalendar: one document builder for every feed and attachment, one UID per session.
+
+A calendar app recognises an event by its UID. A session carries the same
+UID (``session-<id>@<host>``) in every feed and every e-mail, so a teacher
+who subscribes to a feed and receives the invitation keeps one event, which
+later mails update instead of duplicating.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from flask import current_app
+from icalendar import Calendar, Event
+
+from makerlab.enums import SessionStatus
+
+if TYPE_CHECKING:
+    from makerlab.sites.models import Site
+    from makerlab.workshops.models import WorkshopSession
+
+PRODID = "-//Makerlab//Makerlab//DE"
+
+
+def uid_host() -> str:
+    """The host in UIDs: ``PUBLIC_URL``'s, else the sender address's domain.
+
+    Both are configuration, so the web process and the scheduler (which has
+    no request to ask) write the same UIDs.
+    """
+    public = urlsplit(str(current_app.config.get("PUBLIC_URL") or "")).hostname
+    if public:
+        return public
+    sender = str(current_app.config.get("MAIL_DEFAULT_SENDER") or "")
+    return sender.rsplit("@", 1)[-1].strip(" >") or "makerlab.invalid"
+
+
+def session_uid(session_id: int) -> str:
+    """The UID of a workshop session in every feed and e-mail."""
+    return f"session-{session_id}@{uid_host()}"
+
+
+def document(events: Iterable[Event], *, name: str | None = None) -> bytes:
+    """An iCalendar document holding ``events`` (``name`` is shown by calendar apps)."""
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    if name:
+        cal.add("x-wr-calname", name)
+    for event in events:
+        cal.add_component(event)
+    return bytes(cal.to_ical())
+
+
+def session_event(
+    session: WorkshopSession,
+    site: Site | None,
+    *,
+    stamp: dt.datetime,
+    notes: Iterable[str] = (),
+    url: str | None = None,
+) -> Event:
+    """A workshop session as an event: title, time, place, description and ``notes``."""
+    event = Event()
+    event.add("uid", session_uid(session.id))
+    event.add("dtstamp", stamp.astimezone(dt.UTC))
+    event.add("dtstart", session.starts_at.astimezone(dt.UTC))
+    event.add("dtend", session.ends_at.astimezone(dt.UTC))
+    event.add("summary", session.workshop.title)
+    place = [session.location, site.name, site.address] if site else [session.location]
+    if any(place):
+        event.add("location", ", ".join(part for part in place if part))
+    description = "\n".join(line for line in (session.workshop.description, *notes) if line)
+    if description:
+        event.add("description", description)
+    cancelled = session.status == SessionStatus.CANCELLED.value
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if url:
+        event.add("url", url)
+    return event
