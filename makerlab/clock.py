@@ -103,13 +103,5 @@ def as_utc(value: dt.datetime, tz: str, field: str) -> dt.datetime:
     return value.astimezone(dt.UTC)
 
 
-def parse_instant(text: str, tz: str) -> dt.datetime:
-    """ISO 8601 date-time; without an offset it is read in the site's zone."""
-    value = dt.datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(dt.UTC)
-
-
 def today(tz: str) -> dt.date:
     return now().astimezone(ZoneInfo(tz)).date()

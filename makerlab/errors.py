@@ -30,11 +30,6 @@ class DomainError(Exception):
         return body
 
 
-class BadRequest(DomainError):
-    status = 400
-    title = "Bad request"
-
-
 class Unauthorized(DomainError):
     status = 401
     title = "Unauthorized"

@@ -107,16 +107,6 @@ def list_bookings_stmt(
     return stmt
 
 
-def loans_out_stmt() -> sa.Select[Booking]:
-    """Kits checked out right now, overdue ones first."""
-    return (
-        sa.select(Booking)
-        .options(joinedload(Booking.equipment), selectinload(Booking.participants))
-        .where(Booking.status == BookingStatus.CHECKED_OUT.value)
-        .order_by(Booking.ends_at, Booking.id)
-    )
-
-
 @dataclass
 class LoanDesk:
     """The loan desk: kits out now (overdue first) and kits to hand out today.

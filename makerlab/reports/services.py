@@ -62,7 +62,6 @@ from makerlab.workshops.models import Enrolment, WorkshopSession
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
 AGE_BANDS = ("<10", "10-13", "14-17", "18+")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FIGURES = ("booked_hours", "open_hours", "utilization", "bookings", "loans", "overdue_returns")
 
 
 @dataclass(frozen=True, order=True)

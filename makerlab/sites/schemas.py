@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import ListArgs, Schema, page_schema
+from makerlab.api.schemas import Schema, page_schema
 
 OPENING_HOURS_DOC = {
     "description": 'Weekday -> list of [opens, closes], e.g. {"mon": [["09:00","18:00"]]}',
@@ -66,4 +66,3 @@ class ClosureOut(Schema):
 
 
 ClosurePage = page_schema(ClosureOut, "ClosurePage")
-SiteListArgs = ListArgs

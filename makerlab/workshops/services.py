@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -775,20 +775,3 @@ def _notify(enrolment: Enrolment, session: WorkshopSession, template: str, key: 
         participant_name=enrolment.participant.first_name if enrolment.participant else None,
         seats=enrolment.seats,
     )
-
-
-def enrolled_contacts(sessions: Iterable[WorkshopSession]) -> dict[int, list[str]]:
-    """Contact addresses of active enrolments per session (for reminders)."""
-    ids = [s.id for s in sessions]
-    out: dict[int, list[str]] = {i: [] for i in ids}
-    if not ids:
-        return out
-    for enrolment in db.session.scalars(
-        sa.select(Enrolment)
-        .options(selectinload(Enrolment.participant))
-        .where(Enrolment.session_id.in_(ids), Enrolment.status.in_(ACTIVE))
-    ):
-        to = contact_of(enrolment)
-        if to:
-            out[enrolment.session_id].append(to)
-    return out
