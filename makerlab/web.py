@@ -27,7 +27,12 @@ from flask_login import current_user
 
 from makerlab import categories, clock
 from makerlab.auth.permissions import can
+from makerlab.bookings.models import Booking
+from makerlab.enums import BookingStatus, Role
+from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
+from makerlab.workshops.models import Enrolment, WorkshopSession
+from makerlab.workshops.services import upcoming_sessions
 
 bp = Blueprint("main", __name__)
 
@@ -107,8 +112,6 @@ def menu_items() -> list[dict[str, Any]]:
 
 
 def quick_actions() -> list[dict[str, Any]]:
-    from makerlab.enums import Role
-
     actions = _visible(QUICK_ACTIONS)
     if current_user.role != Role.TEACHER:  # staff enrol from the session page
         actions = [a for a in actions if a["url"] != url_for("workshops.index")]
@@ -197,11 +200,6 @@ def index() -> Any:
 
 def _dashboard_data() -> dict[str, Any]:
     """Figures for the role's dashboard, in a fixed number of queries."""
-    from makerlab.bookings.models import Booking
-    from makerlab.enums import BookingStatus, Role
-    from makerlab.equipment.models import Equipment
-    from makerlab.workshops.models import Enrolment, WorkshopSession
-
     now = clock.now()
     data: dict[str, Any] = {"now": now}
     if current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER):
@@ -227,14 +225,7 @@ def _dashboard_data() -> dict[str, Any]:
         data["units_in_maintenance"] = db.session.scalar(
             sa.select(sa.func.count()).where(Equipment.status == "maintenance")
         )
-    upcoming = (
-        sa.select(WorkshopSession)
-        .options(sa.orm.joinedload(WorkshopSession.workshop))
-        .where(WorkshopSession.starts_at > now, WorkshopSession.status == "scheduled")
-        .order_by(WorkshopSession.starts_at)
-        .limit(6)
-    )
-    data["upcoming_sessions"] = db.session.scalars(upcoming).all()
+    data["upcoming_sessions"] = upcoming_sessions(limit=6)
     if current_user.role == Role.TEACHER:
         data["school_enrolments"] = db.session.scalars(
             sa.select(Enrolment)

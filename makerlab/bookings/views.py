@@ -49,7 +49,7 @@ from makerlab.equipment.forms import category_choices
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
-from makerlab.participants.models import Participant
+from makerlab.participants.services import visible_participants
 from makerlab.sites.services import default_site, list_sites
 
 bp = Blueprint("bookings", __name__)
@@ -131,14 +131,8 @@ def calendar() -> Any:
 
 
 def _bookable_units() -> list[Equipment]:
-    return list(
-        db.session.scalars(
-            sa.select(Equipment)
-            .options(sa.orm.joinedload(Equipment.site))
-            .where(Equipment.status == EquipmentStatus.AVAILABLE.value)
-            .order_by(Equipment.category, Equipment.name)
-        ).unique()
-    )
+    stmt = equipment_services.list_equipment_stmt(status=EquipmentStatus.AVAILABLE.value)
+    return list(db.session.scalars(stmt.options(sa.orm.joinedload(Equipment.site))))
 
 
 def _unit_choices(units: list[Equipment]) -> dict[str, list[tuple[int, str]]]:
@@ -149,69 +143,41 @@ def _unit_choices(units: list[Equipment]) -> dict[str, list[tuple[int, str]]]:
 
 
 def _participant_choices() -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        sa.select(Participant.id, Participant.first_name, Participant.last_name)
-        .where(Participant.erased_at.is_(None))
-        .order_by(Participant.last_name, Participant.first_name)
-    ).all()
-    return [(r.id, f"{r.last_name}, {r.first_name}") for r in rows]
+    people = db.session.scalars(visible_participants(current_user))
+    return [(p.id, f"{p.last_name}, {p.first_name}") for p in people]
 
 
-def _instant(value: Any) -> dt.datetime:
-    if isinstance(value, str):
-        parsed = dt.datetime.fromisoformat(value)
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-    return value  # type: ignore[no-any-return]
-
-
-def _pair(item: Any) -> tuple[dt.datetime, dt.datetime]:
-    """A free interval or conflict as (start, end), whatever shape the service returns."""
-    if isinstance(item, dict):
-        return _instant(item["starts_at"]), _instant(item["ends_at"])
-    if hasattr(item, "starts_at"):
-        return _instant(item.starts_at), _instant(item.ends_at)
-    start, end = item
-    return _instant(start), _instant(end)
-
-
-def _free_slots(
-    unit: Equipment | None, day: dt.date | None
-) -> list[tuple[dt.datetime, dt.datetime]] | None:
+def _free_slots(unit: Equipment | None, day: dt.date | None) -> list[services.Interval] | None:
     if unit is None or day is None:
         return None
     tz = unit.site.timezone
-    start = clock.local_midnight(day, tz)
-    end = clock.local_day_end(day, tz)
-    return [_pair(i) for i in services.free_intervals(unit, start, end)]
+    start, end = clock.local_midnight(day, tz), clock.local_day_end(day, tz)
+    return services.free_intervals(unit, start, end)
 
 
 def _conflict_rows(error: Conflict) -> list[dict[str, Any]]:
-    """The bookings in the way, with their units, for the refusal message."""
-    rows = []
-    ids = [c.get("booking_id") for c in error.conflicts if isinstance(c, dict)]
-    names = (
-        dict(
-            db.session.execute(
-                sa.select(Booking.id, Equipment.name)
-                .join(Equipment, Equipment.id == Booking.equipment_id)
-                .where(Booking.id.in_([i for i in ids if i is not None]))
-            ).all()
-        )
-        if ids
-        else {}
+    """What is in the way (bookings with their units, closures, maintenance), with times.
+
+    A unit that is not available at all has no times; ``error.detail`` says so.
+    """
+    timed = [c for c in error.conflicts if c["starts_at"] is not None]
+    ids = [c["booking_id"] for c in timed if c["booking_id"] is not None]
+    names = dict(
+        db.session.execute(
+            sa.select(Booking.id, Equipment.name)
+            .join(Equipment, Equipment.id == Booking.equipment_id)
+            .where(Booking.id.in_(ids))
+        ).all()
     )
-    for conflict in error.conflicts:
-        start, end = _pair(conflict)
-        booking_id = conflict.get("booking_id") if isinstance(conflict, dict) else None
-        rows.append(
-            {
-                "booking_id": booking_id,
-                "unit": names.get(booking_id, "") if booking_id is not None else "",
-                "starts_at": start,
-                "ends_at": end,
-            }
-        )
-    return rows
+    return [
+        {
+            "booking_id": c["booking_id"],
+            "unit": names.get(c["booking_id"], ""),
+            "starts_at": dt.datetime.fromisoformat(c["starts_at"]),
+            "ends_at": dt.datetime.fromisoformat(c["ends_at"]),
+        }
+        for c in timed
+    ]
 
 
 def _apply_booking_errors(form: BookingForm, error: Invalid) -> None:
@@ -225,7 +191,9 @@ def _booked_message(outcome: Any) -> str:
     booked = len(outcome.bookings)
     text = ngettext("%(num)d booking made.", "%(num)d bookings made.", booked)
     if outcome.skipped:
-        times = ", ".join(f"{_localtime(s)}" for s, _e in (_pair(item) for item in outcome.skipped))
+        times = ", ".join(
+            _localtime(dt.datetime.fromisoformat(item["starts_at"])) for item in outcome.skipped
+        )
         text += " " + _("Skipped because taken: %(times)s.", times=times)
     return text
 
@@ -372,8 +340,8 @@ def quick_book() -> Any:
         flash(_("The booking could not be made. Please try again."), "danger")
         return redirect(back)
     try:
-        starts_at = _instant(form.starts_at.data)
-        ends_at = _instant(form.ends_at.data)
+        starts_at = dt.datetime.fromisoformat(form.starts_at.data or "")
+        ends_at = dt.datetime.fromisoformat(form.ends_at.data or "")
         equipment_id = int(form.equipment_id.data or 0)
     except ValueError:
         abort(400)
@@ -407,21 +375,16 @@ def quick_book() -> Any:
 # --- my bookings, detail, cancel ------------------------------------------------
 
 
-def _with_units(stmt: sa.Select[Any]) -> sa.Select[Any]:
-    return stmt.options(sa.orm.joinedload(Booking.equipment))
-
-
 @bp.route("/bookings/mine")
 @permission_required("bookings.view")
 def mine() -> Any:
     now = clock.now()
-    mine_stmt = _with_units(sa.select(Booking)).where(Booking.booked_by_id == current_user.id)
-    upcoming = db.session.scalars(
-        mine_stmt.where(Booking.ends_at > now, Booking.is_active).order_by(Booking.starts_at)
-    ).all()
+    mine_stmt = services.list_bookings_stmt(booked_by_id=current_user.id)
+    upcoming = db.session.scalars(mine_stmt.where(Booking.ends_at > now, Booking.is_active)).all()
     past = db.session.scalars(
         mine_stmt.where(sa.or_(Booking.ends_at <= now, ~Booking.is_active))
-        .order_by(Booking.starts_at.desc())
+        .order_by(None)
+        .order_by(Booking.starts_at.desc(), Booking.id.desc())
         .limit(PAST_LIMIT)
     ).all()
     return render_template(
@@ -433,15 +396,7 @@ def mine() -> Any:
 @permission_required("bookings.view")
 def detail(booking_id: int) -> Any:
     booking = services.get_booking(current_user, booking_id)
-    series: list[Booking] = []
-    if booking.series_id is not None:
-        series = list(
-            db.session.scalars(
-                sa.select(Booking)
-                .where(Booking.series_id == booking.series_id)
-                .order_by(Booking.starts_at)
-            )
-        )
+    series = services.series_bookings(booking.series_id) if booking.series_id is not None else []
     booked_by = db.session.get(User, booking.booked_by_id) if booking.booked_by_id else None
     return render_template(
         "bookings/detail.html",
@@ -528,8 +483,10 @@ def cancel(booking_id: int) -> Any:
         db.session.rollback()
         flash(error.detail, "danger")
         return redirect(back)
-    count = len(cancelled) if isinstance(cancelled, list | tuple) else 1
-    flash(ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", count), "success")
+    flash(
+        ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", len(cancelled)),
+        "success",
+    )
     return redirect(back)
 
 

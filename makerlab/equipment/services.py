@@ -55,10 +55,14 @@ def list_equipment_stmt(
     return stmt
 
 
+def categories_in_use() -> set[str]:
+    """The categories some unit has."""
+    return set(db.session.scalars(sa.select(Equipment.category).distinct()))
+
+
 def categories() -> list[str]:
     """Categories in use plus the usual ones, for pickers."""
-    used = db.session.scalars(sa.select(Equipment.category).distinct()).all()
-    return sorted(set(KNOWN) | set(used))
+    return sorted(set(KNOWN) | categories_in_use())
 
 
 def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str]]:

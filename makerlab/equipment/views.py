@@ -26,7 +26,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.sites.models import Site
+from makerlab.sites.services import list_sites
 
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")
 
@@ -102,8 +102,7 @@ def detail(equipment_id: int) -> Any:
 
 def _prepare(form: EquipmentForm) -> None:
     form.category.choices = category_choices(services.categories())
-    sites = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.id)).all()
-    form.site_id.choices = choices((s.id, s.name) for s in sites)
+    form.site_id.choices = choices((s.id, s.name) for s in list_sites())
 
 
 def _values(form: EquipmentForm) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from makerlab.forms import choices
 from makerlab.participants import services
 from makerlab.participants.forms import EraseForm, InductionForm, ParticipantForm, SearchForm
 from makerlab.participants.models import Participant
-from makerlab.schools.models import School
+from makerlab.schools.services import visible_schools
 
 bp = Blueprint("participants", __name__)
 PAGE_SIZE = 25
@@ -49,9 +49,8 @@ def _helpers() -> dict[str, Any]:
 
 
 def _school_choices(empty_label: str = "—") -> list[Any]:
-    stmt = sa.select(School.id, School.name).order_by(School.name)
-    rows = db.session.execute(stmt).all()
-    return choices([(0, empty_label)] + [(s.id, s.name) for s in rows])
+    schools = db.session.scalars(visible_schools(current_user))
+    return choices([(0, empty_label)] + [(s.id, s.name) for s in schools])
 
 
 def _page_number() -> int:

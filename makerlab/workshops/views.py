@@ -32,12 +32,12 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
 from makerlab.auth.views import apply_errors, permission_required
 from makerlab.enums import EnrolmentStatus, SessionStatus
-from makerlab.equipment.models import Equipment
+from makerlab.equipment.services import categories_in_use
 from makerlab.errors import Conflict, Forbidden, Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.participants.models import Participant
-from makerlab.schools.models import School
+from makerlab.participants.services import visible_participants
+from makerlab.schools.services import visible_schools
 from makerlab.sites.services import find_site, list_sites
 from makerlab.workshops import services
 from makerlab.workshops.forms import (
@@ -125,8 +125,8 @@ def _school_enrolments(actor: Any) -> list[dict[str, Any]]:
 
 
 def _categories(extra: dict[str, int] | None = None) -> list[str]:
-    known = set(db.session.scalars(sa.select(Equipment.category).distinct()))
-    return sorted(known | set(extra or {}))
+    """Categories a workshop may need: those of the units, and those it needs already."""
+    return sorted(categories_in_use() | set(extra or {}))
 
 
 def _facilitator_choices() -> list[Any]:
@@ -398,25 +398,17 @@ def cancel_session(session_id: int) -> Any:
 
 def _class_form(formdata: Any = None) -> ClassEnrolmentForm:
     form = ClassEnrolmentForm(formdata=formdata)
-    if is_teacher(current_user):
-        school = db.session.get(School, current_user.school_id)
-        form.school_id.choices = choices([(school.id, school.name)]) if school else []
-        if formdata is None:
-            form.school_id.data = current_user.school_id
-            form.contact_email.data = current_user.email
-    else:
-        schools = db.session.execute(sa.select(School.id, School.name).order_by(School.name)).all()
-        form.school_id.choices = choices((s.id, s.name) for s in schools)
+    schools = db.session.scalars(visible_schools(current_user))  # teachers: their own
+    form.school_id.choices = choices((s.id, s.name) for s in schools)
+    if is_teacher(current_user) and formdata is None:
+        form.school_id.data = current_user.school_id
+        form.contact_email.data = current_user.email
     return form
 
 
 def _participant_form(session: WorkshopSession, formdata: Any = None) -> ParticipantEnrolmentForm:
     form = ParticipantEnrolmentForm(formdata=formdata)
-    people = db.session.execute(
-        sa.select(Participant.id, Participant.first_name, Participant.last_name)
-        .where(Participant.erased_at.is_(None))
-        .order_by(Participant.last_name, Participant.first_name)
-    ).all()
+    people = db.session.scalars(visible_participants(current_user))
     form.participant_id.choices = choices((p.id, f"{p.last_name}, {p.first_name}") for p in people)
     return form
 
@@ -576,8 +568,8 @@ def record_attendance(session_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     enrolments = db.session.scalars(
-        sa.select(Enrolment).where(
-            Enrolment.session_id == session.id, Enrolment.status == EnrolmentStatus.CONFIRMED.value
+        services.enrolments_of(current_user, session).where(
+            Enrolment.status == EnrolmentStatus.CONFIRMED.value
         )
     ).all()
     problems: list[str] = []
