@@ -16,6 +16,7 @@ from flask import Flask, Response, g, json, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from makerlab.auth.models import User
 from makerlab.auth.permissions import can
 from makerlab.errors import DomainError, Forbidden, Unauthorized
 
@@ -105,7 +106,7 @@ def api_blueprint(name: str, import_name: str, description: str = "") -> Bluepri
     return Blueprint(name, import_name, url_prefix=API_PREFIX, description=description)
 
 
-def current_actor() -> Any:
+def current_actor() -> User:
     """The user authenticated by the bearer token of this API request."""
     return g.api_user
 

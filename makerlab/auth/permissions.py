@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from makerlab.enums import Role
+
+if TYPE_CHECKING:
+    from makerlab.auth.models import User
 
 ADMIN, COORD, YW, TEACHER = Role.ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.TEACHER
 STAFF = frozenset({ADMIN, COORD, YW})
@@ -45,5 +48,6 @@ def can(user: Any, permission: str) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and role in roles
 
 
-def is_teacher(user: Any) -> bool:
+def is_teacher(user: object) -> TypeGuard[User]:
+    """True for a teacher's account (whose view is limited to their own school)."""
     return getattr(user, "role", None) == TEACHER

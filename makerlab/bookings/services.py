@@ -60,7 +60,7 @@ class BookingOutcome:
 # --- reading -------------------------------------------------------------------
 
 
-def get_booking(actor: Any, booking_id: int) -> Booking:
+def get_booking(actor: User, booking_id: int) -> Booking:
     """One booking by id (404 if unknown)."""
     booking = db.session.get(Booking, booking_id)
     if booking is None:
@@ -540,7 +540,7 @@ def _raise_overlap(
 
 
 def create_booking(
-    actor: Any,
+    actor: User,
     *,
     equipment_id: int,
     starts_at: dt.datetime,
@@ -666,9 +666,7 @@ def create_booking(
     def work() -> None:
         target_series = series_id
         if clean_recurrence is not None:
-            series = BookingSeries(
-                recurrence=clean_recurrence, created_by_id=getattr(actor, "id", None)
-            )
+            series = BookingSeries(recurrence=clean_recurrence, created_by_id=actor.id)
             db.session.add(series)
             db.session.flush()
             target_series = series.id
@@ -676,7 +674,7 @@ def create_booking(
             booking = Booking(
                 equipment=unit,  # held, so the answer finds the unit's site without a query
                 equipment_id=unit.id,
-                booked_by_id=getattr(actor, "id", None),
+                booked_by_id=actor.id,
                 starts_at=s,
                 ends_at=e,
                 blocked_until=e + blocked,
@@ -714,7 +712,7 @@ def _scope_targets(booking: Booking, scope: str, *, for_cancel: bool) -> list[Bo
 
 
 def update_booking(
-    actor: Any, booking: Booking, *, scope: str = "this", **changes: Any
+    actor: User, booking: Booking, *, scope: str = "this", **changes: Any
 ) -> list[Booking]:
     """Change one booking, this and the following, or the whole series; every rule re-checked.
 
@@ -855,7 +853,7 @@ def update_booking(
     return [t for t, _u, _i in plans]
 
 
-def cancel_booking(actor: Any, booking: Booking, *, scope: str = "this") -> list[Booking]:
+def cancel_booking(actor: User, booking: Booking, *, scope: str = "this") -> list[Booking]:
     """Cancel one booking, this and the following, or the rest of a series.
 
     Cancelling an already cancelled booking changes nothing; a kit that is
@@ -880,7 +878,7 @@ def cancel_booking(actor: Any, booking: Booking, *, scope: str = "this") -> list
 # --- loans -------------------------------------------------------------------------
 
 
-def check_out(actor: Any, booking: Booking) -> Booking:
+def check_out(actor: User, booking: Booking) -> Booking:
     """Hand a loanable kit over (any time before the booking ends; early hand-over is recorded).
 
     Only loanable units are checked out: other units stay in the building,
@@ -912,7 +910,7 @@ def check_out(actor: Any, booking: Booking) -> Booking:
 
 
 def return_booking(
-    actor: Any, booking: Booking, *, condition: str = "ok", note: str = ""
+    actor: User, booking: Booking, *, condition: str = "ok", note: str = ""
 ) -> Booking:
     """Take a kit back; ``damaged`` puts the unit into maintenance and tells the coordinators."""
     if condition not in CONDITIONS:
@@ -939,7 +937,7 @@ def return_booking(
     return booking
 
 
-def _notify_damage(actor: Any, booking: Booking, unit: Equipment, note: str) -> None:
+def _notify_damage(actor: User, booking: Booking, unit: Equipment, note: str) -> None:
     """Queue an e-mail to every coordinator, each in their own language."""
     from makerlab.notifications.emails import queue_email
 
@@ -976,7 +974,7 @@ def _notify_damage(actor: Any, booking: Booking, unit: Equipment, note: str) -> 
                 start=local(booking.starts_at),
                 end=local(booking.ends_at),
             ),
-            returned_by=_l("Return recorded by %(name)s.", name=getattr(actor, "name", "") or "-"),
+            returned_by=_l("Return recorded by %(name)s.", name=actor.name or "-"),
             note_label=_l("Note:"),
             note=note,
             action=_l("Please check the unit and set it back to available when it is repaired."),

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from makerlab import clock
+from makerlab.auth.models import User
 from makerlab.bookings.locking import hold_write_lock
 from makerlab.categories import KNOWN, is_slug
 from makerlab.enums import EquipmentStatus
@@ -33,7 +34,7 @@ EDITABLE = (
 )
 
 
-def get_equipment(actor: Any, equipment_id: int) -> Equipment:
+def get_equipment(actor: User, equipment_id: int) -> Equipment:
     """One unit by id (404 if unknown)."""
     unit = db.session.get(Equipment, equipment_id)
     if unit is None:
@@ -116,7 +117,7 @@ def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str
     return errors
 
 
-def create_equipment(actor: Any, **fields: Any) -> Equipment:
+def create_equipment(actor: User, **fields: Any) -> Equipment:
     """Add a bookable unit to the catalogue (site defaults to the default site)."""
     values = {k: v for k, v in fields.items() if k in EDITABLE}
     values.setdefault("site_id", None)
@@ -132,7 +133,7 @@ def create_equipment(actor: Any, **fields: Any) -> Equipment:
     return unit
 
 
-def update_equipment(actor: Any, unit: Equipment, **changes: Any) -> Equipment:
+def update_equipment(actor: User, unit: Equipment, **changes: Any) -> Equipment:
     """Change a unit's details or status (bookings already made are kept)."""
     values = {k: v for k, v in changes.items() if k in EDITABLE}
     if "site_id" in values and values["site_id"] is None:
@@ -157,7 +158,7 @@ def site_of(unit: Equipment) -> Site:
 
 
 def add_maintenance(
-    actor: Any,
+    actor: User | None,
     unit: Equipment,
     starts_at: dt.datetime,
     ends_at: dt.datetime,
@@ -175,7 +176,7 @@ def add_maintenance(
         starts_at=starts_at,
         ends_at=ends_at,
         reason=(reason or "").strip(),
-        created_by_id=getattr(actor, "id", None),
+        created_by_id=actor.id if actor else None,
     )
     db.session.add(block)
     db.session.flush()

@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from makerlab import clock
+from makerlab.auth.models import User
 from makerlab.db import begin_write, is_postgres
 from makerlab.enums import NotificationStatus
 from makerlab.errors import Conflict, NotFound
@@ -160,7 +160,7 @@ def _attempt(mailer: Mailer, note: Notification, now: dt.datetime | None) -> tup
     return outcome, reachable
 
 
-def list_notifications(status: str | None = None) -> sa.Select[Any]:
+def list_notifications(status: str | None = None) -> sa.Select[Notification]:
     """The outbox, newest first, optionally one status only."""
     stmt = sa.select(Notification).order_by(Notification.created_at.desc(), Notification.id.desc())
     if status:
@@ -178,7 +178,7 @@ def status_counts() -> dict[str, int]:
     return counts
 
 
-def get_notification(actor: Any, notification_id: int) -> Notification:
+def get_notification(actor: User, notification_id: int) -> Notification:
     """One outbox entry (404 if unknown)."""
     note = db.session.get(Notification, notification_id)
     if note is None:
@@ -186,7 +186,7 @@ def get_notification(actor: Any, notification_id: int) -> Notification:
     return note
 
 
-def resend(actor: Any, note: Notification) -> Notification:
+def resend(actor: User, note: Notification) -> Notification:
     """Put a failed message back in the queue for a fresh round of attempts."""
     begin_write(db.session())
     db.session.refresh(note)

@@ -17,6 +17,9 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from makerlab import clock, email_addresses
+from makerlab.audit.models import AuditEntry
+from makerlab.auth.models import User
+from makerlab.bookings.models import Booking, booking_participants
 from makerlab.categories import is_slug
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid, NotFound
@@ -25,6 +28,7 @@ from makerlab.participants import erasure
 from makerlab.participants.models import ConsentRecord, Induction, Participant
 from makerlab.participants.rules import consent_and_age_problems, inducted_categories
 from makerlab.schools.models import School
+from makerlab.workshops.models import Enrolment, WorkshopSession
 
 PERSONAL_FIELDS = (
     "first_name",
@@ -68,7 +72,7 @@ def today() -> dt.date:
 # ---------------------------------------------------------------- visibility
 
 
-def visible_participants(actor: Any) -> sa.Select[Any]:
+def visible_participants(actor: User) -> sa.Select[Participant]:
     """Participants staff may see, erased ones left out (teachers see none: permission table)."""
     stmt = (
         sa.select(Participant)
@@ -79,8 +83,8 @@ def visible_participants(actor: Any) -> sa.Select[Any]:
 
 
 def search_participants(
-    actor: Any, q: str | None = None, school_id: int | None = None
-) -> sa.Select[Any]:
+    actor: User, q: str | None = None, school_id: int | None = None
+) -> sa.Select[Participant]:
     """Visible participants whose names contain every word of ``q``, optionally of one school."""
     stmt = visible_participants(actor)
     for word in (q or "").split():
@@ -100,7 +104,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def get_participant(actor: Any, participant_id: int) -> Participant:
+def get_participant(actor: User, participant_id: int) -> Participant:
     """One participant, 404 if unknown."""
     participant = db.session.get(Participant, participant_id)
     if participant is None:
@@ -172,7 +176,7 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
 
 
 def _record_consent(
-    actor: Any, participant: Participant, kind: str, granted: bool, on: dt.date
+    actor: User | None, participant: Participant, kind: str, granted: bool, on: dt.date
 ) -> None:
     db.session.add(
         ConsentRecord(
@@ -180,12 +184,12 @@ def _record_consent(
             kind=kind,
             granted=granted,
             effective_on=on,
-            recorded_by_id=getattr(actor, "id", None),
+            recorded_by_id=actor.id if actor else None,
         )
     )
 
 
-def create_participant(actor: Any, **values: Any) -> Participant:
+def create_participant(actor: User | None, **values: Any) -> Participant:
     """Register a participant; given consents start the consent history."""
     clean = _clean(values, None)
     participant = Participant(**clean)
@@ -209,7 +213,7 @@ def _require_not_erased(participant: Participant) -> None:
         raise Conflict(_("This participant's data has been erased."))
 
 
-def update_participant(actor: Any, participant: Participant, **changes: Any) -> Participant:
+def update_participant(actor: User | None, participant: Participant, **changes: Any) -> Participant:
     """Change a participant; every change of guardian or photo consent joins the history."""
     _require_not_erased(participant)
     clean = _clean(changes, participant)
@@ -246,7 +250,7 @@ def consent_history(participant: Participant) -> list[ConsentRecord]:
 
 
 def record_induction(
-    actor: Any,
+    actor: User | None,
     participant: Participant,
     *,
     category: str,
@@ -271,7 +275,7 @@ def record_induction(
         category=category,
         completed_on=completed_on,
         valid_until=valid_until,
-        recorded_by_id=getattr(actor, "id", None),
+        recorded_by_id=actor.id if actor else None,
     )
     db.session.add(induction)
     participant.last_activity_at = clock.now()
@@ -335,7 +339,7 @@ def machine_permissions(
 
 
 def expiring_inductions(
-    actor: Any, within_days: int = EXPIRY_WINDOW_DAYS, on: dt.date | None = None
+    actor: User | None, within_days: int = EXPIRY_WINDOW_DAYS, on: dt.date | None = None
 ) -> list[tuple[Participant, str, dt.date]]:
     """(participant, category, last valid day) for inductions running out soon and not renewed."""
     day = on or today()
@@ -367,10 +371,8 @@ def expiring_inductions(
 # ---------------------------------------------------------------- bookings and enrolments
 
 
-def bookings_of(participant: Participant) -> list[Any]:
+def bookings_of(participant: Participant) -> list[Booking]:
     """Bookings the participant is on, newest first (equipment loaded)."""
-    from makerlab.bookings.models import Booking, booking_participants
-
     return list(
         db.session.scalars(
             sa.select(Booking)
@@ -382,10 +384,8 @@ def bookings_of(participant: Participant) -> list[Any]:
     )
 
 
-def enrolments_of(participant: Participant) -> list[Any]:
+def enrolments_of(participant: Participant) -> list[Enrolment]:
     """The participant's own enrolments, newest session first (session and workshop loaded)."""
-    from makerlab.workshops.models import Enrolment, WorkshopSession
-
     return list(
         db.session.scalars(
             sa.select(Enrolment)
@@ -400,9 +400,7 @@ def enrolments_of(participant: Participant) -> list[Any]:
 # ---------------------------------------------------------------- export
 
 
-def _audit_entries_about(participant: Participant) -> list[Any]:
-    from makerlab.audit.models import AuditEntry
-
+def _audit_entries_about(participant: Participant) -> list[AuditEntry]:
     stmt = (
         sa.select(AuditEntry)
         .where(sa.or_(*erasure.audit_conditions(participant.id)))
@@ -424,10 +422,8 @@ def _row(obj: Any, skip: Iterable[str] = ()) -> dict[str, Any]:
     return {a.key: _iso(getattr(obj, a.key)) for a in mapper.column_attrs if a.key not in skip}
 
 
-def export_participant(actor: Any, participant: Participant) -> dict[str, Any]:
+def export_participant(actor: User, participant: Participant) -> dict[str, Any]:
     """Every datum stored about the participant, as plain JSON-ready data (GDPR Art. 15/20)."""
-    from makerlab.auth.models import User
-
     record = _row(participant)
     record["school"] = participant.school.name if participant.school else None
     bookings = []
@@ -483,7 +479,7 @@ def export_participant(actor: Any, participant: Participant) -> dict[str, Any]:
 # ---------------------------------------------------------------- erasure and retention
 
 
-def erase_participant(actor: Any, participant: Participant) -> Participant:
+def erase_participant(actor: User | None, participant: Participant) -> Participant:
     """Irreversibly remove a participant's personal data, keeping anonymous counts."""
     if participant.erased_at is not None:
         return participant
@@ -515,11 +511,8 @@ def _days_in_month(year: int, month: int) -> int:
     return (following - dt.timedelta(days=1)).day
 
 
-def inactive_participants(now: dt.datetime | None = None) -> sa.Select[Any]:
+def inactive_participants(now: dt.datetime | None = None) -> sa.Select[Participant]:
     """Unerased participants with no activity (own, bookings, enrolments) since the cutoff."""
-    from makerlab.bookings.models import Booking, booking_participants
-    from makerlab.workshops.models import Enrolment, WorkshopSession
-
     cutoff = retention_cutoff(now)
     recent_booking = (
         sa.select(booking_participants.c.participant_id)
@@ -553,9 +546,6 @@ def inactive_participants(now: dt.datetime | None = None) -> sa.Select[Any]:
 
 def last_activity(participant: Participant) -> dt.datetime:
     """The latest of the participant's own activity, bookings and enrolments."""
-    from makerlab.bookings.models import Booking, booking_participants
-    from makerlab.workshops.models import Enrolment, WorkshopSession
-
     times = [participant.last_activity_at]
     times += db.session.execute(
         sa.select(sa.func.max(Booking.ends_at), sa.func.max(Booking.created_at))

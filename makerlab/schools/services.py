@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from makerlab import email_addresses
+from makerlab.auth.models import User
 from makerlab.auth.permissions import is_teacher
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
@@ -16,7 +17,7 @@ from makerlab.schools.models import School
 FIELDS = ("name", "address", "contact_email")
 
 
-def visible_schools(actor: Any) -> sa.Select[School]:
+def visible_schools(actor: User) -> sa.Select[School]:
     """Schools the actor may see: teachers only their own."""
     stmt = sa.select(School).order_by(School.name)
     if is_teacher(actor):
@@ -24,7 +25,7 @@ def visible_schools(actor: Any) -> sa.Select[School]:
     return stmt
 
 
-def get_school(actor: Any, school_id: int) -> School:
+def get_school(actor: User, school_id: int) -> School:
     school = db.session.get(School, school_id)
     if school is None or (is_teacher(actor) and actor.school_id != school.id):
         raise NotFound(_("No such school."))
@@ -49,7 +50,7 @@ def _check(values: dict[str, Any], school_id: int | None) -> None:
         raise Invalid(errors)
 
 
-def create_school(actor: Any, **values: Any) -> School:
+def create_school(actor: User, **values: Any) -> School:
     """Add a partner school (names are unique)."""
     values = {k: v for k, v in values.items() if k in FIELDS}
     values.setdefault("name", "")
@@ -61,7 +62,7 @@ def create_school(actor: Any, **values: Any) -> School:
     return school
 
 
-def update_school(actor: Any, school: School, **changes: Any) -> School:
+def update_school(actor: User, school: School, **changes: Any) -> School:
     """Change a school's name, address or contact."""
     changes = {k: v for k, v in changes.items() if k in FIELDS}
     _check(changes, school.id)

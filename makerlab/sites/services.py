@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from makerlab import clock
+from makerlab.auth.models import User
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.sites.models import Closure, Site
@@ -121,7 +122,7 @@ def list_sites() -> list[Site]:
     return [_keep(site) for site in db.session.scalars(sa.select(Site).order_by(Site.id))]
 
 
-def get_site(actor: Any, site_id: int) -> Site:
+def get_site(actor: User, site_id: int) -> Site:
     site = find_site(site_id)
     if site is None:
         raise NotFound(_("No such site."))
@@ -138,7 +139,7 @@ def resolve_site_id(site_id: int | None) -> int:
 
 
 def create_site(
-    actor: Any,
+    actor: User,
     *,
     name: str,
     timezone: str = "Europe/Berlin",
@@ -158,7 +159,7 @@ def create_site(
     return site
 
 
-def update_site(actor: Any, site: Site, **changes: Any) -> Site:
+def update_site(actor: User, site: Site, **changes: Any) -> Site:
     """Change a site's name, address, time zone or opening hours."""
     if "name" in changes:
         _check_name(changes["name"], site.id)
@@ -182,7 +183,7 @@ def _check_name(name: str, site_id: int | None) -> None:
 
 
 def add_closure(
-    actor: Any, site: Site, *, starts_on: dt.date, ends_on: dt.date, reason: str = ""
+    actor: User, site: Site, *, starts_on: dt.date, ends_on: dt.date, reason: str = ""
 ) -> Closure:
     """Close the site from ``starts_on`` to ``ends_on`` (inclusive)."""
     if ends_on < starts_on:
@@ -193,14 +194,14 @@ def add_closure(
     return closure
 
 
-def get_closure(actor: Any, closure_id: int) -> Closure:
+def get_closure(actor: User, closure_id: int) -> Closure:
     closure = db.session.get(Closure, closure_id)
     if closure is None:
         raise NotFound(_("No such closure."))
     return closure
 
 
-def delete_closure(actor: Any, closure: Closure) -> None:
+def delete_closure(actor: User, closure: Closure) -> None:
     """Reopen the days of a closure."""
     db.session.delete(closure)
     db.session.flush()

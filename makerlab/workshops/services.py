@@ -65,12 +65,12 @@ def _refuse_nul(**values: Any) -> None:
 # --------------------------------------------------------------------------- workshops
 
 
-def visible_workshops(actor: Any) -> sa.Select[Workshop]:
+def visible_workshops(actor: User) -> sa.Select[Workshop]:
     """Every workshop (the programme is public to all roles)."""
     return sa.select(Workshop).order_by(Workshop.title, Workshop.id)
 
 
-def get_workshop(actor: Any, workshop_id: int) -> Workshop:
+def get_workshop(actor: User, workshop_id: int) -> Workshop:
     """One workshop, or 404."""
     workshop = db.session.get(Workshop, workshop_id) if is_possible_id(workshop_id) else None
     if workshop is None:
@@ -132,7 +132,7 @@ def _check_workshop_values(values: dict[str, Any], workshop: Workshop | None) ->
         raise Invalid(errors)
 
 
-def create_workshop(actor: Any, **values: Any) -> Workshop:
+def create_workshop(actor: User, **values: Any) -> Workshop:
     """Add a workshop (title, description, age range, facilitator, equipment needs)."""
     values = {k: v for k, v in values.items() if k in WORKSHOP_FIELDS}
     values.setdefault("title", "")
@@ -146,7 +146,7 @@ def create_workshop(actor: Any, **values: Any) -> Workshop:
     return workshop
 
 
-def update_workshop(actor: Any, workshop: Workshop, **changes: Any) -> Workshop:
+def update_workshop(actor: User, workshop: Workshop, **changes: Any) -> Workshop:
     """Change a workshop; new equipment needs apply to sessions planned or moved later."""
     changes = {k: v for k, v in changes.items() if k in WORKSHOP_FIELDS}
     if "equipment_needs" in changes:
@@ -210,7 +210,7 @@ def session_view(session: WorkshopSession) -> SessionView:
     return session_views([session])[0]
 
 
-def get_session(actor: Any, session_id: int) -> WorkshopSession:
+def get_session(actor: User, session_id: int) -> WorkshopSession:
     """One session (every role may see the programme), or 404."""
     session = (
         db.session.get(WorkshopSession, session_id, options=[joinedload(WorkshopSession.workshop)])
@@ -222,7 +222,7 @@ def get_session(actor: Any, session_id: int) -> WorkshopSession:
     return session
 
 
-def sessions_of(workshop: Workshop, *, upcoming_only: bool = False) -> sa.Select[Any]:
+def sessions_of(workshop: Workshop, *, upcoming_only: bool = False) -> sa.Select[WorkshopSession]:
     """A workshop's sessions in date order."""
     stmt = (
         sa.select(WorkshopSession)
@@ -275,7 +275,7 @@ def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
 
 
 def create_session(
-    actor: Any,
+    actor: User,
     workshop: Workshop,
     *,
     starts_at: dt.datetime,
@@ -314,7 +314,7 @@ def _cancelled(session: WorkshopSession) -> bool:
     return session.status == SessionStatus.CANCELLED.value
 
 
-def update_session(actor: Any, session: WorkshopSession, **changes: Any) -> WorkshopSession:
+def update_session(actor: User, session: WorkshopSession, **changes: Any) -> WorkshopSession:
     """Move, resize or relocate a session; moving re-reserves its equipment (all or nothing)."""
     _refuse_nul(location=changes.get("location"))
     lock_session(session)
@@ -364,7 +364,7 @@ def update_session(actor: Any, session: WorkshopSession, **changes: Any) -> Work
     return session
 
 
-def cancel_session(actor: Any, session: WorkshopSession) -> WorkshopSession:
+def cancel_session(actor: User, session: WorkshopSession) -> WorkshopSession:
     """Cancel a session: free its equipment and tell every enrolled contact."""
     lock_session(session)
     if _cancelled(session):
@@ -409,7 +409,7 @@ def equipment_check(
     return rows
 
 
-def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
+def reserve_equipment(actor: User, session: WorkshopSession) -> list[Booking]:
     """Book ``equipment_needs`` units per category for the session: all or nothing (409)."""
     needs = clean_equipment_needs(session.workshop.equipment_needs)
     if not needs:
@@ -428,16 +428,15 @@ def reserve_equipment(actor: Any, session: WorkshopSession) -> list[Any]:
         with db.session.begin_nested():
             for row in check:
                 for unit in row["units"][: row["needed"]]:
-                    bookings.append(
-                        create_booking(
-                            actor,
-                            equipment_id=unit.id,
-                            starts_at=session.starts_at,
-                            ends_at=session.ends_at,
-                            purpose=purpose,
-                            session_id=session.id,
-                        )
+                    outcome = create_booking(
+                        actor,
+                        equipment_id=unit.id,
+                        starts_at=session.starts_at,
+                        ends_at=session.ends_at,
+                        purpose=purpose,
+                        session_id=session.id,
                     )
+                    bookings.extend(outcome.bookings)
     except Conflict as exc:
         # A unit was taken between the check and the booking (or a rule the
         # booking service knows refused it): nothing of this session is kept.
@@ -471,7 +470,7 @@ def _missing_conflict(missing: list[dict[str, Any]]) -> Conflict:
     return Conflict(text, errors={"equipment_needs": parts})
 
 
-def session_bookings(session: WorkshopSession) -> list[Any]:
+def session_bookings(session: WorkshopSession) -> list[Booking]:
     """The active bookings that hold equipment for this session."""
     return list(
         db.session.scalars(
@@ -483,7 +482,7 @@ def session_bookings(session: WorkshopSession) -> list[Any]:
     )
 
 
-def release_equipment(actor: Any, session: WorkshopSession) -> None:
+def release_equipment(actor: User, session: WorkshopSession) -> None:
     """Cancel the session's equipment bookings through the booking service."""
     bookings = session_bookings(session)
     for booking in bookings:
@@ -509,7 +508,7 @@ def lock_session(session: WorkshopSession) -> WorkshopSession:
     return session
 
 
-def visible_enrolments(actor: Any) -> sa.Select[Enrolment]:
+def visible_enrolments(actor: User) -> sa.Select[Enrolment]:
     """Enrolments the actor may see: teachers only their own school's classes.
 
     A single participant's enrolment is not the school's, and it names a
@@ -521,7 +520,7 @@ def visible_enrolments(actor: Any) -> sa.Select[Enrolment]:
     return stmt
 
 
-def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[Enrolment]:
+def enrolments_of(actor: User, session: WorkshopSession) -> sa.Select[Enrolment]:
     """A session's enrolments the actor may see, in enrolment order."""
     return (
         visible_enrolments(actor)
@@ -531,7 +530,7 @@ def enrolments_of(actor: Any, session: WorkshopSession) -> sa.Select[Enrolment]:
     )
 
 
-def get_enrolment(actor: Any, enrolment_id: int) -> Enrolment:
+def get_enrolment(actor: User, enrolment_id: int) -> Enrolment:
     """One enrolment; another school's answers 404 to teachers (never reveal existence)."""
     enrolment = (
         db.session.scalar(visible_enrolments(actor).where(Enrolment.id == enrolment_id))
@@ -563,7 +562,7 @@ def waitlist_position(enrolment: Enrolment) -> int | None:
 
 
 def _class_values(
-    actor: Any,
+    actor: User,
     school_id: int | None,
     class_name: str | None,
     headcount: int | None,
@@ -627,7 +626,7 @@ def _participant_values(session: WorkshopSession, participant_id: int) -> dict[s
 
 
 def enrol(
-    actor: Any,
+    actor: User,
     session: WorkshopSession,
     *,
     school_id: int | None = None,
@@ -668,7 +667,7 @@ def enrol(
     enrolment = Enrolment(
         session_id=session.id,
         status=CONFIRMED if values["seats"] <= seats_free else WAITLISTED,
-        enrolled_by_id=getattr(actor, "id", None),
+        enrolled_by_id=actor.id,
         created_at=clock.now(),
         **values,
     )
@@ -678,12 +677,12 @@ def enrol(
     return enrolment
 
 
-def can_record_afterwards(actor: Any) -> bool:
+def can_record_afterwards(actor: User) -> bool:
     """Staff may enrol into a session that is over (recording who came); teachers may not."""
-    return getattr(actor, "role", None) in STAFF
+    return actor.role in STAFF
 
 
-def cancel_enrolment(actor: Any, enrolment: Enrolment) -> list[Enrolment]:
+def cancel_enrolment(actor: User, enrolment: Enrolment) -> list[Enrolment]:
     """Cancel an enrolment; freed seats go to the waitlist, first fit. Returns those promoted."""
     session = enrolment.session
     lock_session(session)
@@ -724,7 +723,7 @@ def promote_waitlist(session: WorkshopSession) -> list[Enrolment]:
     return promoted
 
 
-def record_attendance(actor: Any, enrolment: Enrolment, attended_count: int) -> Enrolment:
+def record_attendance(actor: User, enrolment: Enrolment, attended_count: int) -> Enrolment:
     """Record how many of the enrolment's seats were filled on the day."""
     if enrolment.status != CONFIRMED:
         raise Conflict(_("Attendance can only be recorded for confirmed enrolments."))

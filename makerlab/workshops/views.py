@@ -95,7 +95,7 @@ def index() -> Any:
     return render_template("workshops/index.html", **data)
 
 
-def _school_enrolments(actor: Any) -> list[dict[str, Any]]:
+def _school_enrolments(actor: User) -> list[dict[str, Any]]:
     """The teacher's school's active enrolments in sessions not over yet, with place in line."""
     enrolments = db.session.scalars(
         services.visible_enrolments(actor)
