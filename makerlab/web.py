@@ -28,6 +28,7 @@ from flask_login import current_user
 from makerlab import categories, clock
 from makerlab.auth.permissions import can
 from makerlab.bookings.models import Booking
+from makerlab.bookings.services import list_bookings_stmt
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
@@ -203,16 +204,9 @@ def _dashboard_data() -> dict[str, Any]:
     now = clock.now()
     data: dict[str, Any] = {"now": now}
     if current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER):
+        mine = list_bookings_stmt(booked_by_id=current_user.id)
         data["my_bookings"] = db.session.scalars(
-            sa.select(Booking)
-            .options(sa.orm.joinedload(Booking.equipment))
-            .where(
-                Booking.booked_by_id == current_user.id,
-                Booking.ends_at > now,
-                Booking.is_active,
-            )
-            .order_by(Booking.starts_at)
-            .limit(8)
+            mine.where(Booking.ends_at > now, Booking.is_active).limit(8)
         ).all()
         data["out_now"] = db.session.scalar(
             sa.select(sa.func.count()).where(Booking.status == BookingStatus.CHECKED_OUT)

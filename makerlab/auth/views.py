@@ -6,7 +6,6 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -17,7 +16,7 @@ from makerlab.auth.permissions import can
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.schools.models import School
+from makerlab.schools.services import visible_schools
 from makerlab.security import limiter, login_limit
 
 bp = Blueprint("auth", __name__)
@@ -80,7 +79,7 @@ def logout() -> Any:
 
 
 def _school_choices() -> list[Any]:
-    schools = db.session.execute(sa.select(School.id, School.name).order_by(School.name)).all()
+    schools = db.session.scalars(visible_schools(current_user))
     return choices([(0, "—")] + [(s.id, s.name) for s in schools])
 
 
