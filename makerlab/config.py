@@ -53,6 +53,9 @@ DEFAULTS: dict[str, Any] = {
     "RATELIMIT_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "PASSWORD_MIN_LENGTH": 10,
+    # argon2 parameters (PasswordHasher keywords); None keeps argon2-cffi's
+    # defaults (RFC 9106 low-memory). Tests use the cheapest ones.
+    "PASSWORD_HASH_PARAMS": None,
     # Answers kept per kind (calendar weeks, availability, reports) in each
     # process until the data changes; 0 switches the read cache off.
     "READ_CACHE_SIZE": 1024,

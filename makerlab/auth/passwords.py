@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
-_hasher = PasswordHasher()
+from flask import current_app, has_app_context
 
 # A short list of passwords seen first in every breach corpus; any of these,
 # or the user's own e-mail, is refused whatever its length.
@@ -50,16 +52,34 @@ COMMON_PASSWORDS = frozenset(
 )
 
 
+def _hasher() -> PasswordHasher:
+    """argon2 with the app's ``PASSWORD_HASH_PARAMS`` (argon2-cffi's defaults when unset)."""
+    params = current_app.config.get("PASSWORD_HASH_PARAMS") if has_app_context() else None
+    return _hasher_for(tuple(sorted((params or {}).items())))
+
+
+@cache
+def _hasher_for(params: tuple[tuple[str, Any], ...]) -> PasswordHasher:
+    return PasswordHasher(**dict(params))
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Verifying costs what the hash was made with (its parameters are part of it)."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-# A hash to verify against when the user is unknown, so timing does not tell.
-DUMMY_HASH = _hasher.hash("makerlab-no-such-user")
+def dummy_hash() -> str:
+    """A hash to verify against when the user is unknown, so timing does not tell."""
+    return _dummy_hash_of(_hasher())
+
+
+@cache
+def _dummy_hash_of(hasher: PasswordHasher) -> str:
+    return hasher.hash("makerlab-no-such-user")

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from makerlab import clock, email_addresses
 from makerlab.auth.models import ApiToken, User
-from makerlab.auth.passwords import DUMMY_HASH, hash_password, verify_password
+from makerlab.auth.passwords import dummy_hash, hash_password, verify_password
 from makerlab.enums import Role
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
@@ -130,7 +130,7 @@ def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same cost either way)."""
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
     if user is None:
-        verify_password(DUMMY_HASH, password)
+        verify_password(dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
         return None

@@ -114,3 +114,27 @@ def test_cli_refuses_teacher_without_school(runner: Any) -> None:
     )
     assert result.exit_code == 1
     assert "school" in result.output.lower()
+
+
+def test_passwords_are_hashed_with_argon2_defaults_unless_configured(tmp_path: Any) -> None:
+    """Production keeps argon2-cffi's parameters; only the tests configure cheap ones."""
+    from makerlab import create_app
+    from makerlab.auth.passwords import hash_password, verify_password
+
+    production = create_app(
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3", "SECRET_KEY": "k"}
+    )
+    cheap = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3",
+            "SECRET_KEY": "k",
+            "PASSWORD_HASH_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+        }
+    )
+    with production.app_context():
+        strong = hash_password("Werkbank-Laser-2026")
+    with cheap.app_context():
+        weak = hash_password("Werkbank-Laser-2026")
+        assert verify_password(strong, "Werkbank-Laser-2026")
+    assert "$m=65536,t=3,p=4$" in strong
+    assert "$m=8,t=1,p=1$" in weak
