@@ -6,7 +6,11 @@ import contextvars
 import datetime as dt
 import json
 import os
-import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from makerlab import clock, create_app
 from makerlab.extensions import db
 from tests.postgres import ThrowawayCluster, find_bin
 
+ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ["sqlite", "postgresql"]
 TEST_PASSWORD = "Werkbank-Laser-2026"
 TZ = "Europe/Berlin"
@@ -89,38 +94,53 @@ def _migrate(uri: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    _migrate(f"sqlite:///{path}")
-    return path
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The SQLite database of the whole run, migrated once."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'makerlab.sqlite3'}"
+    _migrate(url)
+    return url
 
 
 @pytest.fixture(scope="session")
 def postgres_test_url(postgres_url: str) -> str:
+    """The PostgreSQL database of the whole run, migrated once."""
     url = _create_database(postgres_url, "makerlab_test")
     _migrate(url)
     return url
 
 
-def reset_postgres(app: Flask) -> None:
-    """Empty every table and put the default site back, as after migrating."""
+def reset_database() -> None:
+    """Empty every table and put the default site back, as after migrating.
+
+    DELETE and restarting the sequences, not TRUNCATE: a test leaves a few
+    rows in a few tables, and TRUNCATE replaces every table's files (40 ms on
+    PostgreSQL against 3).
+    """
+    from makerlab.db import begin_write
     from makerlab.sites import defaults
     from makerlab.sites.models import Site
 
-    with app.app_context():
-        # The data generation stays: truncating bumps it (readcache), as any change does.
-        names = [t.name for t in db.metadata.sorted_tables if t.name != "data_generation"]
-        db.session.execute(sa.text(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE"))
-        db.session.execute(sa.text("DROP TABLE IF EXISTS apscheduler_jobs"))
-        db.session.add(
-            Site(
-                name=defaults.DEFAULT_SITE_NAME,
-                timezone=defaults.DEFAULT_TIMEZONE,
-                address=defaults.DEFAULT_SITE_ADDRESS,
-                opening_hours=defaults.DEFAULT_OPENING_HOURS,
-            )
+    # The data generation stays: emptying the tables bumps it (readcache), as any change does.
+    tables = [t for t in db.metadata.sorted_tables if t.name != "data_generation"]
+    begin_write(db.session)
+    for table in reversed(tables):
+        db.session.execute(table.delete())
+    db.session.execute(sa.text("DROP TABLE IF EXISTS apscheduler_jobs"))
+    if db.engine.dialect.name == "postgresql":
+        sequences = db.session.scalars(
+            sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+        ).all()
+        for sequence in sequences:
+            db.session.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    db.session.add(
+        Site(
+            name=defaults.DEFAULT_SITE_NAME,
+            timezone=defaults.DEFAULT_TIMEZONE,
+            address=defaults.DEFAULT_SITE_ADDRESS,
+            opening_hours=defaults.DEFAULT_OPENING_HOURS,
         )
-        db.session.commit()
+    )
+    db.session.commit()
 
 
 class IsolatedClient(FlaskClient):
@@ -145,13 +165,26 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """All SQLite tests first, then all PostgreSQL tests (stable otherwise).
+
+    One app is alive at a time (see ``app``), and a run of tests on one
+    backend with the same configuration shares it.
+    """
+    order = {name: rank for rank, name in enumerate(BACKENDS)}
+
+    def rank(item: pytest.Item) -> int:
+        callspec = getattr(item, "callspec", None)
+        return order.get(callspec.params.get("backend"), -1) if callspec else -1
+
+    items.sort(key=rank)
+
+
 @pytest.fixture
-def database_uri(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_uri(backend: str, request: pytest.FixtureRequest) -> str:
+    """The run's database of ``backend``; the ``app`` fixture empties it before each test."""
     if backend == "sqlite":
-        template = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "makerlab.sqlite3"
-        shutil.copyfile(template, target)
-        return f"sqlite:///{target}"
+        return str(request.getfixturevalue("sqlite_url"))
     return str(request.getfixturevalue("postgres_test_url"))
 
 
@@ -161,17 +194,71 @@ def app_config(database_uri: str) -> dict[str, Any]:
     return base_config(database_uri)
 
 
+class AppCache:
+    """The app of the previous test, kept while the configuration stays the same.
+
+    Only one app exists at a time: ``create_app`` initialises module-level
+    extensions (Flask-Limiter, Talisman) for the app it builds, so an app is
+    only reused while it is still the last one built.
+    """
+
+    def __init__(self) -> None:
+        self.key: str | None = None
+        self.app: Flask | None = None
+
+    def get(self, config: dict[str, Any]) -> Flask:
+        from makerlab.security import talisman
+
+        key = json.dumps(config, sort_keys=True, default=repr)
+        if self.app is None or key != self.key or talisman.app is not self.app:
+            self.discard()
+            self.app = create_app(config)
+            self.app.test_client_class = IsolatedClient
+            self.key = key
+        return self.app
+
+    def discard(self) -> None:
+        if self.app is not None:
+            with self.app.app_context():
+                db.engine.dispose()
+        self.app, self.key = None, None
+
+
+@pytest.fixture(scope="session")
+def app_cache() -> Iterator[AppCache]:
+    cache = AppCache()
+    yield cache
+    cache.discard()
+
+
 @pytest.fixture
-def app(app_config: dict[str, Any], backend: str) -> Iterator[Flask]:
-    app = create_app(app_config)
-    app.test_client_class = IsolatedClient
-    if backend == "postgresql":
-        reset_postgres(app)
+def app(
+    app_config: dict[str, Any], app_cache: AppCache, request: pytest.FixtureRequest
+) -> Iterator[Flask]:
+    """The app on an emptied database, in an app context for the test.
+
+    Built once for a run of tests with the same configuration; a test marked
+    ``own_app`` (it adds routes) gets one of its own. Configuration changed by
+    the test is put back afterwards.
+    """
+    from makerlab.security import limiter
+
+    own = request.node.get_closest_marker("own_app") is not None
+    if own:
+        app_cache.discard()
+    app = app_cache.get(app_config)
+    settings = dict(app.config)
+    if limiter.enabled:
+        limiter.reset()  # counts of the previous test's requests
     with app.app_context():
+        reset_database()
         yield app
         db.session.remove()
-        db.engine.dispose()
+    app.config.clear()
+    app.config.update(settings)
     clock.set_frozen(None)
+    if own:
+        app_cache.discard()
 
 
 @pytest.fixture
@@ -373,8 +460,6 @@ def api_as(
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -386,69 +471,112 @@ def served_threads() -> int:
     return 1
 
 
+class Server:
+    """The app under gunicorn (production settings, 3 workers) on loopback."""
+
+    def __init__(self, database_uri: str, threads: int, log: Path) -> None:
+        self.database_uri, self.threads, self.log = database_uri, threads, log
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self) -> None:
+        port = free_port()
+        env = {
+            **os.environ,
+            "MAKERLAB_SQLALCHEMY_DATABASE_URI": self.database_uri,
+            "MAKERLAB_SECRET_KEY": "test-secret-key",
+            "MAKERLAB_RATELIMIT_ENABLED": "false",
+            "MAKERLAB_MAIL_PORT": "1",
+            "MAKERLAB_PASSWORD_HASH_PARAMS": json.dumps(FAST_PASSWORD_HASH),
+        }
+        with self.log.open("a") as log:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-c",
+                    str(ROOT / "gunicorn.conf.py"),
+                    "--workers",
+                    "3",
+                    "--threads",
+                    str(self.threads),
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--graceful-timeout",
+                    "2",
+                    "wsgi:app",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:  # noqa: S310
+                    if response.status == 200:
+                        return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(self.log.read_text()) from None
+                time.sleep(0.1)
+
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Any, Server]]:
+    """Servers started by ``served``, one per database and thread count, for the whole run."""
+    started: dict[Any, Server] = {}
+    yield started
+    for server in started.values():
+        server.stop()
+
+
 @pytest.fixture
-def served(app: Flask, database_uri: str, tmp_path: Path, served_threads: int) -> Iterator[str]:
-    """The app under gunicorn (production settings, 3 workers) on loopback; yields its URL.
+def served(
+    app: Flask,
+    database_uri: str,
+    served_threads: int,
+    servers: dict[Any, Server],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    """The app under gunicorn (production settings, 3 workers) on loopback; returns its URL.
 
-    It shares the test's database, so data made with factories is visible.
+    It serves the test's database, so data made with factories is visible.
+    One server per database and thread count serves every test of the run
+    (``served_log`` has what it logged during the test).
     """
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-
-    root = Path(__file__).resolve().parent.parent
-    port = free_port()
-    env = {
-        **os.environ,
-        "MAKERLAB_SQLALCHEMY_DATABASE_URI": database_uri,
-        "MAKERLAB_SECRET_KEY": "test-secret-key",
-        "MAKERLAB_RATELIMIT_ENABLED": "false",
-        "MAKERLAB_MAIL_PORT": "1",
-        "MAKERLAB_PASSWORD_HASH_PARAMS": json.dumps(FAST_PASSWORD_HASH),
-    }
-    log = (tmp_path / "gunicorn.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            str(root / "gunicorn.conf.py"),
-            "--workers",
-            "3",
-            "--threads",
-            str(served_threads),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--graceful-timeout",
-            "2",
-            "wsgi:app",
-        ],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError((tmp_path / "gunicorn.log").read_text()) from None
-            time.sleep(0.2)
+    key = (database_uri, served_threads)
+    server = servers.get(key)
+    if server is None:
+        log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+        server = servers[key] = Server(database_uri, served_threads, log)
+    if not server.running():
+        server.start()
     db.session.commit()  # end the test's read transaction: the server writes next
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
+    return server.url
+
+
+@pytest.fixture
+def served_log(
+    served: str, database_uri: str, served_threads: int, servers: dict[Any, Server]
+) -> Callable[[], str]:
+    """What the served app has logged since the test started."""
+    log = servers[database_uri, served_threads].log
+    start = log.stat().st_size
+    return lambda: log.read_bytes()[start:].decode(errors="replace")
 
 
 CHROMIUM = Path("/usr/bin/chromium")

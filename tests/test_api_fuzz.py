@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,9 @@ def checks_run(events: Path) -> dict[str, set[str]]:
 
 
 @pytest.mark.served
-def test_api_fuzzing_finds_no_errors(served: str, make_user: Any, tmp_path: Path) -> None:
+def test_api_fuzzing_finds_no_errors(
+    served: str, served_log: Callable[[], str], make_user: Any, tmp_path: Path
+) -> None:
     examples = os.environ.get("MAKERLAB_FUZZ_EXAMPLES", "10")
     cli = str(Path(sys.executable).parent / "schemathesis")
     failures = []
@@ -102,6 +105,6 @@ def test_api_fuzzing_finds_no_errors(served: str, make_user: Any, tmp_path: Path
         assert operations > 0 and not any(unchecked.values()), (
             f"{role}: of {operations} operations, these many were never checked: {unchecked}"
         )
-    server_log = (tmp_path / "gunicorn.log").read_text()
+    server_log = served_log()
     assert "unhandled error" not in server_log, server_log[-6000:]
     assert not failures, "\n".join(failures)

@@ -74,6 +74,7 @@ def test_environment_configuration(tmp_path: Path) -> None:
     assert out.stdout.split() == ["Europe/Vienna", "12", "2525"]
 
 
+@pytest.mark.own_app
 def test_internal_errors_do_not_leak(app: Any) -> None:
     app.config["PROPAGATE_EXCEPTIONS"] = False
 

@@ -11,6 +11,8 @@ from flask import Flask
 from makerlab.extensions import db
 from makerlab.schools.models import School
 
+pytestmark = pytest.mark.own_app  # the tests add routes
+
 
 @pytest.fixture(params=["postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
