@@ -536,7 +536,7 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[Any, Server]]:
+def servers() -> Iterator[dict[Any, Server]]:
     """Servers started by ``served``, one per database and thread count, for the whole run."""
     started: dict[Any, Server] = {}
     yield started
