@@ -528,11 +528,12 @@ class Server:
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
-            self.proc = None
+            if wait:
+                self.proc.wait(timeout=10)
+                self.proc = None
 
 
 @pytest.fixture(scope="session")
@@ -540,6 +541,8 @@ def servers() -> Iterator[dict[Any, Server]]:
     """Servers started by ``served``, one per database and thread count, for the whole run."""
     started: dict[Any, Server] = {}
     yield started
+    for server in started.values():  # all at once: each takes its graceful timeout
+        server.stop(wait=False)
     for server in started.values():
         server.stop()
 
