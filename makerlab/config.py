@@ -56,9 +56,6 @@ DEFAULTS: dict[str, Any] = {
     # argon2 parameters (PasswordHasher keywords); None keeps argon2-cffi's
     # defaults (RFC 9106 low-memory). Tests use the cheapest ones.
     "PASSWORD_HASH_PARAMS": None,
-    # Answers kept per kind (calendar weeks, availability, reports) in each
-    # process until the data changes; 0 switches the read cache off.
-    "READ_CACHE_SIZE": 1024,
     # Behind a reverse proxy (defaults to PRODUCTION): trust one X-Forwarded-* hop.
     "BEHIND_PROXY": None,
     # "json" for one JSON object per log line (production), "text" for humans.

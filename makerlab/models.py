@@ -4,7 +4,6 @@ from makerlab.audit.models import AuditEntry
 from makerlab.auth.models import ApiToken, User
 from makerlab.bookings.models import Booking, BookingSeries, booking_participants
 from makerlab.equipment.models import Equipment, MaintenanceBlock
-from makerlab.generation import DataGeneration
 from makerlab.notifications.models import Notification
 from makerlab.participants.models import ConsentRecord, Induction, Participant
 from makerlab.schools.models import School
@@ -18,7 +17,6 @@ __all__ = [
     "BookingSeries",
     "Closure",
     "ConsentRecord",
-    "DataGeneration",
     "Enrolment",
     "Equipment",
     "Induction",

@@ -120,8 +120,7 @@ def reset_database() -> None:
     from makerlab.sites import defaults
     from makerlab.sites.models import Site
 
-    # The data generation stays: emptying the tables bumps it (readcache), as any change does.
-    tables = [t for t in db.metadata.sorted_tables if t.name != "data_generation"]
+    tables = db.metadata.sorted_tables
     begin_write(db.session)
     for table in reversed(tables):
         db.session.execute(table.delete())

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -25,9 +26,8 @@ from flask import (
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
-from makerlab import clock, readcache
+from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.auth.views import apply_errors, permission_required, safe_next
 from makerlab.bookings import calendar as week_calendar
@@ -83,48 +83,27 @@ def _site_tz(units: list[Equipment]) -> str:
 def calendar() -> Any:
     unit_id = request.args.get("unit", type=int)
     category = request.args.get("category") or None
-    week = request.args.get("week")
-
-    def render_content() -> str:
-        units = list(
-            db.session.scalars(
-                week_calendar.units_stmt(category=category, unit_id=unit_id)
-            ).unique()
-        )
-        if unit_id is not None and not units:
-            abort(404)
-        tz = _site_tz(units)
-        monday = week_calendar.parse_week(week, tz)
-        grid = week_calendar.build_week(units, monday, tz)
-        selector = {"unit": unit_id} if unit_id is not None else {"category": category or ""}
-        return render_template(
-            "bookings/_calendar.html",
-            grid=grid,
-            unit=units[0] if unit_id is not None else None,
-            category=category or "",
-            categories=equipment_services.categories(),
-            selector={k: v for k, v in selector.items() if v},
-            day_labels=[day_label(d) for d in grid.days],
-            # Prefix for block links ("/bookings/"), built once instead of per block.
-            detail_url=url_for("bookings.detail", booking_id=0)[:-1],
-            new_url=url_for("bookings.new"),
-        )
-
-    # Rendering the week is what costs. Besides the data it depends on the
-    # language, what the role may do, and the minute ("today", "overdue").
-    minute = clock.now().replace(second=0, microsecond=0)
-    key = (unit_id, category, week, str(get_locale()), current_user.role, minute)
-    monday = week_calendar.parse_week(week, current_app.config["TIMEZONE"])
-    sunday = monday + dt.timedelta(days=7)
-    if unit_id is not None:
-        weeks = readcache.unit_scopes(unit_id, monday, sunday)
-    elif category:
-        weeks = readcache.category_scopes(category, monday, sunday)
-    else:
-        weeks = readcache.week_scopes(monday, sunday)
-    scopes = [readcache.BASE, *weeks]
-    content = readcache.cached("calendar", key, scopes, render_content)
-    return render_template("bookings/calendar.html", content=Markup(content))  # noqa: S704
+    units = list(
+        db.session.scalars(week_calendar.units_stmt(category=category, unit_id=unit_id)).unique()
+    )
+    if unit_id is not None and not units:
+        abort(404)
+    tz = _site_tz(units)
+    monday = week_calendar.parse_week(request.args.get("week"), tz)
+    grid = week_calendar.build_week(units, monday, tz)
+    selector = {"unit": unit_id} if unit_id is not None else {"category": category or ""}
+    return render_template(
+        "bookings/calendar.html",
+        grid=grid,
+        unit=units[0] if unit_id is not None else None,
+        category=category or "",
+        categories=equipment_services.categories(),
+        selector={k: v for k, v in selector.items() if v},
+        day_labels=[day_label(d) for d in grid.days],
+        # Prefix for block links ("/bookings/"), built once instead of per block.
+        detail_url=url_for("bookings.detail", booking_id=0)[:-1],
+        new_url=url_for("bookings.new"),
+    )
 
 
 # --- booking form ----------------------------------------------------------
@@ -559,9 +538,6 @@ def return_booking(booking_id: int) -> Any:
 @bp.app_template_filter("day_label")
 def day_label(day: dt.date, skeleton: str = "MMMEd") -> str:
     """A short, locale-aware day name such as "Mo., 23. Nov." or "Mon, Nov 23"."""
-    from babel.dates import format_skeleton
-    from flask_babel import get_locale
-
     return str(format_skeleton(skeleton, day, locale=str(get_locale() or "de")))
 
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask.views import MethodView
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
 
-from makerlab import clock, readcache
+from makerlab import clock
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
 from makerlab.bookings import services as bookings
@@ -124,90 +121,32 @@ class MaintenanceList(MethodView):
         return block
 
 
-def unknown_unit_first(view: Callable[..., Any]) -> Callable[..., Any]:
-    """SPEC precedence: an unknown unit is 404 before its query is judged (422).
-
-    The unit is read inside the cached build, after the change counters, so
-    only a refused query looks it up here first.
-    """
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(*args, **kwargs)
-        except HTTPException as error:
-            if error.code == 422:
-                services.get_equipment(current_actor(), kwargs["equipment_id"])  # 404
-            raise
-
-    return wrapper
-
-
-def _range_key(args: dict[str, Any]) -> tuple[Any, ...]:
-    """The query as a cache key; a range starting "today" by default also keys on the minute."""
-    defaulted = clock.now().replace(second=0, microsecond=0) if args.get("from_") is None else None
-    return (*sorted(args.items()), defaulted)
-
-
-def _range_scopes(
-    args: dict[str, Any], weeks: Callable[[dt.datetime, dt.datetime], list[str]]
-) -> list[str] | None:
-    """What an availability answer depends on: units, sites, closures, and the
-    bookings and maintenance of the weeks around the range, of the unit or the
-    category (``weeks``; None: not cached).
-
-    The site's time zone is not known yet; the day of margin in
-    ``week_scopes`` covers every zone.
-    """
-
-    def rough_utc(value: dt.datetime | dt.date) -> dt.datetime:
-        if isinstance(value, dt.datetime):
-            return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return dt.datetime.combine(value, dt.time(), dt.UTC)
-
-    try:
-        start = rough_utc(args["from_"]) if args.get("from_") is not None else clock.now()
-        end = rough_utc(args["to"]) if args.get("to") is not None else start + DEFAULT_RANGE
-        if not start <= end <= start + MAX_RANGE + dt.timedelta(days=2):
-            return None  # refused by the view; nothing to keep
-        return [readcache.BASE, *weeks(start, end)]
-    except (OverflowError, ValueError):
-        return None
-
-
 @blp.route("/equipment/<int:equipment_id>/availability")
 class UnitAvailability(MethodView):
     @require("equipment.view")
-    @unknown_unit_first
+    @resolve("equipment_id", services.get_equipment, "unit")
     @blp.arguments(RangeArgs, location="query")
     @blp.response(200, UnitAvailabilityOut)
-    def get(self, args: dict[str, Any], equipment_id: int) -> Any:
+    def get(self, args: dict[str, Any], unit: Equipment) -> Any:
         """Free intervals of a unit inside opening hours (``items``), minus closures,
         maintenance and bookings with their buffer; ``from`` defaults to today, ``to``
         to a week later."""
-
-        def build() -> dict[str, Any]:
-            unit = services.get_equipment(current_actor(), equipment_id)
-            tz = services.site_of(unit).timezone
-            start, end = query_range(args, tz)
-            free = bookings.free_intervals(unit, start, end)
-            return {
-                "equipment_id": unit.id,
-                "from_": clock.to_local(start, tz).isoformat(),
-                "to": clock.to_local(end, tz).isoformat(),
-                "items": [
-                    {
-                        "starts_at": clock.to_local(s, tz).isoformat(),
-                        "ends_at": clock.to_local(e, tz).isoformat(),
-                    }
-                    for s, e in free
-                ],
-                "total": len(free),
-            }
-
-        key = (equipment_id, *_range_key(args))
-        scopes = _range_scopes(args, functools.partial(readcache.unit_scopes, equipment_id))
-        return readcache.json_response("unit_availability", key, scopes, UNIT_AVAILABILITY, build)
+        tz = services.site_of(unit).timezone
+        start, end = query_range(args, tz)
+        free = bookings.free_intervals(unit, start, end)
+        return {
+            "equipment_id": unit.id,
+            "from_": clock.to_local(start, tz).isoformat(),
+            "to": clock.to_local(end, tz).isoformat(),
+            "items": [
+                {
+                    "starts_at": clock.to_local(s, tz).isoformat(),
+                    "ends_at": clock.to_local(e, tz).isoformat(),
+                }
+                for s, e in free
+            ],
+            "total": len(free),
+        }
 
 
 @blp.route("/availability")
@@ -218,27 +157,15 @@ class Availability(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Units of a category free for the whole range (``items``); the site defaults to the
         default site."""
-
-        def build() -> dict[str, Any]:
-            site_id = resolve_site_id(args.get("site_id"))
-            tz = get_site(current_actor(), site_id).timezone
-            start, end = query_range(args, tz)
-            units = bookings.free_units(args["category"], site_id, start, end)
-            return {
-                "category": args["category"],
-                "site_id": site_id,
-                "from_": clock.to_local(start, tz).isoformat(),
-                "to": clock.to_local(end, tz).isoformat(),
-                "items": units,
-                "total": len(units),
-            }
-
-        scopes = _range_scopes(args, functools.partial(readcache.category_scopes, args["category"]))
-        return readcache.json_response(
-            "availability", _range_key(args), scopes, AVAILABILITY, build
-        )
-
-
-# Schema instances for the cached answers (made once: building one is not free).
-UNIT_AVAILABILITY = UnitAvailabilityOut()
-AVAILABILITY = AvailabilityOut()
+        site_id = resolve_site_id(args.get("site_id"))
+        tz = get_site(current_actor(), site_id).timezone
+        start, end = query_range(args, tz)
+        units = bookings.free_units(args["category"], site_id, start, end)
+        return {
+            "category": args["category"],
+            "site_id": site_id,
+            "from_": clock.to_local(start, tz).isoformat(),
+            "to": clock.to_local(end, tz).isoformat(),
+            "items": units,
+            "total": len(units),
+        }

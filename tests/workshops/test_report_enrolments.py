@@ -1,12 +1,9 @@
-"""The weekly report's cache follows enrolments of its own week only (makerlab/readcache.py)."""
+"""An enrolment counts in the weekly report of its session's week at once, and nowhere else."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-
-from makerlab.db import recorded_statements
-from makerlab.extensions import db
 
 from .test_api import API, _class
 
@@ -30,11 +27,7 @@ def test_an_enrolment_changes_the_report_of_its_sessions_week_only(
         json=_class(teacher.user.school_id, "7a", 12, "7a@schule-a.example"),
     )
     assert made.status_code == 201
-    with recorded_statements(db.engine) as seen:
-        assert coordinator.get(REPORT).get_json() == before
-    built_again = any("FROM bookings" in s for s in seen)
-    # PostgreSQL counts changes per week; SQLite raises every counter on any change.
-    assert built_again is (db.session.get_bind().dialect.name == "sqlite")
+    assert coordinator.get(REPORT).get_json() == before
 
     made = teacher.post(
         f"{API}/sessions/{this_week.id}/enrolments",
