@@ -159,9 +159,13 @@ class Bench:
             if batch:
                 db.session.execute(sa.insert(Booking), batch)
             db.session.commit()
-            # Fresh planner statistics, as autovacuum / a nightly ANALYZE would give.
-            db.session.execute(sa.text("ANALYZE"))
-            db.session.commit()
+            # What autovacuum gives a table after many inserts: planner statistics
+            # and, on PostgreSQL, a visibility map and hint bits, without which the
+            # first reads of each page write to it (measured: 8 ms instead of 1 ms
+            # for a week of bookings).
+            vacuum = "VACUUM ANALYZE" if db.engine.dialect.name == "postgresql" else "ANALYZE"
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text(vacuum))
         return time.perf_counter() - began
 
     def booking_count(self) -> int:

@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter, Map
 
 from makerlab.config import DEFAULTS
 from makerlab.db import MAX_PATH_INT
+from makerlab.json_provider import OrjsonProvider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
+    app.json = OrjsonProvider(app)
     app.config.from_mapping(DEFAULTS)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("MAKERLAB")

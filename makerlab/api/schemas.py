@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 import sqlalchemy as sa
+from flask import Response, current_app
 from marshmallow import fields
 from sqlalchemy.orm.util import identity_key
 
@@ -181,13 +182,37 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     )
 
 
-def paginate(stmt: sa.Select[Any], args: dict[str, Any]) -> dict[str, Any]:
-    """Run ``stmt`` for one page, with the total number of matches."""
+def _total(stmt: sa.Select[*tuple[Any, ...]]) -> int:
+    """How many rows ``stmt`` matches, whatever page is asked."""
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
     )
+    return int(total or 0)
+
+
+def paginate(stmt: sa.Select[Any], args: dict[str, Any]) -> dict[str, Any]:
+    """Run ``stmt`` for one page, with the total number of matches."""
+    total = _total(stmt)
     items = db.session.scalars(stmt.limit(args["limit"]).offset(args["offset"])).unique().all()
-    return {"items": list(items), "total": int(total or 0)}
+    return {"items": list(items), "total": total}
+
+
+def paginate_rows(
+    stmt: sa.Select[*tuple[Any, ...]], args: dict[str, Any]
+) -> tuple[list[sa.Row[*tuple[Any, ...]]], int]:
+    """One page of a column select as plain rows, with the total number of matches."""
+    rows = db.session.execute(stmt.limit(args["limit"]).offset(args["offset"])).all()
+    return list(rows), _total(stmt)
+
+
+def json_page(items: list[Any], total: int) -> Response:
+    """``{"items", "total"}`` of items already in their JSON shape, dumped without a schema.
+
+    Returned from a view, it passes ``@blp.response`` as it is (the schema
+    there still documents it).
+    """
+    body = current_app.json.dumps({"items": items, "total": total})
+    return current_app.response_class(f"{body}\n", mimetype="application/json")
 
 
 class ProblemSchema(ma.Schema):

@@ -7,8 +7,9 @@ from typing import Any
 
 from flask.views import MethodView
 
+from makerlab import clock
 from makerlab.api import api_blueprint, current_actor, require, resolve
-from makerlab.api.schemas import paginate
+from makerlab.api.schemas import json_page, paginate_rows
 from makerlab.bookings import services
 from makerlab.bookings.models import Booking
 from makerlab.bookings.schemas import (
@@ -21,6 +22,7 @@ from makerlab.bookings.schemas import (
     BookingPatch,
     ReturnIn,
     ScopeArgs,
+    booking_items,
 )
 from makerlab.db import commit_for_response
 from makerlab.equipment.models import Equipment
@@ -68,7 +70,8 @@ class Bookings(MethodView):
             end=services.to_instant(args["to"], tz, "to") if args.get("to") else None,
             status=args.get("status"),
         )
-        return paginate(stmt, args)
+        rows, total = paginate_rows(stmt, args)
+        return json_page(booking_items(rows, clock.now()), total)
 
     @require("bookings.create")
     @blp.arguments(BookingIn)

@@ -102,4 +102,12 @@ class Booking(Base):
 
     @property
     def overdue(self) -> bool:
-        return self.status == BookingStatus.CHECKED_OUT.value and self.ends_at < clock.now()
+        return is_overdue(self.status, self.ends_at, clock.now())
+
+
+_CHECKED_OUT = BookingStatus.CHECKED_OUT.value  # read once: an enum's value is a slow lookup
+
+
+def is_overdue(status: str, ends_at: dt.datetime, now: dt.datetime) -> bool:
+    """A kit is overdue while it is checked out after its booking ended."""
+    return status == _CHECKED_OUT and ends_at < now

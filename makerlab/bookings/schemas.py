@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
@@ -15,6 +19,7 @@ from makerlab.api.schemas import (
     UnitInstant,
     page_schema,
 )
+from makerlab.bookings.models import is_overdue
 from makerlab.bookings.recurrence import FREQUENCIES, MAX_OCCURRENCES
 from makerlab.bookings.services import SCOPES
 from makerlab.db import MAX_ID
@@ -102,6 +107,67 @@ class BookingOut(Schema):
 
 
 BookingPage = page_schema(BookingOut, "BookingPage")
+
+
+def booking_items(
+    rows: Iterable[sa.Row[*tuple[Any, ...]]], now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Rows of ``services.list_bookings_stmt`` exactly as ``BookingOut`` dumps a booking.
+
+    For lists: marshmallow spends about 0.1 ms per booking, most of a page of
+    500. ``tests/bookings/test_booking_list.py`` checks that both agree.
+    """
+    zones: dict[str, ZoneInfo] = {}
+    items = []
+    for (
+        booking_id,
+        equipment_id,
+        starts_at,
+        ends_at,
+        purpose,
+        status,
+        series_id,
+        session_id,
+        booked_by_id,
+        checked_out_at,
+        returned_at,
+        created_at,
+        return_condition,
+        participant_ids,
+        timezone,
+    ) in rows:
+        zone = zones.get(timezone)
+        if zone is None:
+            zone = zones[timezone] = ZoneInfo(timezone)
+        items.append(
+            {
+                "id": booking_id,
+                "equipment_id": equipment_id,
+                "starts_at": starts_at.astimezone(zone).isoformat(),
+                "ends_at": ends_at.astimezone(zone).isoformat(),
+                "purpose": purpose,
+                "participant_ids": _ids(participant_ids),
+                "status": status,
+                "series_id": series_id,
+                "session_id": session_id,
+                "booked_by": booked_by_id,
+                "checked_out_at": _local(checked_out_at, zone),
+                "returned_at": _local(returned_at, zone),
+                "overdue": is_overdue(status, ends_at, now),
+                "created_at": created_at.astimezone(zone).isoformat(),
+                "return_condition": return_condition,
+            }
+        )
+    return items
+
+
+def _ids(text: str | None) -> list[int]:
+    """``"3,1"`` as ``[1, 3]``: participants in id order, as the relationship has them."""
+    return sorted(int(part) for part in text.split(",")) if text else []
+
+
+def _local(instant: dt.datetime | None, zone: ZoneInfo) -> str | None:
+    return None if instant is None else instant.astimezone(zone).isoformat()
 
 
 class SkippedOccurrence(Schema):
