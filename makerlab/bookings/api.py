@@ -64,7 +64,7 @@ class Bookings(MethodView):
             unit = db.session.get(Equipment, args["equipment_id"])
             if unit is not None:
                 tz = site_of(unit).timezone
-        stmt = services.list_bookings_stmt(
+        stmt = services.booking_rows_stmt(
             equipment_id=args.get("equipment_id"),
             start=services.to_instant(args["from_"], tz) if args.get("from_") else None,
             end=services.to_instant(args["to"], tz, "to") if args.get("to") else None,

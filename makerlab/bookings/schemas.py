@@ -112,7 +112,7 @@ BookingPage = page_schema(BookingOut, "BookingPage")
 def booking_items(
     rows: Iterable[sa.Row[*tuple[Any, ...]]], now: dt.datetime
 ) -> list[dict[str, Any]]:
-    """Rows of ``services.list_bookings_stmt`` exactly as ``BookingOut`` dumps a booking.
+    """Rows of ``services.booking_rows_stmt`` exactly as ``BookingOut`` dumps a booking.
 
     For lists: marshmallow spends about 0.1 ms per booking, most of a page of
     500. ``tests/bookings/test_booking_list.py`` checks that both agree.

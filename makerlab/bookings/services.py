@@ -24,7 +24,7 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from makerlab import clock
 from makerlab.auth.models import User
@@ -68,8 +68,40 @@ def get_booking(actor: User, booking_id: int) -> Booking:
     return booking
 
 
-# What a booking in a list shows: its columns, its participants' ids as text
-# ("3,1", or NULL) and its unit's site time zone. ``schemas.booking_items``
+def list_bookings_stmt(
+    *,
+    equipment_id: int | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    status: str | None = None,
+    booked_by_id: int | None = None,
+    category: str | None = None,
+    site_id: int | None = None,
+) -> sa.Select[Booking]:
+    """Bookings overlapping ``[start, end)``, with unit and participants loaded."""
+    return (
+        sa.select(Booking)
+        .options(
+            joinedload(Booking.equipment),
+            selectinload(Booking.participants),
+        )
+        .where(
+            *_list_filters(
+                equipment_id=equipment_id,
+                start=start,
+                end=end,
+                status=status,
+                booked_by_id=booked_by_id,
+                category=category,
+                site_id=site_id,
+            )
+        )
+        .order_by(Booking.starts_at, Booking.id)
+    )
+
+
+# What a booking in the API's list shows: its columns, its participants' ids as
+# text ("3,1", or NULL) and its unit's site time zone. ``schemas.booking_items``
 # unpacks the rows in this order.
 LIST_COLUMNS = (
     Booking.id,
@@ -95,7 +127,28 @@ LIST_COLUMNS = (
 )
 
 
-def list_bookings_stmt(
+def booking_rows_stmt(
+    *,
+    equipment_id: int | None = None,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    status: str | None = None,
+) -> sa.Select[*tuple[Any, ...]]:
+    """The bookings of ``list_bookings_stmt`` as plain rows (``LIST_COLUMNS``), for JSON.
+
+    Rows, not ``Booking`` objects: a page of 500 spent most of its time
+    building an object graph it only turned into JSON.
+    """
+    return (
+        sa.select(*LIST_COLUMNS)
+        .join(Equipment, Equipment.id == Booking.equipment_id)
+        .join(Site, Site.id == Equipment.site_id)
+        .where(*_list_filters(equipment_id=equipment_id, start=start, end=end, status=status))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+
+
+def _list_filters(
     *,
     equipment_id: int | None = None,
     start: dt.datetime | None = None,
@@ -104,33 +157,27 @@ def list_bookings_stmt(
     booked_by_id: int | None = None,
     category: str | None = None,
     site_id: int | None = None,
-) -> sa.Select[*tuple[Any, ...]]:
-    """Bookings overlapping ``[start, end)`` as plain rows (``LIST_COLUMNS``), earliest first.
-
-    Rows, not ``Booking`` objects: a page of 500 spent most of its time
-    building and reading back an object graph it only turns into JSON.
-    """
-    stmt = (
-        sa.select(*LIST_COLUMNS)
-        .join(Equipment, Equipment.id == Booking.equipment_id)
-        .join(Site, Site.id == Equipment.site_id)
-        .order_by(Booking.starts_at, Booking.id)
-    )
+) -> list[sa.ColumnElement[bool]]:
+    """Which bookings a list shows; a booking overlapping the range counts."""
+    where: list[sa.ColumnElement[bool]] = []
     if equipment_id is not None:
-        stmt = stmt.where(Booking.equipment_id == equipment_id)
+        where.append(Booking.equipment_id == equipment_id)
     if start is not None:
-        stmt = stmt.where(Booking.ends_at > start)
+        where.append(Booking.ends_at > start)
     if end is not None:
-        stmt = stmt.where(Booking.starts_at < end)
+        where.append(Booking.starts_at < end)
     if status:
-        stmt = stmt.where(Booking.status == status)
+        where.append(Booking.status == status)
     if booked_by_id is not None:
-        stmt = stmt.where(Booking.booked_by_id == booked_by_id)
-    if category is not None:
-        stmt = stmt.where(Equipment.category == category)
-    if site_id is not None:
-        stmt = stmt.where(Equipment.site_id == site_id)
-    return stmt
+        where.append(Booking.booked_by_id == booked_by_id)
+    if category is not None or site_id is not None:
+        units = sa.select(Equipment.id)
+        if category is not None:
+            units = units.where(Equipment.category == category)
+        if site_id is not None:
+            units = units.where(Equipment.site_id == site_id)
+        where.append(Booking.equipment_id.in_(units))
+    return where
 
 
 @dataclass
