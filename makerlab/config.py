@@ -49,9 +49,15 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_VERSION": "3.1.0",
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "RATELIMIT_STORAGE_URI": "memory://",
+    # Unset: Flask-Limiter counts in each process's memory and failed logins
+    # are counted in the database; set (redis://...): both live there.
+    "RATELIMIT_STORAGE_URI": None,
     "RATELIMIT_ENABLED": True,
+    # Failed logins (form and API together) per client address, and per account.
     "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "5 per 5 minutes",
+    # Requests for a reset link, per client address and per e-mail address.
+    "PASSWORD_RESET_RATE_LIMIT": "5 per 15 minutes",
     "PASSWORD_MIN_LENGTH": 10,
     # argon2 parameters (PasswordHasher keywords); None keeps argon2-cffi's
     # defaults (RFC 9106 low-memory). Tests use the cheapest ones.

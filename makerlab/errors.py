@@ -69,5 +69,16 @@ class Conflict(DomainError):
         self.conflicts = conflicts or []
 
 
+class TooManyRequests(DomainError):
+    """Too many attempts (429); ``retry_after`` says in how many seconds to try again."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 def invalid(field: str, message: str) -> Invalid:
     return Invalid({field: [message]})

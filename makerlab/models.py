@@ -1,7 +1,7 @@
 """Imports every model so metadata (and Alembic) sees the whole schema."""
 
 from makerlab.audit.models import AuditEntry
-from makerlab.auth.models import ApiToken, User
+from makerlab.auth.models import ApiToken, LoginFailure, User
 from makerlab.bookings.models import Booking, BookingSeries, booking_participants
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.notifications.models import Notification
@@ -20,6 +20,7 @@ __all__ = [
     "Enrolment",
     "Equipment",
     "Induction",
+    "LoginFailure",
     "MaintenanceBlock",
     "Notification",
     "Participant",

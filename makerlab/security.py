@@ -1,8 +1,10 @@
-"""HTTP hardening: security headers (Talisman), login throttling (Limiter), proxies."""
+"""HTTP hardening: security headers (Talisman), request limits (Limiter), proxies."""
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+import warnings
+
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
@@ -27,9 +29,19 @@ limiter = Limiter(get_remote_address)
 talisman = Talisman()
 
 
-def login_limit() -> str:
-    """Attempts allowed per client address on the login form and token route."""
-    return str(current_app.config["LOGIN_RATE_LIMIT"])
+def password_reset_limit() -> str:
+    """Reset links one client address, or one e-mail address, may ask for."""
+    return str(current_app.config["PASSWORD_RESET_RATE_LIMIT"])
+
+
+def submitted_email() -> str:
+    """The e-mail address a form or JSON body names (a Flask-Limiter key)."""
+    if request.is_json:
+        body = request.get_json(silent=True)
+        value = body.get("email") if isinstance(body, dict) else None
+    else:
+        value = request.form.get("email")
+    return "email:" + (value.strip().lower() if isinstance(value, str) else "")
 
 
 def init_app(app: Flask) -> None:
@@ -49,4 +61,8 @@ def init_app(app: Flask) -> None:
         referrer_policy="same-origin",
     )
     app.config.setdefault("REMEMBER_COOKIE_SECURE", production)
-    limiter.init_app(app)
+    with warnings.catch_warnings():
+        # Without a configured store each process counts for itself, which is
+        # enough for reset requests; failed logins go to the database instead.
+        warnings.filterwarnings("ignore", "Using the in-memory storage", UserWarning)
+        limiter.init_app(app)

@@ -21,7 +21,6 @@ from flask import (
     url_for,
 )
 from flask_babel import format_datetime, get_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -57,6 +56,7 @@ MENU_ITEMS: list[tuple[str, Any, str | None]] = [
     ("audit.index", _l("Audit log"), "audit.view"),
     ("auth.users", _l("Accounts"), "users.manage"),
     ("auth.tokens", _l("API tokens"), None),
+    ("auth.change_password", _l("Change password"), None),
 ]
 
 STATUS_LABELS: dict[str, Any] = {
@@ -148,22 +148,43 @@ def site_tz() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
-def render_error_page(status: int, detail: str) -> tuple[str, int]:
-    titles = {
-        400: _("Bad request"),
-        401: _("Please log in"),
-        403: _("Not allowed"),
-        404: _("Not found"),
-        405: _("Not allowed"),
-        409: _("Conflict"),
-        422: _("Please check your input"),
-        429: _("Too many attempts"),
-        500: _("Something went wrong"),
-    }
+# What each error page says, in the reader's language (Werkzeug's texts are English).
+ERROR_PAGES: dict[int, tuple[Any, Any]] = {
+    400: (
+        _l("Bad request"),
+        _l("The request could not be understood. Please go back and try again."),
+    ),
+    401: (_l("Please log in"), _l("This page needs a login.")),
+    403: (
+        _l("Not allowed"),
+        _l("Your account may not open this page. If you need it, ask an administrator."),
+    ),
+    404: (
+        _l("Not found"),
+        _l("This page does not exist (any more). Check the address or start from the overview."),
+    ),
+    405: (
+        _l("Not allowed"),
+        _l("This page cannot be used this way. Please go back and use its buttons."),
+    ),
+    409: (_l("Conflict"), _l("This clashes with the current state. Please reload and check.")),
+    422: (_l("Please check your input"), _l("Some of the input is not valid.")),
+    429: (
+        _l("Too many attempts"),
+        _l("Too many requests in a short time. Please wait a few minutes and try again."),
+    ),
+    500: (
+        _l("Something went wrong"),
+        _l("An error occurred on our side. It has been logged; please try again later."),
+    ),
+}
+
+
+def render_error_page(status: int, detail: str | None = None) -> tuple[str, int]:
+    """The error page for ``status``; ``detail`` (a translated message) replaces the default."""
+    title, default = ERROR_PAGES.get(status, (_l("Error"), _l("Something went wrong.")))
     return (
-        render_template(
-            "error.html", status=status, title=titles.get(status, _("Error")), detail=detail
-        ),
+        render_template("error.html", status=status, title=title, detail=detail or default),
         status,
     )
 
@@ -173,10 +194,13 @@ def _load_user(user_id: str) -> Any:
     from makerlab.audit import set_actor
     from makerlab.auth.models import User
 
-    if not user_id.isdigit():
+    # "id:session_version" (User.get_id): a cookie from before a logout,
+    # password change or deactivation carries an old version and is refused.
+    user_pk, _sep, version = user_id.partition(":")
+    if not (user_pk.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
-    if user is not None and user.active:
+    user = db.session.get(User, int(user_pk))
+    if user is not None and user.active and user.session_version == int(version):
         set_actor(db.session, user)
         return user
     return None

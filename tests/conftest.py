@@ -473,8 +473,11 @@ def served_threads() -> int:
 class Server:
     """The app under gunicorn (production settings, 3 workers) on loopback."""
 
-    def __init__(self, database_uri: str, threads: int, log: Path) -> None:
+    def __init__(
+        self, database_uri: str, threads: int, log: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.database_uri, self.threads, self.log = database_uri, threads, log
+        self.env = dict(env or {})
         self.proc: subprocess.Popen[bytes] | None = None
         self.url = ""
 
@@ -487,6 +490,7 @@ class Server:
             "MAKERLAB_RATELIMIT_ENABLED": "false",
             "MAKERLAB_MAIL_PORT": "1",
             "MAKERLAB_PASSWORD_HASH_PARAMS": json.dumps(FAST_PASSWORD_HASH),
+            **self.env,
         }
         with self.log.open("a") as log:
             self.proc = subprocess.Popen(
@@ -547,24 +551,35 @@ def servers() -> Iterator[dict[Any, Server]]:
 
 
 @pytest.fixture
+def served_env() -> dict[str, str]:
+    """Extra environment for ``served`` (override in a test module to configure the app)."""
+    return {}
+
+
+def _server_key(database_uri: str, threads: int, env: dict[str, str]) -> Any:
+    return (database_uri, threads, tuple(sorted(env.items())))
+
+
+@pytest.fixture
 def served(
     app: Flask,
     database_uri: str,
     served_threads: int,
+    served_env: dict[str, str],
     servers: dict[Any, Server],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     """The app under gunicorn (production settings, 3 workers) on loopback; returns its URL.
 
     It serves the test's database, so data made with factories is visible.
-    One server per database and thread count serves every test of the run
+    One server per database, thread count and ``served_env`` serves every test of the run
     (``served_log`` has what it logged during the test).
     """
-    key = (database_uri, served_threads)
+    key = _server_key(database_uri, served_threads, served_env)
     server = servers.get(key)
     if server is None:
         log = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-        server = servers[key] = Server(database_uri, served_threads, log)
+        server = servers[key] = Server(database_uri, served_threads, log, served_env)
     if not server.running():
         server.start()
     db.session.commit()  # end the test's read transaction: the server writes next
@@ -573,10 +588,14 @@ def served(
 
 @pytest.fixture
 def served_log(
-    served: str, database_uri: str, served_threads: int, servers: dict[Any, Server]
+    served: str,
+    database_uri: str,
+    served_threads: int,
+    served_env: dict[str, str],
+    servers: dict[Any, Server],
 ) -> Callable[[], str]:
     """What the served app has logged since the test started."""
-    log = servers[database_uri, served_threads].log
+    log = servers[_server_key(database_uri, served_threads, served_env)].log
     start = log.stat().st_size
     return lambda: log.read_bytes()[start:].decode(errors="replace")
 

@@ -31,11 +31,15 @@ PUBLIC = {
     "auth.logout",
     "api-docs.openapi_json",
     "auth_api.TokenView",
+    "auth_api.PasswordResetView",  # 202 whatever the address
+    "auth.forgot_password",
+    "auth.reset_password",  # authenticated by the signed link
+    "auth.accept_invitation",
     "workshops.programme",
     "bookings.my_feed",  # authenticated by ?token= instead of a session
 }
 # Any logged-in user, whatever the role.
-LOGIN_ONLY = {"auth.tokens", "auth.revoke_token"}
+LOGIN_ONLY = {"auth.tokens", "auth.revoke_token", "auth.change_password"}
 
 SAMPLE_ARGS = {"week": "2027-W12", "code": "en", "filename": "app.css", "fmt": "csv"}
 

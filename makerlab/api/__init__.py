@@ -12,17 +12,23 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g, json, request
+from flask import Flask, Response, g, json, make_response, request
 from flask_smorest import Api, Blueprint
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from makerlab.auth.models import User
 from makerlab.auth.permissions import can
-from makerlab.errors import DomainError, Forbidden, Unauthorized
+from makerlab.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
 
 API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
-PUBLIC_API_PATHS = frozenset({f"{API_PREFIX}/auth/token", f"{API_PREFIX}/openapi.json"})
+PUBLIC_API_PATHS = frozenset(
+    {
+        f"{API_PREFIX}/auth/token",
+        f"{API_PREFIX}/auth/password-reset",
+        f"{API_PREFIX}/openapi.json",
+    }
+)
 log = logging.getLogger(__name__)
 
 
@@ -96,10 +102,16 @@ class MakerlabApi(Api):  # type: ignore[misc]
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         if is_api_request():
-            return problem_response(http_problem(error))
-        from makerlab.web import render_error_page
+            response = problem_response(http_problem(error))
+        else:
+            from makerlab.web import render_error_page
 
-        return render_error_page(error.code or 500, error.description or "")
+            # Werkzeug's descriptions are English: pages say it in the reader's language.
+            response = make_response(render_error_page(error.code or 500))
+        for name, value in error.get_headers():  # Allow on 405, Retry-After on 429
+            if name != "Content-Type":
+                response.headers[name] = value
+        return response
 
 
 def api_blueprint(name: str, import_name: str, description: str = "") -> Blueprint:
@@ -181,10 +193,14 @@ def _domain_error(error: DomainError) -> Any:
 
     db.session.rollback()
     if is_api_request():
-        return problem_response(error.problem())
-    from makerlab.web import render_error_page
+        response = problem_response(error.problem())
+    else:
+        from makerlab.web import render_error_page
 
-    return render_error_page(error.status, error.detail)
+        response = make_response(render_error_page(error.status, error.detail))
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _database_refusal(error: Exception) -> Any:
@@ -233,7 +249,7 @@ def _internal_error(error: Exception) -> Any:
         )
     from makerlab.web import render_error_page
 
-    return render_error_page(500, InternalServerError.description)
+    return render_error_page(500)
 
 
 def init_app(app: Flask) -> None:

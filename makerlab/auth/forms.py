@@ -38,5 +38,21 @@ class UserForm(FlaskForm):
     password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
 
 
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    keep_tokens = BooleanField(_l("Keep my API tokens"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+
+
 class TokenForm(FlaskForm):
     label = StringField(_l("What is the token for?"), validators=[Optional(), Length(max=80)])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import cache
 from typing import Any
 
@@ -65,6 +66,20 @@ def _hasher_for(params: tuple[tuple[str, Any], ...]) -> PasswordHasher:
 
 def hash_password(password: str) -> str:
     return _hasher().hash(password)
+
+
+# An invited account has no password yet: its hash starts with "!" and
+# matches nothing (argon2 refuses it as invalid). The random rest makes every
+# such hash different, so an invitation link names one state of one account.
+UNUSABLE_PREFIX = "!"
+
+
+def unusable_password_hash() -> str:
+    return UNUSABLE_PREFIX + secrets.token_hex(16)
+
+
+def is_unusable(password_hash: str) -> bool:
+    return password_hash.startswith(UNUSABLE_PREFIX)
 
 
 def verify_password(password_hash: str, password: str) -> bool:

@@ -1,22 +1,37 @@
-"""Accounts and API tokens."""
+"""Accounts, passwords, sessions and API tokens."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
+from collections.abc import Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from makerlab import clock, email_addresses
+from makerlab.auth import links, throttle
+from makerlab.auth.links import Purpose
 from makerlab.auth.models import ApiToken, User
-from makerlab.auth.passwords import dummy_hash, hash_password, verify_password
+from makerlab.auth.passwords import (
+    COMMON_PASSWORDS,
+    dummy_hash,
+    hash_password,
+    unusable_password_hash,
+    verify_password,
+)
+from makerlab.db import begin_write
 from makerlab.enums import Role
-from makerlab.errors import Invalid, NotFound
+from makerlab.errors import Conflict, Invalid, NotFound, TooManyRequests
 from makerlab.extensions import db
 from makerlab.schools.models import School
+
+ACCOUNT_FIELDS = frozenset({"name", "role", "school_id", "active", "locale"})
 
 
 def normalise_email(email: str) -> str:
@@ -25,8 +40,6 @@ def normalise_email(email: str) -> str:
 
 def password_problems(password: str, email: str) -> list[str]:
     """Why ``password`` is refused: too short, too common or the e-mail itself."""
-    from makerlab.auth.passwords import COMMON_PASSWORDS
-
     min_length = int(current_app.config["PASSWORD_MIN_LENGTH"])
     problems = []
     if len(password) < min_length:
@@ -56,19 +69,20 @@ def _check_account(
 def create_user(
     email: str,
     role: str,
-    password: str,
+    password: str | None = None,
     *,
     name: str = "",
     school_id: int | None = None,
     locale: str | None = None,
     check_password: bool = True,
 ) -> User:
-    """Create an account; teachers need a school."""
+    """Create an account; teachers need a school. Without a password the
+    person gets an invitation e-mail with a link (valid 7 days) to choose one."""
     email = normalise_email(email)
     errors = _check_account(email, role, school_id)
     if problem := email_addresses.problem(email):
         errors["email"] = [problem]
-    if check_password:
+    if password and check_password:
         problems = password_problems(password, email)
         if problems:
             errors["password"] = problems
@@ -78,43 +92,152 @@ def create_user(
         email=email,
         role=role,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=hash_password(password) if password else unusable_password_hash(),
         school_id=school_id if role == Role.TEACHER else None,
         locale=locale,
     )
     db.session.add(user)
     db.session.flush()
+    if not password:
+        links.queue_link(user, Purpose.INVITATION)
     return user
 
 
-def update_user(
-    user: User,
-    *,
-    name: str,
-    role: str,
-    school_id: int | None,
-    active: bool,
-    locale: str | None,
-    password: str | None = None,
-) -> User:
-    """Change an account (admin). A blank password keeps the old one."""
+def update_user(actor: User | None, user: User, changes: Mapping[str, Any]) -> User:
+    """Change an account's ``name``, ``role``, ``school_id``, ``active``, ``locale`` (admin).
+
+    Nobody deactivates themselves, and the last active administrator stays
+    one (409). Deactivating ends the person's sessions and API tokens.
+    """
+    unknown = set(changes) - ACCOUNT_FIELDS
+    if unknown:
+        raise Invalid({field: [_("Unknown field.")] for field in sorted(unknown)})
+    role = changes.get("role", user.role)
+    active = bool(changes.get("active", user.active))
+    school_id = changes.get("school_id", user.school_id)
+    locale = changes.get("locale", user.locale)
     errors = _check_account(user.email, role, school_id, user_id=user.id)
-    if password:
-        problems = password_problems(password, user.email)
-        if problems:
-            errors["password"] = problems
+    if locale not in (None, "de", "en"):
+        errors["locale"] = [_("Unknown language.")]
     if errors:
         raise Invalid(errors)
-    user.name = name.strip()
+    if actor is not None and actor.id == user.id and user.active and not active:
+        raise Conflict(_("You cannot deactivate your own account."))
+    _keep_an_active_admin(user, role, active)
+    deactivated = user.active and not active
+    if "name" in changes:
+        user.name = str(changes["name"] or "").strip()
     user.role = role
     user.school_id = school_id if role == Role.TEACHER else None
     user.active = active
     user.locale = locale
-    if password:
-        user.password_hash = hash_password(password)
-    if not active:
+    if deactivated:
+        end_sessions(user)
         revoke_all_tokens(user)
     db.session.flush()
+    return user
+
+
+def _keep_an_active_admin(user: User, role: str, active: bool) -> None:
+    """409 if ``user`` is the last active administrator and would stop being one.
+
+    The active administrators are locked in id order (SQLite: the write lock),
+    so two admins demoting each other at once cannot both succeed.
+    """
+    if not (user.role == Role.ADMIN and user.active) or (role == Role.ADMIN and active):
+        return
+    begin_write(db.session)
+    admins = db.session.scalars(
+        sa.select(User.id)
+        .where(User.role == Role.ADMIN, User.active.is_(True))
+        .order_by(User.id)
+        .with_for_update()
+    ).all()
+    if not set(admins) - {user.id}:
+        raise Conflict(
+            _(
+                "There must always be at least one active administrator: "
+                "make someone else an administrator first."
+            )
+        )
+
+
+def end_sessions(user: User) -> None:
+    """End every session and remember-me cookie of ``user`` (they carry the old version)."""
+    user.session_version = (user.session_version or 0) + 1
+    db.session.flush()
+
+
+def set_password(user: User, password: str, *, keep_tokens: bool = False) -> None:
+    """Give ``user`` a new password: other sessions end, API tokens too unless kept."""
+    problems = password_problems(password, user.email)
+    if problems:
+        raise Invalid({"password": problems})
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+    if not keep_tokens:
+        revoke_all_tokens(user)
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str, *, keep_tokens: bool = False) -> None:
+    """The user's own change: the current password is needed."""
+    if not verify_password(user.password_hash, current):
+        raise Invalid({"current_password": [_("This is not your current password.")]})
+    set_password(user, new, keep_tokens=keep_tokens)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link (valid 1 hour) if ``email`` is an active account.
+
+    Answers alike either way: for an unknown address the same link and
+    e-mail are made and thrown away, so the time taken tells nothing either.
+    """
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is not None and user.active:
+        links.queue_link(user, Purpose.RESET)
+    else:
+        nobody = User(id=0, email=normalise_email(email)[:254], password_hash=dummy_hash())
+        links.queue_link(nobody, Purpose.RESET, send=False)
+
+
+def user_for_link(token: str, purpose: Purpose) -> User:
+    """The account a password link is for; 404 once expired, used or tampered with."""
+    user = links.user_for_token(token, purpose)
+    if user is None:
+        raise NotFound(_("This link has expired or has been used already."))
+    return user
+
+
+def set_password_from_link(token: str, purpose: Purpose, password: str) -> User:
+    """Set the password a reset or invitation link is for; the link then stops working."""
+    user = user_for_link(token, purpose)
+    set_password(user, password, keep_tokens=False)
+    return user
+
+
+def log_in(email: str, password: str, address: str | None) -> User | None:
+    """The active user with these credentials, or None (the failure is counted).
+
+    Failures count per account and per client address for the login form
+    and the API together; too many refuse further tries for a while (429).
+    """
+    wait = throttle.seconds_locked(email, address)
+    if wait:
+        minutes = max(1, math.ceil(wait / 60))
+        raise TooManyRequests(
+            ngettext(
+                "Too many failed logins. Please wait %(num)d minute and try again.",
+                "Too many failed logins. Please wait %(num)d minutes and try again.",
+                minutes,
+            ),
+            retry_after=wait,
+        )
+    user = authenticate(email, password)
+    if user is None:
+        throttle.record_failure(email, address)
+        return None
+    throttle.forget_account(email)
     return user
 
 
@@ -129,7 +252,7 @@ def set_locale(user: User, locale: str | None) -> None:
 def authenticate(email: str, password: str) -> User | None:
     """The active user with these credentials, or None (same cost either way)."""
     user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
-    if user is None:
+    if user is None or not user.has_password:
         verify_password(dummy_hash(), password)
         return None
     if not verify_password(user.password_hash, password) or not user.active:
@@ -199,7 +322,8 @@ def active_tokens(user: User) -> list[ApiToken]:
     )
 
 
-def get_user(user_id: int) -> User:
+def get_user(actor: User | None, user_id: int) -> User:
+    """One account (callers check ``users.manage``)."""
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(_("No such user."))

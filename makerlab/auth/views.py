@@ -1,4 +1,4 @@
-"""Login, logout, account administration and API tokens in the browser."""
+"""Login, logout, passwords, account administration and API tokens in the browser."""
 
 from __future__ import annotations
 
@@ -6,18 +6,37 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from makerlab.auth import services
-from makerlab.auth.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
+from makerlab.auth.forms import (
+    ROLE_LABELS,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    PasswordChangeForm,
+    TokenForm,
+    UserForm,
+)
+from makerlab.auth.links import Purpose
 from makerlab.auth.permissions import can
-from makerlab.errors import Invalid
+from makerlab.errors import Conflict, Invalid, NotFound, TooManyRequests
 from makerlab.extensions import db
 from makerlab.forms import choices
 from makerlab.schools.services import visible_schools
-from makerlab.security import limiter, login_limit
+from makerlab.security import limiter, password_reset_limit, submitted_email
 
 bp = Blueprint("auth", __name__)
 
@@ -57,13 +76,21 @@ def apply_errors(form: Any, error: Invalid) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"])
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = services.log_in(
+                form.email.data or "", form.password.data or "", request.remote_addr
+            )
+        except TooManyRequests as error:
+            form.form_errors.append(error.detail)
+            response = make_response(render_template("auth/login.html", form=form), 429)
+            response.headers["Retry-After"] = str(error.retry_after)
+            return response
+        db.session.commit()
         if user is not None:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(request.args.get("next")))
@@ -73,9 +100,84 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    """Log out everywhere: every session and remember-me cookie of the account ends."""
+    if current_user.is_authenticated:
+        services.end_sessions(current_user)
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user,
+                form.current_password.data or "",
+                form.password.data or "",
+                keep_tokens=bool(form.keep_tokens.data),
+            )
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            # Other devices are logged out; this one goes on with the new version.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(current_user._get_current_object(), remember=remembered in request.cookies)
+            flash(_("Your password has been changed. Other devices are logged out."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.shared_limit(password_reset_limit, scope="password-reset", methods=["POST"])
+@limiter.shared_limit(
+    password_reset_limit, scope="password-reset-email", key_func=submitted_email, methods=["POST"]
+)
+def forgot_password() -> Any:
+    """Same answer whether the address has an account or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data or "")
+        db.session.commit()
+        return render_template("auth/forgot_password.html", form=None, sent=True)
+    return render_template("auth/forgot_password.html", form=form, sent=False)
+
+
+def _new_password_page(token: str, purpose: Purpose) -> Any:
+    try:
+        services.user_for_link(token, purpose)
+    except NotFound as error:
+        page = render_template("auth/link_expired.html", detail=error.detail)
+        return page, 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.set_password_from_link(token, purpose, form.password.data or "")
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is set. Welcome!"), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/new_password.html", form=form, purpose=purpose)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str) -> Any:
+    return _new_password_page(token, Purpose.RESET)
+
+
+@bp.route("/welcome/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str) -> Any:
+    return _new_password_page(token, Purpose.INVITATION)
 
 
 def _school_choices() -> list[Any]:
@@ -96,16 +198,26 @@ def new_user() -> Any:
     form.school_id.choices = _school_choices()
     if form.validate_on_submit():
         try:
-            services.create_user(
+            user = services.create_user(
                 form.email.data or "",
                 form.role.data or "",
-                form.password.data or "",
+                form.password.data or None,
                 name=form.name.data or "",
                 school_id=form.school_id.data or None,
                 locale=form.locale.data or None,
             )
             db.session.commit()
-            flash(_("Account created."), "success")
+            if user.has_password:
+                flash(_("Account created."), "success")
+            else:
+                flash(
+                    _(
+                        "Account created. %(email)s gets an e-mail with a link to choose a "
+                        "password (valid 7 days).",
+                        email=user.email,
+                    ),
+                    "success",
+                )
             return redirect(url_for("auth.users"))
         except Invalid as error:
             db.session.rollback()
@@ -116,31 +228,40 @@ def new_user() -> Any:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @permission_required("users.manage")
 def edit_user(user_id: int) -> Any:
-    user = services.get_user(user_id)
+    user = services.get_user(current_user, user_id)
     form = UserForm(obj=user)
     form.school_id.choices = _school_choices()
     if request.method == "GET":
         form.school_id.data = user.school_id or 0
         form.locale.data = user.locale or ""
     del form.email
+    status = 200
     if form.validate_on_submit():
         try:
             services.update_user(
+                current_user,
                 user,
-                name=form.name.data or "",
-                role=form.role.data or "",
-                school_id=form.school_id.data or None,
-                active=bool(form.active.data),
-                locale=form.locale.data or None,
-                password=form.password.data or None,
+                {
+                    "name": form.name.data or "",
+                    "role": form.role.data or "",
+                    "school_id": form.school_id.data or None,
+                    "active": bool(form.active.data),
+                    "locale": form.locale.data or None,
+                },
             )
+            if form.password.data:
+                services.set_password(user, form.password.data)
             db.session.commit()
             flash(_("Account saved."), "success")
             return redirect(url_for("auth.users"))
         except Invalid as error:
             db.session.rollback()
             apply_errors(form, error)
-    return render_template("auth/user_form.html", form=form, user=user)
+        except Conflict as error:
+            db.session.rollback()
+            form.form_errors.append(error.detail)
+            status = 409
+    return render_template("auth/user_form.html", form=form, user=user), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])

@@ -9,12 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
+from werkzeug.routing import BuildError
 
 from makerlab.notifications.models import Notification
 from makerlab.notifications.outbox import enqueue
+
+
+def public_url(endpoint: str, fallback_path: str, **values: Any) -> str:
+    """An absolute link into the app for e-mails (``PUBLIC_URL`` names the host)."""
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base:
+        server = current_app.config.get("SERVER_NAME")
+        scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
+        base = f"{scheme}://{server}" if server else "http://127.0.0.1:5000"
+    with current_app.test_request_context("/", base_url=base):
+        try:
+            return url_for(endpoint, _external=True, **values)
+        except BuildError:
+            return base + fallback_path
 
 
 def render_email(template: str, locale: str, **context: Any) -> tuple[str, str, str | None]:
@@ -31,6 +46,12 @@ def render_email(template: str, locale: str, **context: Any) -> tuple[str, str, 
     return " ".join(subject.split()), text, html
 
 
+def mail_language(locale: str | None) -> str:
+    """The recipient's language; unknown or missing: the centre's default (German)."""
+    config = current_app.config
+    return str(locale if locale in config["LANGUAGES"] else config["BABEL_DEFAULT_LOCALE"])
+
+
 def queue_email(
     *,
     dedupe_key: str,
@@ -41,9 +62,7 @@ def queue_email(
     **context: Any,
 ) -> Notification | None:
     """Render ``template`` for the recipient and put it in the outbox (once per key)."""
-    # Unknown or missing language: the centre's default (German).
-    language = str(locale if locale in current_app.config["LANGUAGES"]
-                   else current_app.config["BABEL_DEFAULT_LOCALE"])
+    language = mail_language(locale)
     subject, text, html = render_email(template, language, **context)
     return enqueue(
         dedupe_key=dedupe_key,

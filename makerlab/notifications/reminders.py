@@ -11,15 +11,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_date, format_time
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import joinedload
-from werkzeug.routing import BuildError
 
 from makerlab import ical
 from makerlab.auth.models import User
@@ -28,7 +26,7 @@ from makerlab.db import begin_write
 from makerlab.enums import BookingStatus, EnrolmentStatus, Role, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
-from makerlab.notifications.emails import queue_email
+from makerlab.notifications.emails import public_url, queue_email
 from makerlab.notifications.models import Notification
 from makerlab.participants.services import purge_inactive
 from makerlab.reports.exports import render_pdf
@@ -266,20 +264,6 @@ def previous_week(now: dt.datetime, tz: str) -> str:
     """ISO week (``YYYY-Www``) before the one ``now`` falls in, in site time."""
     year, week, _day = (now.astimezone(ZoneInfo(tz)).date() - dt.timedelta(days=7)).isocalendar()
     return f"{year}-W{week:02d}"
-
-
-def public_url(endpoint: str, fallback_path: str, **values: Any) -> str:
-    """An absolute link into the app for e-mails (``PUBLIC_URL`` names the host)."""
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if not base:
-        server = current_app.config.get("SERVER_NAME")
-        scheme = current_app.config.get("PREFERRED_URL_SCHEME", "http")
-        base = f"{scheme}://{server}" if server else "http://127.0.0.1:5000"
-    with current_app.test_request_context("/", base_url=base):
-        try:
-            return url_for(endpoint, _external=True, **values)
-        except BuildError:
-            return base + fallback_path
 
 
 def weekly_report_pdf(week: str, locale: str) -> bytes | None:
