@@ -17,8 +17,14 @@ ROLE_LABELS = {
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired()])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
     remember = BooleanField(_l("Stay logged in on this device"))
 
 
@@ -35,23 +41,41 @@ class UserForm(FlaskForm):
         choices=choices([("", _l("Browser default")), ("de", "Deutsch"), ("en", "English")]),
     )
     active = BooleanField(_l("Account active"), default=True)
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
+    password = PasswordField(
+        _l("Password"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},  # never the admin's own, autofilled
+    )
 
 
 class PasswordChangeForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=200)]
+        _l("Current password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
     )
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
     keep_tokens = BooleanField(_l("Keep my API tokens"))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
 
 
 class NewPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class TokenForm(FlaskForm):

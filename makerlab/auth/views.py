@@ -151,7 +151,7 @@ def forgot_password() -> Any:
 
 def _new_password_page(token: str, purpose: Purpose) -> Any:
     try:
-        services.user_for_link(token, purpose)
+        account = services.user_for_link(token, purpose)
     except NotFound as error:
         page = render_template("auth/link_expired.html", detail=error.detail)
         return page, 404
@@ -167,7 +167,7 @@ def _new_password_page(token: str, purpose: Purpose) -> Any:
             login_user(user)
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("main.index"))
-    return render_template("auth/new_password.html", form=form, purpose=purpose)
+    return render_template("auth/new_password.html", form=form, purpose=purpose, account=account)
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])

@@ -26,8 +26,14 @@ NAME_COLUMNS = {"bookings": ("purpose", "return_note"), "enrolments": ("class_na
 # Columns of other participants that may mention this one (their own names,
 # and guardians shared by siblings, are theirs and stay).
 PARTICIPANT_FREE_TEXT = ("notes",)
-# Account logins stay intact (a guardian may also be a member of staff).
-_SKIP_COLUMNS = {("users", "password_hash"), ("users", "email"), ("api_tokens", "token_hash")}
+# Account logins stay intact (a guardian may also be a member of staff);
+# hashes and HMAC keys hold no text.
+_SKIP_COLUMNS = {
+    ("users", "password_hash"),
+    ("users", "email"),
+    ("api_tokens", "token_hash"),
+    ("login_failures", "key"),
+}
 
 
 @dataclass(frozen=True)
