@@ -40,7 +40,10 @@ class ClockSigner(TimestampSigner):
 
 def _serializer(purpose: Purpose) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(
-        current_app.config["SECRET_KEY"], salt=f"makerlab-{purpose}", signer=ClockSigner
+        current_app.config["SECRET_KEY"],
+        salt=f"makerlab-{purpose}",
+        signer=ClockSigner,
+        signer_kwargs={"digest_method": hashlib.sha256},
     )
 
 
