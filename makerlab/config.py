@@ -17,6 +17,15 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": None,
     "TIMEZONE": "Europe/Berlin",
     "RETENTION_MONTHS": 24,
+    # Young people this old give their own consent (listed for staff to ask them).
+    "OWN_CONSENT_AGE": 16,
+    # Guardians' personal consent links stay valid this many days.
+    "CONSENT_LINK_DAYS": 30,
+    # Whom guardians ask about consent (shown on the consent page, e-mail and
+    # paper form); None: CENTRE_CONTACT.
+    "CONSENT_CONTACT": None,
+    # Requests per client address to the public consent page.
+    "CONSENT_RATE_LIMIT": "30 per minute",
     "CENTRE_NAME": "Passage 13",
     "CENTRE_CONTACT": "Smart-City-Bildungszentrum Passage 13, Halle-Neustadt",
     "MAIL_SERVER": "localhost",

@@ -186,6 +186,21 @@ def read_safe_requests_without_transaction(app: Any, db: Any) -> None:
             db.session.info[READ_ONLY] = True
 
 
+def write_in_safe_request(session: Any) -> None:
+    """Let this GET request write after all, in a transaction of its own.
+
+    For the rare GET that must create what it shows (a paper consent form
+    needs a working link to print). Ends the autocommit read on PostgreSQL
+    and takes the write lock on SQLite; the view then commits as a POST does.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    session.info.pop(READ_ONLY, None)
+    if session.in_transaction():
+        session.commit()  # hands back the autocommit connection (isolation level reset)
+    begin_write(session)
+
+
 @event.listens_for(sa.orm.Session, "before_flush")
 def _refuse_writes_in_read_only_requests(session: Any, _context: Any, _instances: Any) -> None:
     if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):

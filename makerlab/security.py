@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, current_app, request
+from flask import Flask, Response, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
@@ -28,6 +30,26 @@ CONTENT_SECURITY_POLICY = {
 limiter = Limiter(get_remote_address)
 talisman = Talisman()
 
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def private_page(view: View) -> View:
+    """Mark a page opened through a secret link (``/consent/<token>``).
+
+    Its address must not travel on (no referrer), be indexed or be cached.
+    """
+    view.private_page = True  # type: ignore[attr-defined]
+    return view
+
+
+def _private_page_headers(response: Response) -> Response:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "private_page", False):
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex, nofollow"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 def password_reset_limit() -> str:
     """Reset links one client address, or one e-mail address, may ask for."""
@@ -49,6 +71,9 @@ def init_app(app: Flask) -> None:
     if app.config.get("BEHIND_PROXY", production):
         # One reverse proxy in front sets X-Forwarded-For/-Proto/-Host.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # Flask runs after-request hooks last-registered first: registered before
+    # Talisman's, this one runs after it and its Referrer-Policy wins.
+    app.after_request(_private_page_headers)
     talisman.init_app(
         app,
         force_https=False,  # the reverse proxy redirects; the app may sit behind plain HTTP

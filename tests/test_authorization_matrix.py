@@ -37,6 +37,7 @@ PUBLIC = {
     "auth.accept_invitation",
     "workshops.programme",
     "bookings.my_feed",  # authenticated by ?token= instead of a session
+    "participants.consent.guardian_page",  # the guardian's personal link is the key
 }
 # Any logged-in user, whatever the role.
 LOGIN_ONLY = {"auth.tokens", "auth.revoke_token", "auth.change_password"}

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from makerlab import clock
 
-SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "token_nonce"})
 _AUDITED: dict[type, str] = {}
 
 

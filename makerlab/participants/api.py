@@ -9,13 +9,20 @@ from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
 from makerlab.db import commit_for_response
 from makerlab.extensions import db
-from makerlab.participants import services
-from makerlab.participants.models import Induction, Participant
+from makerlab.participants import consent, services
+from makerlab.participants.models import ConsentRecord, Induction, Participant
 from makerlab.participants.schemas import (
+    ConsentChangeOut,
+    ConsentChoicesIn,
+    ConsentRecordPage,
+    ConsentRequestIn,
+    ConsentRequestOut,
+    ConsentRequestPage,
     ExportOut,
     InductionIn,
     InductionOut,
     InductionPage,
+    OwnConsentPage,
     ParticipantIn,
     ParticipantListArgs,
     ParticipantOut,
@@ -108,3 +115,81 @@ class ParticipantInductions(MethodView):
         induction = services.record_induction(current_actor(), participant, **payload)
         commit_for_response(db.session)
         return induction
+
+
+@blp.route("/participants/<int:participant_id>/consent-requests")
+class ParticipantConsentRequests(MethodView):
+    @require("participants.view")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, ConsentRequestPage)
+    def get(self, args: dict[str, Any], participant: Participant) -> Any:
+        """Consent links sent or printed for the participant, newest first (never the token)."""
+        return paginate(consent.requests_of(participant), args)
+
+    @require("participants.manage")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(ConsentRequestIn)
+    @blp.response(201, ConsentRequestOut)
+    def post(self, payload: dict[str, Any], participant: Participant) -> Any:
+        """E-mail the guardian a personal link to the consent page (valid CONSENT_LINK_DAYS).
+
+        Older links of the participant stop working. 422 without a guardian e-mail address.
+        """
+        request = consent.request_consent(current_actor(), participant, **payload)
+        commit_for_response(db.session)
+        return request
+
+
+@blp.route("/participants/<int:participant_id>/consents")
+class ParticipantConsents(MethodView):
+    @require("participants.view")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, ConsentRecordPage)
+    def get(self, args: dict[str, Any], participant: Participant) -> Any:
+        """The consent history: every choice given or withdrawn, newest first."""
+        stmt = (
+            sa.select(ConsentRecord)
+            .where(ConsentRecord.participant_id == participant.id)
+            .order_by(ConsentRecord.recorded_at.desc(), ConsentRecord.id.desc())
+        )
+        return paginate(stmt, args)
+
+    @require("participants.manage")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(ConsentChoicesIn)
+    @blp.response(201, ConsentChangeOut)
+    def post(self, payload: dict[str, Any], participant: Participant) -> Any:
+        """Record choices from a paper form (or told to staff); withdrawals apply at once."""
+        source = payload.pop("source")
+        on = payload.pop("effective_on")
+        records = consent.record_choices(
+            current_actor(), participant, payload, source=source, on=on
+        )
+        commit_for_response(db.session)
+        return {"records": records, "choices": consent.current_choices(participant)}
+
+
+@blp.route("/participants/own-consent")
+class OwnConsent(MethodView):
+    @require("participants.view")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, OwnConsentPage)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Participants reaching OWN_CONSENT_AGE (within 30 days) whose own choices are missing."""
+        due = consent.own_consent_due()
+        page = due[args["offset"] : args["offset"] + args["limit"]]
+        return {
+            "items": [
+                {
+                    "participant_id": d.participant.id,
+                    "first_name": d.participant.first_name,
+                    "last_name": d.participant.last_name,
+                    "birth_date": d.participant.birth_date,
+                    "turns_on": d.birthday,
+                }
+                for d in page
+            ],
+            "total": len(due),
+        }

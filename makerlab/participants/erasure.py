@@ -142,9 +142,9 @@ def _rewrite(
 
 
 def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
-    """Audit entries about the participant: their row, consents, inductions and own enrolments."""
+    """Audit entries about the participant: their row, consents, links, inductions, enrolments."""
     from makerlab.audit.models import AuditEntry
-    from makerlab.participants.models import ConsentRecord, Induction
+    from makerlab.participants.models import ConsentRecord, ConsentRequest, Induction
     from makerlab.workshops.models import Enrolment
 
     def about(entity: str, ids: Any) -> sa.ColumnElement[bool]:
@@ -155,6 +155,10 @@ def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
         about(
             "consent_records",
             sa.select(ConsentRecord.id).where(ConsentRecord.participant_id == participant_id),
+        ),
+        about(
+            "consent_requests",
+            sa.select(ConsentRequest.id).where(ConsentRequest.participant_id == participant_id),
         ),
         about(
             "inductions", sa.select(Induction.id).where(Induction.participant_id == participant_id)

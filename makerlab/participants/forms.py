@@ -8,12 +8,15 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    RadioField,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
+
+from makerlab.forms import choices
 
 
 class ParticipantForm(FlaskForm):
@@ -30,6 +33,7 @@ class ParticipantForm(FlaskForm):
     guardian_consent_on = DateField(_l("Consent given on"), validators=[Optional()])
     photo_consent = BooleanField(_l("Photos and audio recordings allowed"))
     may_go_home_alone = BooleanField(_l("May go home alone"))
+    evaluation_consent = BooleanField(_l("May be contacted for evaluation"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
 
 
@@ -46,3 +50,40 @@ class EraseForm(FlaskForm):
 class SearchForm(FlaskForm):
     q = StringField(_l("Name"), validators=[Optional(), Length(max=100)])
     school_id = SelectField(_l("School"), coerce=int, choices=[], validate_choice=False)
+
+
+class GuardianChoicesForm(FlaskForm):
+    """The guardian's four choices on the public page (labels come from the template)."""
+
+    guardian = BooleanField()
+    photo = BooleanField()
+    home_alone = BooleanField()
+    evaluation = BooleanField()
+
+
+ANSWERS = choices([("", _l("not filled in")), ("yes", _l("yes")), ("no", _l("no"))])
+
+
+class RecordConsentForm(FlaskForm):
+    """Choices a family gave on paper (or a young person told staff), and when."""
+
+    source = RadioField(
+        _l("Given"),
+        choices=choices(
+            [("paper", _l("on a signed paper form")), ("staff", _l("in person, to staff"))]
+        ),
+        default="paper",
+    )
+    guardian = RadioField(_l("Taking part"), choices=ANSWERS, default="")
+    photo = RadioField(_l("Photos and audio"), choices=ANSWERS, default="")
+    home_alone = RadioField(_l("Going home alone"), choices=ANSWERS, default="")
+    evaluation = RadioField(_l("Contact for evaluation"), choices=ANSWERS, default="")
+    given_on = DateField(_l("Given on"), validators=[DataRequired()])
+
+
+class ConsentRequestForm(FlaskForm):
+    language = SelectField(
+        _l("Language of the e-mail"),
+        choices=choices([("de", "Deutsch"), ("en", "English")]),
+        default="de",
+    )

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from makerlab import clock
 from makerlab.api.schemas import EmailAddress, ListArgs, Schema, page_schema
+from makerlab.participants.models import ConsentKind, ConsentSource
 
 
 class CentreInstant(fields.DateTime):
@@ -40,6 +41,10 @@ class ParticipantIn(Schema):
         load_default=False, metadata={"description": "Covers photos and audio recordings."}
     )
     may_go_home_alone = fields.Boolean(load_default=False)
+    evaluation_consent = fields.Boolean(
+        load_default=False,
+        metadata={"description": "The guardian may be contacted for an evaluation."},
+    )
     notes = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=5000))
 
 
@@ -55,6 +60,7 @@ class ParticipantPatch(Schema):
     guardian_consent_on = fields.Date(allow_none=True)
     photo_consent = fields.Boolean()
     may_go_home_alone = fields.Boolean()
+    evaluation_consent = fields.Boolean()
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
 
 
@@ -72,6 +78,7 @@ class ParticipantOut(Schema):
     guardian_consent_on = fields.Date(allow_none=True)
     photo_consent = fields.Boolean()
     may_go_home_alone = fields.Boolean()
+    evaluation_consent = fields.Boolean()
     notes = fields.String(allow_none=True)
     erased_at = CentreInstant(allow_none=True)
     created_at = CentreInstant()
@@ -117,7 +124,89 @@ class ExportOut(Schema):
     exported_at = fields.String()
     participant = fields.Dict()
     consents = fields.List(fields.Dict())
+    consent_requests = fields.List(fields.Dict())
     inductions = fields.List(fields.Dict())
     bookings = fields.List(fields.Dict())
     enrolments = fields.List(fields.Dict())
     audit = fields.List(fields.Dict())
+
+
+KINDS = [k.value for k in ConsentKind]
+
+
+class ConsentRequestIn(Schema):
+    language = fields.String(
+        load_default="de",
+        validate=validate.OneOf(["de", "en"]),
+        metadata={"description": "language of the e-mail to the guardian"},
+    )
+
+
+class ConsentRequestOut(Schema):
+    id = fields.Integer()
+    participant_id = fields.Integer()
+    emailed_to = fields.String(allow_none=True, metadata={"description": "null: printed only"})
+    created_by_id = fields.Integer(allow_none=True)
+    created_at = CentreInstant()
+    expires_at = CentreInstant()
+    revoked_at = CentreInstant(allow_none=True)
+    status = fields.Method(
+        "_status", metadata={"description": "open, expired, or replaced (by a newer link)"}
+    )
+
+    def _status(self, obj: Any) -> str:
+        if obj.revoked_at is not None:
+            return "replaced"
+        return "open" if obj.expires_at > clock.now() else "expired"
+
+
+ConsentRequestPage = page_schema(ConsentRequestOut, "ConsentRequestPage")
+
+
+class ConsentRecordOut(Schema):
+    id = fields.Integer()
+    participant_id = fields.Integer()
+    kind = fields.String(metadata={"description": ", ".join(KINDS)})
+    granted = fields.Boolean()
+    effective_on = fields.Date()
+    source = fields.String(metadata={"description": ", ".join(s.value for s in ConsentSource)})
+    recorded_by_id = fields.Integer(allow_none=True)
+    request_id = fields.Integer(allow_none=True)
+    recorded_at = CentreInstant()
+
+
+ConsentRecordPage = page_schema(ConsentRecordOut, "ConsentRecordPage")
+
+
+class ConsentChoicesIn(Schema):
+    """Choices given on paper or told to staff; choices left out stay as they are."""
+
+    source = fields.String(
+        load_default=ConsentSource.PAPER.value,
+        validate=validate.OneOf([ConsentSource.PAPER.value, ConsentSource.STAFF.value]),
+    )
+    effective_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    guardian = fields.Boolean(metadata={"description": "taking part"})
+    photo = fields.Boolean(metadata={"description": "photos and audio recordings"})
+    home_alone = fields.Boolean(metadata={"description": "may go home alone"})
+    evaluation = fields.Boolean(metadata={"description": "may be contacted for evaluation"})
+
+
+class ConsentChangeOut(Schema):
+    records = fields.List(
+        fields.Nested(ConsentRecordOut), metadata={"description": "history entries added"}
+    )
+    choices = fields.Dict(
+        keys=fields.String(), values=fields.Boolean(), metadata={"description": "current state"}
+    )
+
+
+class OwnConsentOut(Schema):
+    participant_id = fields.Integer()
+    first_name = fields.String(allow_none=True)
+    last_name = fields.String(allow_none=True)
+    birth_date = fields.Date()
+    turns_on = fields.Date(metadata={"description": "the day they reach OWN_CONSENT_AGE"})
+
+
+OwnConsentPage = page_schema(OwnConsentOut, "OwnConsentPage")

@@ -24,8 +24,15 @@ from makerlab.categories import is_slug
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid, NotFound
 from makerlab.extensions import db
-from makerlab.participants import erasure
-from makerlab.participants.models import ConsentRecord, Induction, Participant
+from makerlab.participants import consent, erasure
+from makerlab.participants.models import (
+    ConsentKind,
+    ConsentRecord,
+    ConsentRequest,
+    ConsentSource,
+    Induction,
+    Participant,
+)
 from makerlab.participants.rules import consent_and_age_problems, inducted_categories
 from makerlab.schools.models import School
 from makerlab.workshops.models import Enrolment, WorkshopSession
@@ -51,6 +58,7 @@ FIELDS = (
     "guardian_consent_on",
     "photo_consent",
     "may_go_home_alone",
+    "evaluation_consent",
     "notes",
 )
 EXPIRY_WINDOW_DAYS = 30
@@ -152,11 +160,11 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
         clean["school_id"] = school_id = None
     if school_id is not None and db.session.get(School, school_id) is None:
         errors.setdefault("school_id", []).append(_("Unknown school."))
-    for key in ("guardian_consent", "photo_consent", "may_go_home_alone"):
+    for key in consent.CHOICE_FIELDS.values():
         if key in clean and clean[key] is None:
             clean[key] = False
-    consent = clean.get("guardian_consent", current.guardian_consent if current else False)
-    if consent:
+    given = clean.get("guardian_consent", current.guardian_consent if current else False)
+    if given:
         on = clean.get("guardian_consent_on")
         if on is None and "guardian_consent_on" not in clean and current is not None:
             on = current.guardian_consent_on
@@ -175,22 +183,8 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
     return clean
 
 
-def _record_consent(
-    actor: User | None, participant: Participant, kind: str, granted: bool, on: dt.date
-) -> None:
-    db.session.add(
-        ConsentRecord(
-            participant_id=participant.id,
-            kind=kind,
-            granted=granted,
-            effective_on=on,
-            recorded_by_id=actor.id if actor else None,
-        )
-    )
-
-
 def create_participant(actor: User | None, **values: Any) -> Participant:
-    """Register a participant; given consents start the consent history."""
+    """Register a participant; given consents start the consent history (source: staff)."""
     clean = _clean(values, None)
     participant = Participant(**clean)
     if participant.birth_date is not None:
@@ -198,12 +192,13 @@ def create_participant(actor: User | None, **values: Any) -> Participant:
     participant.last_activity_at = clock.now()
     db.session.add(participant)
     db.session.flush()
-    if participant.guardian_consent:
-        _record_consent(
-            actor, participant, "guardian", True, participant.guardian_consent_on or today()
-        )
-    if participant.photo_consent:
-        _record_consent(actor, participant, "photo", True, today())
+    day = today()
+    for kind, granted in consent.current_choices(participant).items():
+        if granted:
+            on = participant.guardian_consent_on if kind == ConsentKind.GUARDIAN else None
+            consent.add_record(
+                actor, participant, kind, True, on or day, source=ConsentSource.STAFF
+            )
     db.session.flush()
     return participant
 
@@ -214,29 +209,42 @@ def _require_not_erased(participant: Participant) -> None:
 
 
 def update_participant(actor: User | None, participant: Participant, **changes: Any) -> Participant:
-    """Change a participant; every change of guardian or photo consent joins the history."""
+    """Change a participant; every change of a consent choice joins the history (source: staff).
+
+    A new guardian e-mail address ends the links sent to the old one.
+    """
     _require_not_erased(participant)
     clean = _clean(changes, participant)
-    was_guardian = (participant.guardian_consent, participant.guardian_consent_on)
-    was_photo = participant.photo_consent
+    was = consent.current_choices(participant)
+    was_guardian_on = participant.guardian_consent_on
+    was_email = participant.guardian_email
     for key, value in clean.items():
         setattr(participant, key, value)
     if "birth_date" in clean:
         participant.birth_year = participant.birth_date.year if participant.birth_date else None
     day = today()
-    if (participant.guardian_consent, participant.guardian_consent_on) != was_guardian:
-        on = participant.guardian_consent_on if participant.guardian_consent else day
-        _record_consent(actor, participant, "guardian", participant.guardian_consent, on or day)
-    if participant.photo_consent != was_photo:
-        _record_consent(actor, participant, "photo", participant.photo_consent, day)
+    records = []
+    for kind, granted in consent.current_choices(participant).items():
+        guardian = kind == ConsentKind.GUARDIAN
+        redated = guardian and granted and participant.guardian_consent_on != was_guardian_on
+        if granted == was[kind] and not redated:
+            continue
+        on = (participant.guardian_consent_on if guardian and granted else None) or day
+        records.append(
+            consent.add_record(actor, participant, kind, granted, on, source=ConsentSource.STAFF)
+        )
+    if participant.guardian_email != was_email:
+        consent.revoke_links(participant)
     if db.session.is_modified(participant):
         participant.last_activity_at = clock.now()
     db.session.flush()
+    withdrawn = [r.kind for r in records if not r.granted]
+    consent.announce_withdrawals(actor, participant, withdrawn, ConsentSource.STAFF)
     return participant
 
 
 def consent_history(participant: Participant) -> list[ConsentRecord]:
-    """Every consent given or revoked, newest first."""
+    """Every consent choice given or withdrawn, newest first."""
     return list(
         db.session.scalars(
             sa.select(ConsentRecord)
@@ -469,6 +477,10 @@ def export_participant(actor: User, participant: Participant) -> dict[str, Any]:
         "exported_at": _iso(clock.now()),
         "participant": record,
         "consents": [_row(c) for c in consent_history(participant)],
+        "consent_requests": [
+            _row(r, skip=("token_hash", "token_nonce"))
+            for r in db.session.scalars(consent.requests_of(participant))
+        ],
         "inductions": [_row(i) for i in inductions_of(participant)],
         "bookings": bookings,
         "enrolments": enrolments,
@@ -489,6 +501,10 @@ def erase_participant(actor: User | None, participant: Participant) -> Participa
     for key in PERSONAL_FIELDS:
         setattr(participant, key, None)
     participant.erased_at = clock.now()
+    # The guardian's links die with the data (they also hold the guardian's address).
+    db.session.execute(
+        sa.delete(ConsentRequest).where(ConsentRequest.participant_id == participant.id)
+    )
     # The audit hook records this update; its before-values are scrubbed next.
     db.session.flush()
     erasure.scrub(participant.id, terms, PERSONAL_FIELDS)

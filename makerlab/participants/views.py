@@ -29,12 +29,20 @@ from makerlab.equipment.services import categories
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.participants import services
-from makerlab.participants.forms import EraseForm, InductionForm, ParticipantForm, SearchForm
+from makerlab.participants import consent, services
+from makerlab.participants.consent_views import bp as consent_bp
+from makerlab.participants.forms import (
+    ConsentRequestForm,
+    EraseForm,
+    InductionForm,
+    ParticipantForm,
+    SearchForm,
+)
 from makerlab.participants.models import Participant
 from makerlab.schools.services import visible_schools
 
 bp = Blueprint("participants", __name__)
+bp.register_blueprint(consent_bp)
 PAGE_SIZE = 25
 
 
@@ -106,6 +114,7 @@ def index() -> Any:
         page=page,
         pages=max(1, math.ceil((total or 0) / PAGE_SIZE)),
         today=services.today(),
+        own_consent_due=len(consent.own_consent_due()),
     )
 
 
@@ -122,6 +131,7 @@ def _form_values(form: ParticipantForm) -> dict[str, Any]:
         "guardian_consent_on": form.guardian_consent_on.data,
         "photo_consent": bool(form.photo_consent.data),
         "may_go_home_alone": bool(form.may_go_home_alone.data),
+        "evaluation_consent": bool(form.evaluation_consent.data),
         "notes": form.notes.data,
     }
 
@@ -151,7 +161,9 @@ def detail(participant_id: int) -> Any:
     return render_template(
         "participants/detail.html",
         p=participant,
-        consents=services.consent_history(participant),
+        consents=consent.history(participant),
+        link=db.session.scalar(consent.open_links(participant).limit(1)),
+        request_form=ConsentRequestForm(),
         inductions=inductions,
         valid_ids={i.id for i in inductions if services.induction_is_valid(i)},
         machines=services.machine_permissions(participant),
