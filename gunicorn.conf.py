@@ -29,6 +29,9 @@ keepalive = 5  # gthread only; sync workers close each connection, as nginx expe
 # too often, since each restart empties that worker's read cache.
 max_requests = 20000
 max_requests_jitter = 2000
+# As long as nginx's default buffers allow (8 KiB); past it gunicorn answers a
+# plain HTML 400 of its own, which API clients do not expect.
+limit_request_line = 8190
 accesslog = "-"
 errorlog = "-"
 # Client addresses come from the reverse proxy (X-Forwarded-For, ProxyFix).

@@ -68,10 +68,13 @@ def guardian_page(token: str) -> Any:
         return render_template("consent/unknown.html", contact=consent.consent_contact()), 404
     participant = link.participant
     form = GuardianChoicesForm(data=consent.current_choices(participant))
-    if request.method == "POST":
-        if not form.validate():
-            flash(_("The page had expired. Please make your choices again and save."), "warning")
-            return redirect(url_for(".guardian_page", token=token), 303)
+    status = 200
+    if request.method == "POST" and not form.validate():
+        # Only the CSRF token can fail: an old page, or a form posted from elsewhere.
+        flash(_("The page had expired. Please make your choices again and save."), "warning")
+        form = GuardianChoicesForm(formdata=None, data=consent.current_choices(participant))
+        status = 400
+    elif request.method == "POST":
         submitted = {kind: bool(getattr(form, kind).data) for kind in consent.CHOICE_FIELDS}
         consent.record_choices(
             None,
@@ -92,7 +95,7 @@ def guardian_page(token: str) -> Any:
         expires_on=clock.to_local(link.expires_at, current_app.config["TIMEZONE"]).date(),
         contact=consent.consent_contact(),
         token=token,
-    )
+    ), status
 
 
 # ---------------------------------------------------------------- staff
