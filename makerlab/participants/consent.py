@@ -288,6 +288,11 @@ def requests_of(participant: Participant) -> sa.Select[Any]:
     )
 
 
+def email_key(request_id: int) -> str:
+    """The outbox dedupe key of the e-mail carrying link ``request_id``."""
+    return f"consent-request:{request_id}"
+
+
 def request_consent(
     actor: User | None, participant: Participant, *, language: str = "de"
 ) -> ConsentRequest:
@@ -301,7 +306,7 @@ def request_consent(
         language = str(current_app.config["BABEL_DEFAULT_LOCALE"])
     local_expiry = clock.to_local(request.expires_at, current_app.config["TIMEZONE"])
     queue_email(
-        dedupe_key=f"consent-request:{request.id}",
+        dedupe_key=email_key(request.id),
         to=participant.guardian_email,
         template="consent_request",
         locale=language,

@@ -18,6 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from makerlab.extensions import db
+from makerlab.notifications.models import Notification
+from makerlab.participants.consent import email_key
+from makerlab.participants.models import ConsentRequest
 
 ERASED = "[erased]"
 # Free-text columns where a bare first or last name is scrubbed even in rows
@@ -144,7 +147,7 @@ def _rewrite(
 def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
     """Audit entries about the participant: their row, consents, links, inductions, enrolments."""
     from makerlab.audit.models import AuditEntry
-    from makerlab.participants.models import ConsentRecord, ConsentRequest, Induction
+    from makerlab.participants.models import ConsentRecord, Induction
     from makerlab.workshops.models import Enrolment
 
     def about(entity: str, ids: Any) -> sa.ColumnElement[bool]:
@@ -227,6 +230,18 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
         ),
         everything,
     )
+
+    # The consent e-mails sent about them (their links die with the erasure).
+    requests = sa.select(ConsentRequest.id).where(ConsentRequest.participant_id == participant_id)
+    keys = [email_key(request_id) for request_id in db.session.scalars(requests)]
+    if keys:
+        mails = db.metadata.tables[Notification.__tablename__]
+        _rewrite(
+            mails,
+            [mails.c.subject, mails.c.body_text, mails.c.body_html],
+            mails.c.dedupe_key.in_(keys),
+            everything,
+        )
 
     # 3. Free-text columns elsewhere naming them (whole words), and their audit history.
     if terms.weak:

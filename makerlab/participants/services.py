@@ -501,13 +501,13 @@ def erase_participant(actor: User | None, participant: Participant) -> Participa
     for key in PERSONAL_FIELDS:
         setattr(participant, key, None)
     participant.erased_at = clock.now()
+    # The audit hook records this update; its before-values are scrubbed next.
+    db.session.flush()
+    erasure.scrub(participant.id, terms, PERSONAL_FIELDS)
     # The guardian's links die with the data (they also hold the guardian's address).
     db.session.execute(
         sa.delete(ConsentRequest).where(ConsentRequest.participant_id == participant.id)
     )
-    # The audit hook records this update; its before-values are scrubbed next.
-    db.session.flush()
-    erasure.scrub(participant.id, terms, PERSONAL_FIELDS)
     db.session.expire_all()
     return participant
 

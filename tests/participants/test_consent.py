@@ -232,11 +232,17 @@ def test_links_are_revisitable_then_expire_and_a_new_one_replaces_the_old(
     assert client.get(f"/consent/{newer}").status_code == 404
 
 
-def test_erasure_ends_the_link(api_as: Any, client: Any, child: Participant) -> None:
+def test_erasure_ends_the_link_and_scrubs_the_mail(
+    api_as: Any, client: Any, child: Participant
+) -> None:
     token = send_request(api_as("youth_worker"), child)
     assert api_as("coordinator").delete(f"/api/v1/participants/{child.id}").status_code == 204
     assert client.get(f"/consent/{token}").status_code == 404
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRequest)) == 0
+    db.session.expire_all()
+    mail = db.session.scalar(sa.select(Notification))
+    for text in (mail.subject, mail.body_text, mail.body_html, mail.to_address):
+        assert "Mia" not in text and "kowalczyk" not in text.lower()
 
 
 def test_request_needs_a_guardian_address_and_the_right_role(
