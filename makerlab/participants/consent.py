@@ -76,7 +76,7 @@ def add_record(
     on: dt.date,
     *,
     source: str,
-    request: ConsentRequest | None = None,
+    link: ConsentRequest | None = None,
 ) -> ConsentRecord:
     """Add one entry to the consent history (the caller has set the current state)."""
     record = ConsentRecord(
@@ -86,7 +86,7 @@ def add_record(
         effective_on=on,
         source=source,
         recorded_by_id=actor.id if actor else None,
-        request_id=request.id if request else None,
+        request_id=link.id if link else None,
     )
     db.session.add(record)
     return record
@@ -108,7 +108,7 @@ def record_choices(
     *,
     source: str,
     on: dt.date | None = None,
-    request: ConsentRequest | None = None,
+    link: ConsentRequest | None = None,
 ) -> list[ConsentRecord]:
     """Record each given choice as declared on day ``on``; a withdrawal applies at once.
 
@@ -140,9 +140,7 @@ def record_choices(
             participant.guardian_consent_on = day if granted else None
         if was and not granted:
             withdrawn.append(kind)
-        records.append(
-            add_record(actor, participant, kind, granted, day, source=source, request=request)
-        )
+        records.append(add_record(actor, participant, kind, granted, day, source=source, link=link))
     if records:
         participant.last_activity_at = clock.now()
         db.session.flush()
@@ -156,12 +154,10 @@ def withdraw(
     kinds: list[str],
     *,
     source: str,
-    request: ConsentRequest | None = None,
+    link: ConsentRequest | None = None,
 ) -> list[ConsentRecord]:
     """Withdraw the given choices at once (see ``record_choices``)."""
-    return record_choices(
-        actor, participant, dict.fromkeys(kinds, False), source=source, request=request
-    )
+    return record_choices(actor, participant, dict.fromkeys(kinds, False), source=source, link=link)
 
 
 def guardian_answers(participant: Participant, submitted: Mapping[str, bool]) -> dict[str, bool]:
@@ -216,16 +212,12 @@ def _hash(token: str) -> str:
 
 def link_url(token: str) -> str:
     """The absolute address of the guardian's page (``PUBLIC_URL`` names the host)."""
-    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    if base:
-        if has_request_context():
-            return base + url_for("participants.consent.guardian_page", token=token)
-        with current_app.test_request_context("/"):
-            return base + url_for("participants.consent.guardian_page", token=token)
-    if has_request_context():
-        return url_for("participants.consent.guardian_page", token=token, _external=True)
-    with current_app.test_request_context("/", base_url="http://127.0.0.1:5000"):
-        return url_for("participants.consent.guardian_page", token=token, _external=True)
+    endpoint = "participants.consent.guardian_page"
+    base = str(current_app.config.get("PUBLIC_URL") or "")
+    if has_request_context() and not base:
+        return url_for(endpoint, token=token, _external=True)
+    with current_app.test_request_context("/", base_url=base or "http://127.0.0.1:5000"):
+        return url_for(endpoint, token=token, _external=True)
 
 
 def _new_link(
@@ -237,7 +229,7 @@ def _new_link(
     nonce = secrets.token_urlsafe(32)
     token = _token_for(nonce)
     days = int(current_app.config["CONSENT_LINK_DAYS"])
-    request = ConsentRequest(
+    link = ConsentRequest(
         participant_id=participant.id,
         token_hash=_hash(token),
         token_nonce=nonce,
@@ -246,9 +238,9 @@ def _new_link(
         created_at=now,
         expires_at=now + dt.timedelta(days=days),
     )
-    db.session.add(request)
+    db.session.add(link)
     db.session.flush()
-    return request, token
+    return link, token
 
 
 def revoke_links(participant: Participant, now: dt.datetime | None = None) -> None:
@@ -301,12 +293,12 @@ def request_consent(
         raise Conflict(_("This participant's data has been erased."))
     if not participant.guardian_email:
         raise Invalid({"guardian_email": [_("Please record the guardian's e-mail address first.")]})
-    request, token = _new_link(actor, participant, participant.guardian_email)
+    link, token = _new_link(actor, participant, participant.guardian_email)
     if language not in current_app.config["LANGUAGES"]:
         language = str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    local_expiry = clock.to_local(request.expires_at, current_app.config["TIMEZONE"])
+    local_expiry = clock.to_local(link.expires_at, current_app.config["TIMEZONE"])
     queue_email(
-        dedupe_key=email_key(request.id),
+        dedupe_key=email_key(link.id),
         to=participant.guardian_email,
         template="consent_request",
         locale=language,
@@ -318,23 +310,23 @@ def request_consent(
     )
     participant.last_activity_at = clock.now()
     db.session.flush()
-    return request
+    return link
 
 
 def _printable(participant: Participant) -> tuple[ConsentRequest, str] | None:
     """The current link and its token, if it stays valid long enough to print."""
-    request = db.session.scalar(open_links(participant).limit(1))
-    if request is None or request.expires_at <= clock.now() + dt.timedelta(days=REPRINT_MIN_DAYS):
+    link = db.session.scalar(open_links(participant).limit(1))
+    if link is None or link.expires_at <= clock.now() + dt.timedelta(days=REPRINT_MIN_DAYS):
         return None
-    token = _token_for(request.token_nonce)
+    token = _token_for(link.token_nonce)
     # A changed SECRET_KEY makes an old link unprintable (it still works from the e-mail).
-    if not hmac.compare_digest(_hash(token), request.token_hash):
+    if not hmac.compare_digest(_hash(token), link.token_hash):
         return None
-    return request, token
+    return link, token
 
 
 def needs_new_paper_link(participant: Participant) -> bool:
-    """True if printing the form must issue a link first (so the request must write)."""
+    """True if printing the form must issue a link first (so the GET must write)."""
     return _printable(participant) is None
 
 
@@ -348,27 +340,27 @@ def paper_link(actor: User | None, participant: Participant) -> tuple[ConsentReq
     found = _printable(participant)
     if found is not None:
         return found[0], found[1], False
-    request, token = _new_link(actor, participant, None)
-    return request, token, True
+    link, token = _new_link(actor, participant, None)
+    return link, token, True
 
 
 def find_open_request(token: str) -> ConsentRequest | None:
     """The working link for ``token``, or None (unknown, expired, replaced or erased)."""
     if not _TOKEN.match(token or ""):
         return None
-    request = db.session.scalar(
+    link = db.session.scalar(
         sa.select(ConsentRequest)
         .options(sa.orm.joinedload(ConsentRequest.participant))
         .where(ConsentRequest.token_hash == _hash(token))
     )
     if (
-        request is None
-        or request.revoked_at is not None
-        or request.expires_at <= clock.now()
-        or request.participant.erased_at is not None
+        link is None
+        or link.revoked_at is not None
+        or link.expires_at <= clock.now()
+        or link.participant.erased_at is not None
     ):
         return None
-    return request
+    return link
 
 
 def consent_contact() -> str:

@@ -81,7 +81,7 @@ def guardian_page(token: str) -> Any:
             participant,
             consent.guardian_answers(participant, submitted),
             source=ConsentSource.GUARDIAN_LINK,
-            request=link,
+            link=link,
         )
         db.session.commit()
         flash(_("Thank you. Your choices are saved."), "success")
@@ -113,11 +113,11 @@ def send_request(participant_id: int) -> Any:
     form = ConsentRequestForm()
     if form.validate_on_submit():
         try:
-            request_ = consent.request_consent(
+            link = consent.request_consent(
                 current_user, participant, language=form.language.data or "de"
             )
             db.session.commit()
-            flash(_("Consent request sent to %(email)s.", email=request_.emailed_to), "success")
+            flash(_("Consent request sent to %(email)s.", email=link.emailed_to), "success")
         except Invalid as error:
             db.session.rollback()
             for messages in error.errors.values():

@@ -17,6 +17,7 @@ from makerlab.notifications.models import Notification
 from makerlab.participants import consent, services
 from makerlab.participants.models import ConsentRecord, ConsentRequest, Participant
 from makerlab.participants.signals import consent_withdrawn
+from makerlab.workshops.models import Workshop, WorkshopSession
 
 UTC = dt.UTC
 NOW = dt.datetime(2027, 3, 10, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Berlin
@@ -163,6 +164,22 @@ def test_withdrawal_through_the_link_blocks_bookings_at_once(
     refused = book()
     assert refused.status_code == 422
     assert "no guardian consent" in " ".join(refused.get_json()["errors"]["participant_ids"])
+    workshop = Workshop(title="Podcast-Werkstatt", min_age=10, max_age=16)
+    db.session.add(workshop)
+    db.session.flush()
+    session = WorkshopSession(
+        workshop_id=workshop.id,
+        site_id=1,
+        starts_at=dt.datetime(2027, 3, 12, 13, 0, tzinfo=UTC),
+        ends_at=dt.datetime(2027, 3, 12, 16, 0, tzinfo=UTC),
+        capacity=12,
+    )
+    db.session.add(session)
+    db.session.commit()
+    enrol = api.post(
+        f"/api/v1/sessions/{session.id}/enrolments", json={"participant_id": child.id}, headers=EN
+    )
+    assert enrol.status_code == 422 and "consent" in str(enrol.get_json()["errors"])
     history = [
         (c["kind"], c["granted"], c["source"])
         for c in api.get(f"/api/v1/participants/{child.id}/consents").get_json()["items"]
