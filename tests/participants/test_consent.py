@@ -442,3 +442,12 @@ def test_export_lists_the_links_without_secrets(api_as: Any, child: Participant)
     created = [a for a in data["audit"] if a["entity"] == "consent_requests"]
     assert created and created[0]["changes"]["token_hash"][1] == "***"
     assert created[0]["changes"]["token_nonce"][1] == "***"
+
+
+def test_the_mailed_link_uses_the_public_address(app: Any, api_as: Any, child: Participant) -> None:
+    app.config["PUBLIC_URL"] = "https://makerlab.passage13.example/app"
+    app.config["CONSENT_CONTACT"] = "jugendarbeit@passage13.example"
+    send_request(api_as("youth_worker"), child)
+    body = db.session.scalar(sa.select(Notification.body_text))
+    assert re.search(r"https://makerlab\.passage13\.example/app/consent/[A-Za-z0-9_-]{43}\n", body)
+    assert "jugendarbeit@passage13.example" in body
