@@ -1,7 +1,7 @@
 """guardian consent online: personal links, four choices with source, evaluation consent
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-10 10:00:00
 
 ``consent_requests`` holds the guardians' personal links (a hash of the
@@ -9,16 +9,15 @@ token and the nonce it is derived from, never the token). Consent records
 gain their ``source`` (existing rows were entered by staff) and the link a
 guardian used; the kinds ``home_alone`` and ``evaluation`` join ``guardian``
 and ``photo``. Participants gain ``evaluation_consent``, the current state
-of the new choice. ``participants`` gets a plain ADD COLUMN (no table
-rebuild on SQLite), so its data-generation triggers stay in place.
+of the new choice.
 """
 from alembic import op
 import sqlalchemy as sa
 
 import makerlab.db
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -96,8 +95,8 @@ def downgrade():
         )
         batch_op.drop_column("request_id")
         batch_op.drop_column("source")
-    # Native DROP COLUMN (SQLite 3.35+): a batch rebuild would lose the table's triggers.
-    op.drop_column("participants", "evaluation_consent")
+    with op.batch_alter_table("participants", schema=None) as batch_op:
+        batch_op.drop_column("evaluation_consent")
     with op.batch_alter_table("consent_requests", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_requests_participant_id"))
     op.drop_table("consent_requests")
