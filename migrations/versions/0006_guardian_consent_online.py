@@ -1,7 +1,7 @@
 """guardian consent online: personal links, four choices with source, evaluation consent
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-10 10:00:00
 
 ``consent_requests`` holds the guardians' personal links (a hash of the
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 
 import makerlab.db
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
