@@ -75,9 +75,10 @@ def combine(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
-def check_year(value: dt.date, field: str) -> None:
-    """Refuse a date or date-time whose year lies outside FIRST_YEAR..LAST_YEAR (422)."""
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+def check_year(value: dt.date | int, field: str) -> None:
+    """Refuse a year, date or date-time outside FIRST_YEAR..LAST_YEAR (422)."""
+    year = value if isinstance(value, int) else value.year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         raise Invalid(
             {
                 field: [

@@ -26,6 +26,8 @@ DEFAULTS: dict[str, Any] = {
     "CONSENT_CONTACT": None,
     # Requests per client address to the public consent page.
     "CONSENT_RATE_LIMIT": "30 per minute",
+    # German state whose public holidays `closures holidays` adds (ISO 3166-2 code without "DE-").
+    "HOLIDAY_STATE": "ST",
     "CENTRE_NAME": "Passage 13",
     "CENTRE_CONTACT": "Smart-City-Bildungszentrum Passage 13, Halle-Neustadt",
     "MAIL_SERVER": "localhost",

@@ -51,6 +51,7 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
 ]
 # Less frequent pages, in the account menu.
 MENU_ITEMS: list[tuple[str, Any, str | None]] = [
+    ("sites.index", _l("Sites and closures"), "sites.manage"),
     ("schools.index", _l("Schools"), "schools.manage"),
     ("notifications.outbox", _l("Outbox"), "notifications.view"),
     ("audit.index", _l("Audit log"), "audit.view"),

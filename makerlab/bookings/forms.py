@@ -22,7 +22,9 @@ from wtforms import (
     TimeField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from makerlab.bookings.recurrence import MAX_INTERVAL
 from makerlab.forms import choices
 
 REPEAT_CHOICES = [
@@ -34,6 +36,15 @@ SCOPE_CHOICES = [
     ("this", _l("Only this booking")),
     ("following", _l("This and the following ones")),
     ("series", _l("The whole series")),
+]
+WEEKDAY_CHOICES = [
+    ("mon", _l("Mon")),
+    ("tue", _l("Tue")),
+    ("wed", _l("Wed")),
+    ("thu", _l("Thu")),
+    ("fri", _l("Fri")),
+    ("sat", _l("Sat")),
+    ("sun", _l("Sun")),
 ]
 CONDITION_CHOICES = [("ok", _l("OK")), ("damaged", _l("Damaged"))]
 
@@ -54,6 +65,18 @@ class BookingForm(FlaskForm):
     count = IntegerField(
         _l("Number of dates"), default=4, validators=[Optional(), NumberRange(min=1, max=52)]
     )
+    interval = IntegerField(
+        _l("Every … days or weeks"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=MAX_INTERVAL)],
+    )
+    weekdays = SelectMultipleField(
+        _l("On these weekdays (weekly only)"),
+        choices=choices(WEEKDAY_CHOICES),
+        validators=[Optional()],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
     skip_conflicts = BooleanField(_l("Skip dates that are taken and book the others"))
 
     def validate_end(self, field: Any) -> None:
@@ -66,6 +89,21 @@ class BookingForm(FlaskForm):
     def validate_count(self, field: Any) -> None:
         if self.repeat.data and not field.data:
             raise ValidationError(_l("How many dates should be booked?"))
+
+    def validate_weekdays(self, field: Any) -> None:
+        if field.data and self.repeat.data != "weekly":
+            raise ValidationError(_l("Weekdays can only be chosen for weekly bookings."))
+
+    def recurrence(self) -> dict[str, Any] | None:
+        """The recurrence the form asks for, in the API's shape (None: a single booking)."""
+        if not self.repeat.data:
+            return None
+        wanted: dict[str, Any] = {"frequency": self.repeat.data, "count": self.count.data}
+        if self.interval.data and self.interval.data > 1:
+            wanted["interval"] = self.interval.data
+        if self.weekdays.data:
+            wanted["weekdays"] = list(self.weekdays.data)
+        return wanted
 
 
 class FindFreeForm(FlaskForm):

@@ -8,6 +8,8 @@ happens, nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from flask_babel import gettext as _
@@ -16,18 +18,25 @@ from makerlab import clock
 from makerlab.errors import Invalid
 
 FREQUENCIES = {"daily": 1, "weekly": 7}
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MAX_OCCURRENCES = 200
+MAX_INTERVAL = 52
+FIELDS = {"frequency", "interval", "weekdays", "count", "until"}
 
 Interval = tuple[dt.datetime, dt.datetime]
 
 
 def normalise(recurrence: Any) -> dict[str, Any]:
-    """Check ``{"frequency", "count"|"until"}`` and return a clean copy."""
+    """Check ``{"frequency", "interval"?, "weekdays"?, "count"|"until"}`` and return a clean copy.
+
+    ``interval`` repeats every n days or weeks (default 1); ``weekdays``
+    (weekly only) names the days of each such week, e.g. ``["mon", "thu"]``.
+    """
     if not isinstance(recurrence, dict):
         raise Invalid(
             {"recurrence": [_("Recurrence must be an object with frequency and count or until.")]}
         )
-    unknown = set(recurrence) - {"frequency", "count", "until"}
+    unknown = set(recurrence) - FIELDS
     if unknown:
         raise Invalid(
             {
@@ -49,12 +58,42 @@ def normalise(recurrence: Any) -> dict[str, Any]:
             }
         )
     clean: dict[str, Any] = {"frequency": frequency}
-    if count is not None:
+    interval = recurrence.get("interval")
+    if interval is not None:
+        if not _whole_number(interval) or not 1 <= interval <= MAX_INTERVAL:
+            raise Invalid(
+                {
+                    "recurrence.interval": [
+                        _(
+                            "The interval must be a whole number from 1 to %(max)d.",
+                            max=MAX_INTERVAL,
+                        )
+                    ]
+                }
+            )
+        if interval > 1:
+            clean["interval"] = interval
+    weekdays = recurrence.get("weekdays")
+    if weekdays is not None:
+        if frequency != "weekly":
+            raise Invalid(
+                {"recurrence.weekdays": [_("Weekdays can only be chosen for weekly bookings.")]}
+            )
         if (
-            isinstance(count, bool)
-            or not isinstance(count, int)
-            or not 1 <= count <= MAX_OCCURRENCES
+            not isinstance(weekdays, list | tuple)
+            or not weekdays
+            or not all(isinstance(d, str) and d in WEEKDAYS for d in weekdays)
         ):
+            raise Invalid(
+                {
+                    "recurrence.weekdays": [
+                        _("Weekdays are a list of mon, tue, … sun (at least one).")
+                    ]
+                }
+            )
+        clean["weekdays"] = [d for d in WEEKDAYS if d in weekdays]
+    if count is not None:
+        if not _whole_number(count) or not 1 <= count <= MAX_OCCURRENCES:
             raise Invalid(
                 {
                     "recurrence.count": [
@@ -76,15 +115,48 @@ def normalise(recurrence: Any) -> dict[str, Any]:
             until = until.date()
         if not isinstance(until, dt.date):
             raise Invalid({"recurrence.until": [_("Not a valid date.")]})
+        clock.check_year(until, "recurrence.until")
         clean["until"] = until.isoformat()
     return clean
+
+
+def _whole_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _days(first_day: dt.date, recurrence: dict[str, Any]) -> Iterator[dt.date]:
+    """The dates of the rule from ``first_day`` on, without end.
+
+    With ``weekdays`` these are the chosen days of every n-th week (weeks
+    start on Monday, counted from the week of ``first_day``) on or after
+    ``first_day``; otherwise ``first_day`` and every n-th day or week after it.
+    """
+    interval = recurrence.get("interval", 1)
+    if "weekdays" not in recurrence:
+        step = dt.timedelta(days=FREQUENCIES[recurrence["frequency"]] * interval)
+        day = first_day
+        while True:
+            yield day
+            day += step
+    offsets = [WEEKDAYS.index(d) for d in recurrence["weekdays"]]
+    monday = first_day - dt.timedelta(days=first_day.weekday())
+    while True:
+        for offset in offsets:
+            day = monday + dt.timedelta(days=offset)
+            if day >= first_day:
+                yield day
+        monday += dt.timedelta(weeks=interval)
 
 
 def occurrences(
     starts_at: dt.datetime, ends_at: dt.datetime, recurrence: dict[str, Any], tz: str
 ) -> list[Interval]:
-    """UTC intervals of every occurrence; the first is ``[starts_at, ends_at)`` itself."""
-    step = FREQUENCIES[recurrence["frequency"]]
+    """UTC intervals of every occurrence, at the wall-clock times of ``[starts_at, ends_at)``.
+
+    The first is ``[starts_at, ends_at)`` itself when its day fits the rule;
+    with ``weekdays`` that leave its day out, the first chosen day after it.
+    ``count`` counts occurrences; ``until`` is the last day that may have one.
+    """
     local_start = clock.to_local(starts_at, tz)
     local_end = clock.to_local(ends_at, tz)
     first_day = local_start.date()
@@ -92,18 +164,27 @@ def occurrences(
     start_time = local_start.time().replace(tzinfo=None)
     end_time = local_end.time().replace(tzinfo=None)
     if "count" in recurrence:
-        days = [first_day + dt.timedelta(days=step * i) for i in range(recurrence["count"])]
+        days = list(itertools.islice(_days(first_day, recurrence), recurrence["count"]))
     else:
         until = dt.date.fromisoformat(recurrence["until"])
         if until < first_day:
             raise Invalid(
                 {"recurrence.until": [_("The last day cannot be before the first booking.")]}
             )
-        days = []
-        day = first_day
-        while day <= until:
-            days.append(day)
-            day += dt.timedelta(days=step)
+        days = list(
+            itertools.islice(
+                itertools.takewhile(lambda d: d <= until, _days(first_day, recurrence)),
+                MAX_OCCURRENCES + 1,
+            )
+        )
+        if not days:
+            raise Invalid(
+                {
+                    "recurrence.until": [
+                        _("No chosen weekday falls between the first and the last day.")
+                    ]
+                }
+            )
         if len(days) > MAX_OCCURRENCES:
             raise Invalid(
                 {
@@ -112,8 +193,11 @@ def occurrences(
                     ]
                 }
             )
-    result = [(starts_at, ends_at)]
-    for day in days[1:]:
+    result = []
+    for day in days:
+        if day == first_day:
+            result.append((starts_at, ends_at))
+            continue
         begin = clock.combine(day, start_time, tz)
         finish = clock.combine(day + dt.timedelta(days=end_offset), end_time, tz)
         result.append((begin, finish))

@@ -20,7 +20,7 @@ from makerlab.api.schemas import (
     page_schema,
 )
 from makerlab.bookings.models import is_overdue
-from makerlab.bookings.recurrence import FREQUENCIES, MAX_OCCURRENCES
+from makerlab.bookings.recurrence import FREQUENCIES, MAX_INTERVAL, MAX_OCCURRENCES, WEEKDAYS
 from makerlab.bookings.services import SCOPES
 from makerlab.db import MAX_ID
 from makerlab.enums import BookingStatus
@@ -33,13 +33,27 @@ TIME_DOC = {
 
 class RecurrenceIn(Schema):
     frequency = fields.String(required=True, validate=validate.OneOf(sorted(FREQUENCIES)))
-    count = fields.Integer(validate=validate.Range(min=1, max=MAX_OCCURRENCES))
-    until = fields.Date()
+    interval = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_INTERVAL),
+        metadata={"description": "every n days or weeks (default 1)"},
+    )
+    weekdays = fields.List(
+        fields.String(validate=validate.OneOf(WEEKDAYS)),
+        validate=validate.Length(min=1, max=7),
+        metadata={"description": "weekly only: the days of each week", "example": ["mon", "thu"]},
+    )
+    count = fields.Integer(
+        validate=validate.Range(min=1, max=MAX_OCCURRENCES),
+        metadata={"description": "number of occurrences, the first included"},
+    )
+    until = fields.Date(metadata={"description": "last day that may have an occurrence"})
 
     @validates_schema
     def _count_or_until(self, data: dict[str, Any], **_kw: Any) -> None:
         if ("count" in data) == ("until" in data):
             raise ValidationError("Give either count or until.", "count")
+        if "weekdays" in data and data.get("frequency") != "weekly":
+            raise ValidationError("Weekdays can only be chosen for weekly bookings.", "weekdays")
 
 
 class BookingIn(Schema):

@@ -65,6 +65,8 @@ FIELD_MAP = {
     "recurrence.count": "count",
     "recurrence.until": "count",
     "recurrence.frequency": "repeat",
+    "recurrence.interval": "interval",
+    "recurrence.weekdays": "weekdays",
 }
 
 
@@ -212,11 +214,7 @@ def new() -> Any:
             form.equipment_id.errors = [_("This unit cannot be booked right now.")]
         else:
             tz = unit.site.timezone
-            recurrence = (
-                {"frequency": form.repeat.data, "count": form.count.data}
-                if form.repeat.data
-                else None
-            )
+            recurrence = form.recurrence()
             try:
                 outcome = services.create_booking(
                     current_user,

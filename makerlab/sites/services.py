@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -12,6 +14,7 @@ from flask_babel import gettext as _
 
 from makerlab import clock
 from makerlab.auth.models import User
+from makerlab.db import begin_write, is_postgres
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.sites.models import Closure, Site
@@ -182,26 +185,149 @@ def _check_name(name: str, site_id: int | None) -> None:
         raise Invalid({"name": [_("A site with this name exists already.")]})
 
 
-def add_closure(
-    actor: User, site: Site, *, starts_on: dt.date, ends_on: dt.date, reason: str = ""
-) -> Closure:
-    """Close the site from ``starts_on`` to ``ends_on`` (inclusive)."""
+REASON_MAX = 200
+
+
+@dataclass
+class ClosurePlan:
+    """A closure checked and not yet saved: what the page's summary step shows."""
+
+    site: Site
+    starts_on: dt.date
+    ends_on: dt.date
+    reason: str
+    # Closures of the site already touching these days.
+    overlapping: list[Closure] = field(default_factory=list)
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
+
+
+def check_closure_dates(starts_on: dt.date, ends_on: dt.date) -> None:
+    """The one date rule for closures: both days in the app's years, in order."""
+    clock.check_year(starts_on, "starts_on")
+    clock.check_year(ends_on, "ends_on")
     if ends_on < starts_on:
         raise Invalid({"ends_on": [_("The last day cannot be before the first day.")]})
-    closure = Closure(site_id=site.id, starts_on=starts_on, ends_on=ends_on, reason=reason)
+
+
+def _clean_reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if len(reason) > REASON_MAX:
+        raise Invalid({"reason": [_("At most %(max)d characters.", max=REASON_MAX)]})
+    return reason
+
+
+def plan_closure(
+    actor: User | None, site: Site, *, starts_on: dt.date, ends_on: dt.date, reason: str = ""
+) -> ClosurePlan:
+    """Check a closure without saving it (422 on bad dates or reason)."""
+    check_closure_dates(starts_on, ends_on)
+    reason = _clean_reason(reason)
+    overlapping = db.session.scalars(
+        sa.select(Closure)
+        .where(
+            Closure.site_id == site.id, Closure.starts_on <= ends_on, Closure.ends_on >= starts_on
+        )
+        .order_by(Closure.starts_on)
+    ).all()
+    return ClosurePlan(site, starts_on, ends_on, reason, list(overlapping))
+
+
+def add_closure(
+    actor: User | None, site: Site, *, starts_on: dt.date, ends_on: dt.date, reason: str = ""
+) -> Closure:
+    """Close the site from ``starts_on`` to ``ends_on`` (inclusive)."""
+    check_closure_dates(starts_on, ends_on)
+    closure = Closure(
+        site_id=site.id, starts_on=starts_on, ends_on=ends_on, reason=_clean_reason(reason)
+    )
     db.session.add(closure)
     db.session.flush()
     return closure
 
 
-def get_closure(actor: User, closure_id: int) -> Closure:
+@dataclass
+class ClosuresAdded:
+    """What a holiday or calendar import did: closures added, and how many were there already."""
+
+    added: list[Closure] = field(default_factory=list)
+    existing: int = 0
+
+
+def add_closures_once(
+    actor: User | None, site: Site, wanted: Iterable[tuple[dt.date, dt.date, str]]
+) -> ClosuresAdded:
+    """Add each ``(starts_on, ends_on, reason)`` unless the site has that closure already.
+
+    Imports run again must add nothing: a closure counts as there when site,
+    both days and reason match. The site row is locked first, so two imports
+    running at once do not both add the same closure.
+    """
+    _lock_site(site)
+    have = {
+        (c.starts_on, c.ends_on, c.reason)
+        for c in db.session.execute(
+            sa.select(Closure.starts_on, Closure.ends_on, Closure.reason).where(
+                Closure.site_id == site.id
+            )
+        )
+    }
+    result = ClosuresAdded()
+    for starts_on, ends_on, reason in wanted:
+        check_closure_dates(starts_on, ends_on)
+        key = (starts_on, ends_on, _clean_reason(reason))
+        if key in have:
+            result.existing += 1
+            continue
+        have.add(key)
+        closure = Closure(site_id=site.id, starts_on=key[0], ends_on=key[1], reason=key[2])
+        db.session.add(closure)
+        result.added.append(closure)
+    db.session.flush()
+    return result
+
+
+def _lock_site(site: Site) -> None:
+    """Serialise writers of one site's closures (SQLite's write lock, a row lock on PostgreSQL)."""
+    begin_write(db.session)
+    if is_postgres(db.session):
+        db.session.execute(sa.select(Site.id).where(Site.id == site.id).with_for_update())
+
+
+def upcoming_closure_counts() -> dict[int, int]:
+    """Site id -> closures not yet over (by the site's own today), in one query."""
+    rows = db.session.execute(
+        sa.select(Closure.site_id, Closure.ends_on, Site.timezone)
+        .join(Site, Site.id == Closure.site_id)
+        .where(Closure.ends_on >= clock.now().date() - dt.timedelta(days=1))
+    )
+    counts: dict[int, int] = {}
+    for site_id, ends_on, timezone in rows:
+        if ends_on >= clock.today(timezone):
+            counts[site_id] = counts.get(site_id, 0) + 1
+    return counts
+
+
+def upcoming_and_past_closures(site: Site, today: dt.date) -> tuple[list[Closure], list[Closure]]:
+    """The site's closures not yet over (soonest first) and the past ones (latest first)."""
+    closures = db.session.scalars(
+        sa.select(Closure).where(Closure.site_id == site.id).order_by(Closure.starts_on)
+    ).all()
+    upcoming = [c for c in closures if c.ends_on >= today]
+    past = [c for c in reversed(closures) if c.ends_on < today]
+    return upcoming, past
+
+
+def get_closure(actor: User | None, closure_id: int) -> Closure:
     closure = db.session.get(Closure, closure_id)
     if closure is None:
         raise NotFound(_("No such closure."))
     return closure
 
 
-def delete_closure(actor: User, closure: Closure) -> None:
+def delete_closure(actor: User | None, closure: Closure) -> None:
     """Reopen the days of a closure."""
     db.session.delete(closure)
     db.session.flush()

@@ -1,0 +1,291 @@
+"""Sites in the browser (coordinators and admins): opening hours, closures, holidays, breaks.
+
+Adding a closure takes two steps: :func:`check_closure` shows what will be
+saved (``sites/closure_check.html``), :func:`add_closure` saves it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from makerlab import clock
+from makerlab.auth.views import apply_errors, permission_required
+from makerlab.errors import Invalid
+from makerlab.extensions import db
+from makerlab.forms import choices
+from makerlab.sites import closure_imports, services
+from makerlab.sites.forms import (
+    CalendarFileForm,
+    ClosureForm,
+    DeleteForm,
+    HolidaysForm,
+    NewSiteForm,
+    SiteForm,
+)
+from makerlab.sites.models import Closure, Site
+
+bp = Blueprint("sites", __name__)
+
+# Several forms share the site page; prefixes keep their fields apart.
+CLOSURE, HOLIDAYS, ICS = "closure", "holidays", "ics"
+IGNORED_WHY = {
+    "timed": _l("not an all-day event"),
+    "recurring": _l("repeating events are not imported"),
+    "cancelled": _l("cancelled"),
+    "out_of_range": _l("outside the years the app accepts"),
+    "broken": _l("no readable start date"),
+}
+
+
+@bp.route("/sites", methods=["GET", "POST"])
+@permission_required("sites.manage")
+def index() -> Any:
+    """Every site, and a form to add one."""
+    form = NewSiteForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            site = services.create_site(
+                current_user,
+                name=form.name.data or "",
+                timezone=form.timezone.data or "",
+                address=form.address.data or "",
+            )
+            db.session.commit()
+            flash(
+                _("Site added. Set its opening hours now: until then it counts as closed."),
+                "success",
+            )
+            return redirect(url_for("sites.detail", site_id=site.id))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+    if form.is_submitted():
+        status = 422
+    sites = services.list_sites()
+    return (
+        render_template(
+            "sites/index.html",
+            sites=sites,
+            upcoming=services.upcoming_closure_counts(),
+            form=form,
+        ),
+        status,
+    )
+
+
+@bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
+@permission_required("sites.manage")
+def detail(site_id: int) -> Any:
+    """Name, address, time zone and the weekly opening hours; closures below."""
+    site = services.get_site(current_user, site_id)
+    form = SiteForm.for_site(site)
+    if form.validate_on_submit():
+        try:
+            services.update_site(
+                current_user,
+                site,
+                name=form.name.data or "",
+                address=form.address.data or "",
+                timezone=form.timezone.data or "",
+                opening_hours=form.opening_hours(),
+            )
+            db.session.commit()
+            flash(_("Site saved."), "success")
+            return redirect(url_for("sites.detail", site_id=site.id))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            site = services.get_site(current_user, site_id)
+    return render_site(site, site_form=form, status=422 if form.is_submitted() else 200)
+
+
+def render_site(
+    site: Site,
+    *,
+    site_form: SiteForm | None = None,
+    closure_form: ClosureForm | None = None,
+    holidays_form: HolidaysForm | None = None,
+    file_form: CalendarFileForm | None = None,
+    status: int = 200,
+) -> Any:
+    """The site page with its forms; a form given here shows its input and errors."""
+    if closure_form is None:
+        # "Change" on the summary step comes back with the checked values in the query.
+        closure_form = ClosureForm(prefix=CLOSURE, formdata=request.args or None)
+    if holidays_form is None:
+        holidays_form = HolidaysForm(prefix=HOLIDAYS, formdata=None)
+        holidays_form.year.data = clock.today(site.timezone).year + 1
+        holidays_form.state.data = closure_imports.default_state()
+    holidays_form.state.choices = choices(  # type: ignore[assignment]
+        (code, f"{name} ({code})") for code, name in closure_imports.STATES.items()
+    )
+    upcoming, past = services.upcoming_and_past_closures(site, clock.today(site.timezone))
+    return (
+        render_template(
+            "sites/detail.html",
+            site=site,
+            form=site_form or SiteForm.for_site(site),
+            closure_form=closure_form,
+            holidays_form=holidays_form,
+            file_form=file_form or CalendarFileForm(prefix=ICS, formdata=None),
+            upcoming=upcoming,
+            past=past,
+            max_kb=closure_imports.ICS_MAX_BYTES // 1024,
+        ),
+        status,
+    )
+
+
+@bp.route("/sites/<int:site_id>/closures/check", methods=["POST"])
+@permission_required("sites.manage")
+def check_closure(site_id: int) -> Any:
+    """Step 1 of adding a closure: the summary of what will be saved, nothing saved yet."""
+    site = services.get_site(current_user, site_id)
+    form = ClosureForm(prefix=CLOSURE)
+    if form.validate_on_submit():
+        try:
+            plan = services.plan_closure(
+                current_user,
+                site,
+                starts_on=form.starts_on.data,
+                ends_on=form.last_day(),
+                reason=form.reason.data or "",
+            )
+        except Invalid as error:
+            apply_errors(form, error)
+        else:
+            return render_template(
+                "sites/closure_check.html", site=site, plan=plan, form=form, prefix=CLOSURE
+            )
+    return render_site(site, closure_form=form, status=422)
+
+
+@bp.route("/sites/<int:site_id>/closures", methods=["POST"])
+@permission_required("sites.manage")
+def add_closure(site_id: int) -> Any:
+    """Step 2: save the closure that was checked."""
+    site = services.get_site(current_user, site_id)
+    form = ClosureForm(prefix=CLOSURE)
+    if form.validate_on_submit():
+        try:
+            closure = services.add_closure(
+                current_user,
+                site,
+                starts_on=form.starts_on.data,
+                ends_on=form.last_day(),
+                reason=form.reason.data or "",
+            )
+            db.session.commit()
+            flash(_("Closure saved: %(days)s.", days=_days(closure)), "success")
+            return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            site = services.get_site(current_user, site_id)
+    return render_site(site, closure_form=form, status=422)
+
+
+@bp.route("/sites/<int:site_id>/closures/<int:closure_id>/delete", methods=["GET", "POST"])
+@permission_required("sites.manage")
+def delete_closure(site_id: int, closure_id: int) -> Any:
+    """Ask first, then reopen the days of a closure."""
+    site = services.get_site(current_user, site_id)
+    closure = _closure_of(site, closure_id)
+    form = DeleteForm()
+    if form.validate_on_submit():
+        days = _days(closure)
+        services.delete_closure(current_user, closure)
+        db.session.commit()
+        flash(_("Closure removed: %(days)s.", days=days), "success")
+        return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+    return render_template("sites/closure_delete.html", site=site, closure=closure, form=form)
+
+
+@bp.route("/sites/<int:site_id>/holidays", methods=["POST"])
+@permission_required("sites.manage")
+def add_holidays(site_id: int) -> Any:
+    """Close the site on a German state's public holidays of one year."""
+    site = services.get_site(current_user, site_id)
+    form = HolidaysForm(prefix=HOLIDAYS)
+    form.state.choices = choices((code, code) for code in closure_imports.STATES)  # type: ignore[assignment]
+    if form.validate_on_submit():
+        try:
+            result = closure_imports.add_public_holidays(
+                current_user, site, year=form.year.data or 0, state=form.state.data
+            )
+            db.session.commit()
+            flash(_added_message(len(result.added), result.existing), "success")
+            return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            site = services.get_site(current_user, site_id)
+    return render_site(site, holidays_form=form, status=422)
+
+
+@bp.route("/sites/<int:site_id>/closures/import", methods=["POST"])
+@permission_required("sites.manage")
+def import_closures(site_id: int) -> Any:
+    """Close the site on the all-day events of an uploaded iCalendar file."""
+    site = services.get_site(current_user, site_id)
+    form = CalendarFileForm(prefix=ICS)
+    if form.validate_on_submit():
+        try:
+            data = form.file.data.read(closure_imports.ICS_MAX_BYTES + 1)
+            result = closure_imports.import_closures_ics(current_user, site, data)
+            db.session.commit()
+            flash(_added_message(len(result.added), result.existing), "success")
+            if result.ignored:
+                flash(_ignored_message(result.ignored), "warning")
+            return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+        except Invalid as error:
+            db.session.rollback()
+            apply_errors(form, error)
+            site = services.get_site(current_user, site_id)
+    return render_site(site, file_form=form, status=422)
+
+
+def _closure_of(site: Site, closure_id: int) -> Closure:
+    closure = services.get_closure(current_user, closure_id)
+    if closure.site_id != site.id:
+        abort(404)
+    return closure
+
+
+def _days(closure: Closure) -> str:
+    first = format_date(closure.starts_on, "medium")
+    if closure.ends_on == closure.starts_on:
+        return str(first)
+    return f"{first} – {format_date(closure.ends_on, 'medium')}"
+
+
+def _added_message(added: int, existing: int) -> str:
+    return str(
+        ngettext(
+            "%(num)d closure added, %(existing)d already there.",
+            "%(num)d closures added, %(existing)d already there.",
+            added,
+            existing=existing,
+        )
+    )
+
+
+def _ignored_message(ignored: list[closure_imports.IgnoredEvent]) -> str:
+    shown = ", ".join(f"{item.summary} ({IGNORED_WHY[item.why]})" for item in ignored[:5])
+    more = len(ignored) - 5
+    text = ngettext(
+        "%(num)d event was not imported: %(events)s",
+        "%(num)d events were not imported: %(events)s",
+        len(ignored),
+        events=shown,
+    )
+    if more > 0:
+        text += " " + ngettext("and %(num)d more.", "and %(num)d more.", more)
+    return str(text)
