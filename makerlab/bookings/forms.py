@@ -66,7 +66,7 @@ class BookingForm(FlaskForm):
         _l("Number of dates"), default=4, validators=[Optional(), NumberRange(min=1, max=52)]
     )
     interval = IntegerField(
-        _l("Every … days or weeks"),
+        _l("Interval"),
         default=1,
         validators=[Optional(), NumberRange(min=1, max=MAX_INTERVAL)],
     )

@@ -144,7 +144,7 @@ class ClosureForm(FlaskForm):
     """The first and last day (inclusive) and why; the same fields carry the checked values."""
 
     starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Please enter a date."))])
-    ends_on = DateField(_l("Last day (leave empty for a single day)"), validators=[Optional()])
+    ends_on = DateField(_l("Last day"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)])
 
     def last_day(self) -> Any:
