@@ -122,3 +122,22 @@ def test_roles_get_exactly_their_permissions(app: Flask, make_user: Any, role: s
             assert status not in (401, 403), (role, endpoint, method, status)
         else:
             assert status == 403, (role, endpoint, method, status)
+
+
+def test_site_pages_are_for_site_managers_only(app: Flask) -> None:
+    """Opening hours and closures change what everyone can book: coordinators and admins."""
+    site_pages = [
+        (endpoint, method, permission)
+        for endpoint, method, _url, permission in _routes(app)
+        if endpoint.startswith("sites.")
+    ]
+    assert {e for e, _m, _p in site_pages} >= {
+        "sites.index",
+        "sites.detail",
+        "sites.check_closure",
+        "sites.add_closure",
+        "sites.delete_closure",
+        "sites.add_holidays",
+        "sites.import_closures",
+    }
+    assert {p for _e, _m, p in site_pages} == {"sites.manage"}
