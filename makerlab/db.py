@@ -1,4 +1,9 @@
-"""Declarative base, column types and transaction helpers shared by all models."""
+"""Declarative base, column types and transaction helpers shared by all models.
+
+Every lock the app takes in the database lives here: SQLite's write lock
+(``begin_write``, ``hold_write_lock``) and a row lock for check-then-write on
+one row (``lock_for_update``).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,15 @@ import contextvars
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from flask import Flask, g, request
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+Row = TypeVar("Row")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -116,6 +124,59 @@ def begin_write(session: Any) -> None:
         _immediate.reset(token)
 
 
+# The transaction that took the write lock, and the last one that wrote: a
+# SQLite transaction that has written holds the write lock already.
+_LOCKED_TX = "write_locked_tx"
+_WROTE_TX = "wrote_tx"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_write(session: Session, _flush_context: Any) -> None:
+    session.info[_WROTE_TX] = session.get_transaction()
+
+
+def hold_write_lock(session: Any) -> None:
+    """Make sure the current transaction holds SQLite's write lock (no-op on PostgreSQL).
+
+    Unlike :func:`begin_write` it keeps a transaction that holds the lock or
+    has written already (it does not commit it), so a caller can make
+    several bookings in one transaction and roll them back together. Safe
+    to call repeatedly.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    tx = session.get_transaction()
+    if tx is not None and tx in (session.info.get(_LOCKED_TX), session.info.get(_WROTE_TX)):
+        return
+    begin_write(session)
+    session.info[_LOCKED_TX] = session.get_transaction()
+
+
+def lock_for_update(session: Any, row: Row) -> Row:
+    """Serialise check-then-write on one row and reload it as last committed.
+
+    SQLite takes its write lock, PostgreSQL a row lock (``FOR UPDATE``):
+    concurrent callers locking the same row run one after the other.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    hold_write_lock(session)
+    if is_postgres(session):
+        state = sa.inspect(row)
+        key = zip(state.mapper.primary_key, state.identity, strict=True)
+        session.execute(
+            sa.select(type(row))
+            .where(*(column == value for column, value in key))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalar_one()
+    else:
+        session.refresh(row)
+    return row
+
+
 def commit_for_response(session: Any) -> None:
     """Commit, keeping the loaded rows as they were written.
 
@@ -137,7 +198,7 @@ def commit_for_response(session: Any) -> None:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def lock_early_for_writing_requests(app: Any) -> None:
+def lock_early_for_writing_requests(app: Flask) -> None:
     """On SQLite, requests that may write start their transactions with the write lock.
 
     A transaction that reads first and writes later cannot wait for SQLite's
@@ -146,7 +207,6 @@ def lock_early_for_writing_requests(app: Any) -> None:
     behind each other (busy timeout) while GET requests still read in
     parallel.
     """
-    from flask import g, request
 
     @app.before_request
     def _take_lock_early() -> None:
@@ -167,7 +227,7 @@ class ReadOnlyRequest(RuntimeError):
     """A GET (or other safe) request tried to change data."""
 
 
-def read_safe_requests_without_transaction(app: Any, db: Any) -> None:
+def read_safe_requests_without_transaction(app: Flask, db: Any) -> None:
     """On PostgreSQL, GET/HEAD/OPTIONS requests read in autocommit mode.
 
     A safe request only reads, and PostgreSQL's default (READ COMMITTED)
@@ -177,7 +237,6 @@ def read_safe_requests_without_transaction(app: Any, db: Any) -> None:
     its statements would not be atomic, so a flush in one is refused
     (``ReadOnlyRequest``) instead of being committed piecemeal.
     """
-    from flask import request
 
     @app.before_request
     def _autocommit_reads() -> None:
@@ -201,7 +260,7 @@ def write_in_safe_request(session: Any) -> None:
     begin_write(session)
 
 
-@event.listens_for(sa.orm.Session, "before_flush")
+@event.listens_for(Session, "before_flush")
 def _refuse_writes_in_read_only_requests(session: Any, _context: Any, _instances: Any) -> None:
     if session.info.get(READ_ONLY) and (session.new or session.dirty or session.deleted):
         raise ReadOnlyRequest("a GET, HEAD or OPTIONS request tried to change data")
@@ -223,4 +282,5 @@ def recorded_statements(engine: Engine) -> Iterator[list[str]]:
 
 
 def is_postgres(session: Any) -> bool:
+    """True on PostgreSQL (row locks, the exclusion constraint), False on SQLite."""
     return bool(session.get_bind().dialect.name == "postgresql")

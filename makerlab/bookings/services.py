@@ -29,9 +29,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.bookings import recurrence as rec
-from makerlab.bookings.locking import hold_write_lock
 from makerlab.bookings.models import Booking, BookingSeries, booking_participants
-from makerlab.db import is_postgres
+from makerlab.db import hold_write_lock, is_postgres
 from makerlab.enums import BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import maintenance_between, site_of
@@ -634,7 +633,7 @@ def create_booking(
     closed weekday) are skipped too, with their ``reasons``; the first
     occurrence must always pass rules 1, 4, 5 and 6.
     """
-    hold_write_lock()
+    hold_write_lock(db.session)
     unit = _load_unit(equipment_id)
     site = site_of(unit)
     tz = site.timezone
@@ -800,7 +799,7 @@ def update_booking(
         raise Invalid({name: [_("This field cannot be changed.")] for name in sorted(unknown)})
     if scope not in SCOPES:
         raise Invalid({"scope": [_("Scope must be this, following or series.")]})
-    hold_write_lock()
+    hold_write_lock(db.session)
     booking = get_booking(actor, booking.id)
     if not booking.is_active:
         raise Conflict(_("Only reserved or checked-out bookings can be changed."))
@@ -935,7 +934,7 @@ def cancel_booking(actor: User, booking: Booking, *, scope: str = "this") -> lis
     """
     if scope not in SCOPES:
         raise Invalid({"scope": [_("Scope must be this, following or series.")]})
-    hold_write_lock()
+    hold_write_lock(db.session)
     if booking.status in (BookingStatus.CHECKED_OUT.value, BookingStatus.RETURNED.value):
         raise Conflict(_("A kit that has been handed over is returned, not cancelled."))
     targets = _scope_targets(booking, scope, for_cancel=True)
@@ -958,7 +957,7 @@ def check_out(actor: User, booking: Booking) -> Booking:
     so checking one out is refused with 409, as is a booking that is not
     reserved or already over.
     """
-    hold_write_lock()
+    hold_write_lock(db.session)
     if not booking.equipment.loanable:
         raise Conflict(
             _(
@@ -989,7 +988,7 @@ def return_booking(
     if condition not in CONDITIONS:
         raise Invalid({"condition": [_("Condition must be ok or damaged.")]})
     note = (note or "").strip()
-    hold_write_lock()
+    hold_write_lock(db.session)
     if booking.status != BookingStatus.CHECKED_OUT.value:
         raise Conflict(
             _(

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.bookings.locking import hold_write_lock
 from makerlab.categories import KNOWN, is_slug
+from makerlab.db import hold_write_lock
 from makerlab.enums import EquipmentStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.errors import Invalid, NotFound
@@ -123,7 +123,7 @@ def create_equipment(actor: User, **fields: Any) -> Equipment:
     values.setdefault("site_id", None)
     values.setdefault("name", "")
     values.setdefault("category", "")
-    hold_write_lock()
+    hold_write_lock(db.session)
     errors = _validate(values, None)
     if errors:
         raise Invalid(errors)
@@ -140,7 +140,7 @@ def update_equipment(actor: User, unit: Equipment, **changes: Any) -> Equipment:
         del values["site_id"]
     if "name" in values and "site_id" not in values:
         values["site_id"] = unit.site_id
-    hold_write_lock()
+    hold_write_lock(db.session)
     errors = _validate(values, unit.id)
     if errors:
         raise Invalid(errors)
@@ -165,7 +165,7 @@ def add_maintenance(
     reason: str = "",
 ) -> MaintenanceBlock:
     """Block a unit for ``[starts_at, ends_at)``; bookings are refused during it."""
-    hold_write_lock()
+    hold_write_lock(db.session)
     tz = site_of(unit).timezone
     starts_at = clock.as_utc(starts_at, tz, "starts_at")
     ends_at = clock.as_utc(ends_at, tz, "ends_at")

@@ -20,11 +20,10 @@ from sqlalchemy.orm import joinedload, selectinload
 from makerlab import clock, email_addresses
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, is_teacher
-from makerlab.bookings.locking import hold_write_lock
 from makerlab.bookings.models import Booking
 from makerlab.bookings.services import cancel_booking, create_booking, free_units
 from makerlab.categories import is_slug
-from makerlab.db import is_possible_id, is_postgres
+from makerlab.db import hold_write_lock, is_possible_id, lock_for_update
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.errors import Conflict, Forbidden, Invalid, NotFound
 from makerlab.extensions import db
@@ -286,7 +285,7 @@ def create_session(
 ) -> WorkshopSession:
     """Plan a dated run of a workshop and reserve its equipment (rule 8, all or nothing)."""
     _refuse_nul(location=location)
-    hold_write_lock()
+    hold_write_lock(db.session)
     site = _site_for(site_id)
     starts_at = clock.as_utc(starts_at, site.timezone, "starts_at")
     ends_at = clock.as_utc(ends_at, site.timezone, "ends_at")
@@ -494,18 +493,8 @@ def release_equipment(actor: User, session: WorkshopSession) -> None:
 
 
 def lock_session(session: WorkshopSession) -> WorkshopSession:
-    """Serialise seat changes of one session: SQLite write lock / PostgreSQL row lock."""
-    hold_write_lock()
-    if is_postgres(db.session):
-        db.session.execute(
-            sa.select(WorkshopSession)
-            .where(WorkshopSession.id == session.id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).scalar_one()
-    else:
-        db.session.refresh(session)
-    return session
+    """Serialise seat changes of one session and see its seats as last committed."""
+    return lock_for_update(db.session, session)
 
 
 def visible_enrolments(actor: User) -> sa.Select[Enrolment]:
