@@ -31,6 +31,7 @@ from makerlab.bookings.services import list_bookings_stmt
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
+from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
 
@@ -150,46 +151,6 @@ def site_tz() -> ZoneInfo:
 
 
 # What each error page says, in the reader's language (Werkzeug's texts are English).
-ERROR_PAGES: dict[int, tuple[Any, Any]] = {
-    400: (
-        _l("Bad request"),
-        _l("The request could not be understood. Please go back and try again."),
-    ),
-    401: (_l("Please log in"), _l("This page needs a login.")),
-    403: (
-        _l("Not allowed"),
-        _l("Your account may not open this page. If you need it, ask an administrator."),
-    ),
-    404: (
-        _l("Not found"),
-        _l("This page does not exist (any more). Check the address or start from the overview."),
-    ),
-    405: (
-        _l("Not allowed"),
-        _l("This page cannot be used this way. Please go back and use its buttons."),
-    ),
-    409: (_l("Conflict"), _l("This clashes with the current state. Please reload and check.")),
-    422: (_l("Please check your input"), _l("Some of the input is not valid.")),
-    429: (
-        _l("Too many attempts"),
-        _l("Too many requests in a short time. Please wait a few minutes and try again."),
-    ),
-    500: (
-        _l("Something went wrong"),
-        _l("An error occurred on our side. It has been logged; please try again later."),
-    ),
-}
-
-
-def render_error_page(status: int, detail: str | None = None) -> tuple[str, int]:
-    """The error page for ``status``; ``detail`` (a translated message) replaces the default."""
-    title, default = ERROR_PAGES.get(status, (_l("Error"), _l("Something went wrong.")))
-    return (
-        render_template("error.html", status=status, title=title, detail=detail or default),
-        status,
-    )
-
-
 @login_manager.user_loader
 def _load_user(user_id: str) -> Any:
     from makerlab.audit import set_actor
@@ -267,10 +228,7 @@ def set_language(code: str) -> Any:
     if current_user.is_authenticated:
         set_locale(current_user, code)
         db.session.commit()
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("main.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/healthz")

@@ -104,7 +104,7 @@ class MakerlabApi(Api):  # type: ignore[misc]
         if is_api_request():
             response = problem_response(http_problem(error))
         else:
-            from makerlab.web import render_error_page
+            from makerlab.pages import render_error_page
 
             # Werkzeug's descriptions are English: pages say it in the reader's language.
             response = make_response(render_error_page(error.code or 500))
@@ -195,7 +195,7 @@ def _domain_error(error: DomainError) -> Any:
     if is_api_request():
         response = problem_response(error.problem())
     else:
-        from makerlab.web import render_error_page
+        from makerlab.pages import render_error_page
 
         response = make_response(render_error_page(error.status, error.detail))
     if isinstance(error, TooManyRequests):
@@ -247,7 +247,7 @@ def _internal_error(error: Exception) -> Any:
                 "detail": "Something went wrong on our side. It has been logged.",
             }
         )
-    from makerlab.web import render_error_page
+    from makerlab.pages import render_error_page
 
     return render_error_page(500)
 

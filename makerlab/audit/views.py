@@ -14,8 +14,8 @@ from makerlab import clock
 from makerlab.audit import _AUDITED
 from makerlab.audit.models import AuditEntry
 from makerlab.auth.models import User
-from makerlab.auth.views import permission_required
 from makerlab.extensions import db
+from makerlab.pages import permission_required
 
 bp = Blueprint("audit", __name__)
 PAGE_SIZE = 50

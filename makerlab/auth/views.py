@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -31,48 +29,14 @@ from makerlab.auth.forms import (
     UserForm,
 )
 from makerlab.auth.links import Purpose
-from makerlab.auth.permissions import can
 from makerlab.errors import Conflict, Invalid, NotFound, TooManyRequests
 from makerlab.extensions import db
 from makerlab.forms import choices
+from makerlab.pages import apply_errors, permission_required, safe_next
 from makerlab.schools.services import visible_schools
 from makerlab.security import limiter, password_reset_limit, submitted_email
 
 bp = Blueprint("auth", __name__)
-
-
-def permission_required(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Log in first; then 403 unless the role holds ``permission``."""
-
-    def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(view)
-        @login_required
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not can(current_user, permission):
-                abort(403)
-            return view(*args, **kwargs)
-
-        wrapper.required_permission = permission  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorator
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
-
-
-def apply_errors(form: Any, error: Invalid) -> None:
-    """Put a service's field errors next to the form's fields."""
-    for field, messages in error.errors.items():
-        target = getattr(form, field, None)
-        if target is not None and hasattr(target, "errors"):
-            target.errors = list(target.errors) + list(messages)
-        else:
-            form.form_errors.extend(messages)
 
 
 @bp.route("/login", methods=["GET", "POST"])

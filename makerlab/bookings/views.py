@@ -29,7 +29,6 @@ from flask_login import current_user
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.auth.views import apply_errors, permission_required, safe_next
 from makerlab.bookings import calendar as week_calendar
 from makerlab.bookings import feeds, services
 from makerlab.bookings.forms import (
@@ -49,6 +48,7 @@ from makerlab.equipment.forms import category_choices
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
+from makerlab.pages import apply_errors, permission_required, safe_next
 from makerlab.participants.services import visible_participants
 from makerlab.sites.services import default_site, list_sites
 

@@ -12,7 +12,6 @@ from flask_login import current_user
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.auth.permissions import can
-from makerlab.auth.views import apply_errors, permission_required
 from makerlab.bookings.models import Booking
 from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services
@@ -26,6 +25,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.forms import choices
+from makerlab.pages import apply_errors, permission_required
 from makerlab.sites.services import list_sites
 
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")

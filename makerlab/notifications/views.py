@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from makerlab.api.schemas import paginate
-from makerlab.auth.views import permission_required
 from makerlab.enums import NotificationStatus
 from makerlab.errors import Conflict
 from makerlab.extensions import db
 from makerlab.notifications import services
 from makerlab.notifications.forms import ResendForm
+from makerlab.pages import permission_required
 
 bp = Blueprint("notifications", __name__)
 

@@ -28,10 +28,10 @@ from flask_login import current_user
 from weasyprint import HTML
 
 from makerlab import clock
-from makerlab.auth.views import apply_errors, permission_required
 from makerlab.db import write_in_safe_request
 from makerlab.errors import Invalid
 from makerlab.extensions import csrf, db
+from makerlab.pages import apply_errors, permission_required
 from makerlab.participants import consent, services
 from makerlab.participants.forms import (
     ConsentRequestForm,

@@ -23,12 +23,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from makerlab.auth.permissions import can
-from makerlab.auth.views import apply_errors, permission_required
 from makerlab.categories import label as category_label
 from makerlab.equipment.services import categories
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
+from makerlab.pages import apply_errors, permission_required
 from makerlab.participants import consent, services
 from makerlab.participants.consent_views import bp as consent_bp
 from makerlab.participants.forms import (

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 
-from makerlab.auth.views import permission_required
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
+from makerlab.pages import permission_required
 from makerlab.reports import exports, services
 from makerlab.sites.models import Site
 

@@ -9,9 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from makerlab.auth.views import apply_errors, permission_required
 from makerlab.errors import Invalid
 from makerlab.extensions import db
+from makerlab.pages import apply_errors, permission_required
 from makerlab.schools import services
 from makerlab.schools.forms import SchoolForm
 from makerlab.schools.models import School

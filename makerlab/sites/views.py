@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import clock
-from makerlab.auth.views import apply_errors, permission_required
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
+from makerlab.pages import apply_errors, permission_required
 from makerlab.sites import closure_imports, services
 from makerlab.sites.forms import (
     CalendarFileForm,

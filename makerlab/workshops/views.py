@@ -30,12 +30,12 @@ from sqlalchemy.orm import selectinload
 from makerlab import clock, ical
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
-from makerlab.auth.views import apply_errors, permission_required
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.equipment.services import categories_in_use
 from makerlab.errors import Conflict, Forbidden, Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
+from makerlab.pages import apply_errors, permission_required
 from makerlab.participants.services import visible_participants
 from makerlab.schools.services import visible_schools
 from makerlab.sites.services import find_site, list_sites
