@@ -1,17 +1,29 @@
-"""What every HTML view uses: the permission check, safe redirects, form errors, error pages."""
+"""What every HTML view uses: the permission check, form submission, safe redirects, error pages.
+
+A posted form goes through :func:`submit`: it validates the form, runs the
+service and commits; a refusal rolls back and is shown on the form. Status
+codes are the same on every page: a form shown again because its input was
+refused answers 422 (WTForms' checks or the service's ``Invalid``), one
+refused because of the state of things (``Conflict``) answers 409.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar, cast
 
-from flask import abort, render_template, url_for
+from flask import abort, flash, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
 
 from makerlab.auth.permissions import can
-from makerlab.errors import Invalid
+from makerlab.errors import Conflict, Invalid
+from makerlab.extensions import db
+
+T = TypeVar("T")
 
 
 def permission_required(permission: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -38,14 +50,80 @@ def safe_next(target: str | None) -> str:
     return url_for("main.index")
 
 
-def apply_errors(form: Any, error: Invalid) -> None:
-    """Put a service's field errors next to the form's fields."""
-    for field, messages in error.errors.items():
-        target = getattr(form, field, None)
+def apply_errors(form: Any, error: Invalid, fields: Mapping[str, str] | None = None) -> None:
+    """Put a service's field errors next to the form's fields (``fields`` renames them).
+
+    Messages for a field the form does not have go on top of the form.
+    """
+    for name, messages in error.errors.items():
+        target = getattr(form, (fields or {}).get(name, name), None)
         if target is not None and hasattr(target, "errors"):
             target.errors = list(target.errors) + list(messages)
         else:
             form.form_errors.extend(messages)
+
+
+@dataclass
+class Submission(Generic[T]):
+    """What became of a form: ``done`` with the service's ``result``, or to be shown again.
+
+    ``status`` is the answer for showing the form again: 200 when it was not
+    sent, 422 when its input was refused, 409 on a conflict; ``error`` is the
+    service's refusal and ``messages`` says in words what went wrong.
+    """
+
+    status: int = 200
+    done: bool = False
+    result: T | None = None
+    error: Invalid | Conflict | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def value(self) -> T:
+        """The service's result; only there once ``done``."""
+        if not self.done:
+            raise RuntimeError("the form was not submitted successfully")
+        return cast(T, self.result)
+
+    def flash(self, category: str = "danger") -> None:
+        """Flash what went wrong (for buttons, whose page is not shown again)."""
+        for message in self.messages:
+            flash(message, category)
+
+
+def submit(
+    form: FlaskForm | None,
+    action: Callable[[], T],
+    *,
+    fields: Mapping[str, str] | None = None,
+) -> Submission[T]:
+    """Validate the posted ``form``, run ``action`` (a service call) and commit.
+
+    An ``Invalid`` lands next to the form's fields (``fields`` maps service
+    field names to the form's), a ``Conflict`` on top of the form; both roll
+    back. ``form=None`` runs ``action`` without a form (the caller checked
+    it). Other errors (``NotFound``, ``Forbidden``) reach the error page.
+    """
+    if form is not None and not form.validate_on_submit():
+        if not form.is_submitted():
+            return Submission()
+        messages = [m for errors in form.errors.values() for m in errors]
+        return Submission(status=422, messages=[str(m) for m in messages])
+    try:
+        result = action()
+        db.session.commit()
+    except Invalid as error:
+        db.session.rollback()
+        if form is not None:
+            apply_errors(form, error, fields)
+        messages = [m for errors in error.errors.values() for m in errors]
+        return Submission(status=422, error=error, messages=messages)
+    except Conflict as error:
+        db.session.rollback()
+        if form is not None:
+            form.form_errors.append(error.detail)
+        return Submission(status=409, error=error, messages=[error.detail])
+    return Submission(status=200, done=True, result=result)
 
 
 ERROR_PAGES: dict[int, tuple[Any, Any]] = {

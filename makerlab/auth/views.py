@@ -29,10 +29,10 @@ from makerlab.auth.forms import (
     UserForm,
 )
 from makerlab.auth.links import Purpose
-from makerlab.errors import Conflict, Invalid, NotFound, TooManyRequests
+from makerlab.errors import NotFound, TooManyRequests
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.pages import apply_errors, permission_required, safe_next
+from makerlab.pages import permission_required, safe_next, submit
 from makerlab.schools.services import visible_schools
 from makerlab.security import limiter, password_reset_limit, submitted_email
 
@@ -77,25 +77,22 @@ def logout() -> Any:
 @login_required
 def change_password() -> Any:
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user,
-                form.current_password.data or "",
-                form.password.data or "",
-                keep_tokens=bool(form.keep_tokens.data),
-            )
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            # Other devices are logged out; this one goes on with the new version.
-            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(current_user._get_current_object(), remember=remembered in request.cookies)
-            flash(_("Your password has been changed. Other devices are logged out."), "success")
-            return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form)
+    sent = submit(
+        form,
+        lambda: services.change_password(
+            current_user,
+            form.current_password.data or "",
+            form.password.data or "",
+            keep_tokens=bool(form.keep_tokens.data),
+        ),
+    )
+    if sent.done:
+        # Other devices are logged out; this one goes on with the new version.
+        remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+        login_user(current_user._get_current_object(), remember=remembered in request.cookies)
+        flash(_("Your password has been changed. Other devices are logged out."), "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form), sent.status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -106,11 +103,11 @@ def change_password() -> Any:
 def forgot_password() -> Any:
     """Same answer whether the address has an account or not."""
     form = ForgotPasswordForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data or "")
-        db.session.commit()
+    requested = submit(form, lambda: services.request_password_reset(form.email.data or ""))
+    if requested.done:
         return render_template("auth/forgot_password.html", form=None, sent=True)
-    return render_template("auth/forgot_password.html", form=form, sent=False)
+    page = render_template("auth/forgot_password.html", form=form, sent=False)
+    return page, requested.status
 
 
 def _new_password_page(token: str, purpose: Purpose) -> Any:
@@ -120,18 +117,15 @@ def _new_password_page(token: str, purpose: Purpose) -> Any:
         page = render_template("auth/link_expired.html", detail=error.detail)
         return page, 404
     form = NewPasswordForm()
-    if form.validate_on_submit():
-        try:
-            user = services.set_password_from_link(token, purpose, form.password.data or "")
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(_("Your password is set. Welcome!"), "success")
-            return redirect(url_for("main.index"))
-    return render_template("auth/new_password.html", form=form, purpose=purpose, account=account)
+    sent = submit(
+        form, lambda: services.set_password_from_link(token, purpose, form.password.data or "")
+    )
+    if sent.done:
+        login_user(sent.value)
+        flash(_("Your password is set. Welcome!"), "success")
+        return redirect(url_for("main.index"))
+    page = render_template("auth/new_password.html", form=form, purpose=purpose, account=account)
+    return page, sent.status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -160,33 +154,31 @@ def users() -> Any:
 def new_user() -> Any:
     form = UserForm()
     form.school_id.choices = _school_choices()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(
-                form.email.data or "",
-                form.role.data or "",
-                form.password.data or None,
-                name=form.name.data or "",
-                school_id=form.school_id.data or None,
-                locale=form.locale.data or None,
+    sent = submit(
+        form,
+        lambda: services.create_user(
+            form.email.data or "",
+            form.role.data or "",
+            form.password.data or None,
+            name=form.name.data or "",
+            school_id=form.school_id.data or None,
+            locale=form.locale.data or None,
+        ),
+    )
+    if sent.done:
+        if sent.value.has_password:
+            flash(_("Account created."), "success")
+        else:
+            flash(
+                _(
+                    "Account created. %(email)s gets an e-mail with a link to choose a "
+                    "password (valid 7 days).",
+                    email=sent.value.email,
+                ),
+                "success",
             )
-            db.session.commit()
-            if user.has_password:
-                flash(_("Account created."), "success")
-            else:
-                flash(
-                    _(
-                        "Account created. %(email)s gets an e-mail with a link to choose a "
-                        "password (valid 7 days).",
-                        email=user.email,
-                    ),
-                    "success",
-                )
-            return redirect(url_for("auth.users"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    return render_template("auth/user_form.html", form=form, user=None)
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=None), sent.status
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -199,33 +191,27 @@ def edit_user(user_id: int) -> Any:
         form.school_id.data = user.school_id or 0
         form.locale.data = user.locale or ""
     del form.email
-    status = 200
-    if form.validate_on_submit():
-        try:
-            services.update_user(
-                current_user,
-                user,
-                {
-                    "name": form.name.data or "",
-                    "role": form.role.data or "",
-                    "school_id": form.school_id.data or None,
-                    "active": bool(form.active.data),
-                    "locale": form.locale.data or None,
-                },
-            )
-            if form.password.data:
-                services.set_password(user, form.password.data)
-            db.session.commit()
-            flash(_("Account saved."), "success")
-            return redirect(url_for("auth.users"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.detail)
-            status = 409
-    return render_template("auth/user_form.html", form=form, user=user), status
+
+    def save() -> None:
+        services.update_user(
+            current_user,
+            user,
+            {
+                "name": form.name.data or "",
+                "role": form.role.data or "",
+                "school_id": form.school_id.data or None,
+                "active": bool(form.active.data),
+                "locale": form.locale.data or None,
+            },
+        )
+        if form.password.data:
+            services.set_password(user, form.password.data)
+
+    sent = submit(form, save)
+    if sent.done:
+        flash(_("Account saved."), "success")
+        return redirect(url_for("auth.users"))
+    return render_template("auth/user_form.html", form=form, user=user), sent.status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
@@ -233,16 +219,14 @@ def edit_user(user_id: int) -> Any:
 def tokens() -> Any:
     """Each user manages their own API tokens; the new one is shown once."""
     form = TokenForm()
-    new_token = None
-    if form.validate_on_submit():
-        new_token = services.issue_token(current_user, form.label.data or "")
-        db.session.commit()
-    return render_template(
+    sent = submit(form, lambda: services.issue_token(current_user, form.label.data or ""))
+    page = render_template(
         "auth/tokens.html",
         form=form,
         tokens=services.active_tokens(current_user),
-        new_token=new_token,
+        new_token=sent.result,
     )
+    return page, sent.status
 
 
 @bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])

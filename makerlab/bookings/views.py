@@ -46,9 +46,9 @@ from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services as equipment_services
 from makerlab.equipment.forms import category_choices
 from makerlab.equipment.models import Equipment
-from makerlab.errors import Conflict, Invalid
+from makerlab.errors import Conflict, Invalid, invalid
 from makerlab.extensions import db
-from makerlab.pages import apply_errors, permission_required, safe_next
+from makerlab.pages import apply_errors, permission_required, safe_next, submit
 from makerlab.participants.services import visible_participants
 from makerlab.sites.services import default_site, list_sites
 
@@ -136,11 +136,13 @@ def _free_slots(unit: Equipment | None, day: dt.date | None) -> list[services.In
     return services.free_intervals(unit, start, end)
 
 
-def _conflict_rows(error: Conflict) -> list[dict[str, Any]]:
+def _conflict_rows(error: Invalid | Conflict | None) -> list[dict[str, Any]]:
     """What is in the way (bookings with their units, closures, maintenance), with times.
 
     A unit that is not available at all has no times; ``error.detail`` says so.
     """
+    if not isinstance(error, Conflict):
+        return []
     timed = [c for c in error.conflicts if c["starts_at"] is not None]
     ids = [c["booking_id"] for c in timed if c["booking_id"] is not None]
     names = dict(
@@ -159,13 +161,6 @@ def _conflict_rows(error: Conflict) -> list[dict[str, Any]]:
         }
         for c in timed
     ]
-
-
-def _apply_booking_errors(form: BookingForm, error: Invalid) -> None:
-    mapped: dict[str, list[str]] = {}
-    for name, messages in error.errors.items():
-        mapped.setdefault(FIELD_MAP.get(name, name), []).extend(messages)
-    apply_errors(form, Invalid(mapped))
 
 
 def _booked_message(outcome: Any) -> str:
@@ -206,52 +201,38 @@ def new() -> Any:
                 getattr(form, name).data = dt.time.fromisoformat(value) if value else None
         if form.day.data is None and form.equipment_id.data in by_id:
             form.day.data = clock.today(by_id[form.equipment_id.data].site.timezone)
-    conflicts: list[dict[str, Any]] = []
-    status = 200
-    if form.validate_on_submit():
-        unit = by_id.get(form.equipment_id.data)
-        if unit is None:
-            form.equipment_id.errors = [_("This unit cannot be booked right now.")]
-        else:
-            tz = unit.site.timezone
-            recurrence = form.recurrence()
-            try:
-                outcome = services.create_booking(
-                    current_user,
-                    equipment_id=unit.id,
-                    starts_at=clock.combine(form.day.data, form.start.data, tz),
-                    ends_at=clock.combine(form.end_day.data or form.day.data, form.end.data, tz),
-                    purpose=form.purpose.data or "",
-                    participant_ids=list(form.participant_ids.data or []),
-                    recurrence=recurrence,
-                    skip_conflicts=bool(form.skip_conflicts.data),
-                )
-                db.session.commit()
-                flash(_booked_message(outcome), "success")
-                first = outcome.bookings[0]
-                return redirect(url_for("bookings.detail", booking_id=first.id))
-            except Invalid as error:
-                db.session.rollback()
-                _apply_booking_errors(form, error)
-            except Conflict as error:
-                db.session.rollback()
-                form.form_errors.append(error.detail)
-                conflicts = _conflict_rows(error)
-        status = 422
-    elif request.method == "POST":
-        status = 422
+    sent = submit(form, lambda: _book(form, by_id), fields=FIELD_MAP)
+    if sent.done:
+        flash(_booked_message(sent.value), "success")
+        return redirect(url_for("bookings.detail", booking_id=sent.value.bookings[0].id))
     unit = by_id.get(form.equipment_id.data) if form.equipment_id.data else None
-    slots = _free_slots(unit, form.day.data)
-    return (
-        render_template(
-            "bookings/form.html",
-            form=form,
-            unit=unit,
-            slots=slots,
-            conflicts=conflicts,
-            day=form.day.data,
-        ),
-        status,
+    page = render_template(
+        "bookings/form.html",
+        form=form,
+        unit=unit,
+        slots=_free_slots(unit, form.day.data),
+        conflicts=_conflict_rows(sent.error),
+        day=form.day.data,
+    )
+    return page, sent.status
+
+
+def _book(form: BookingForm, units: dict[int, Equipment]) -> services.BookingOutcome:
+    """The booking form's request, in the unit's site time."""
+    unit = units.get(form.equipment_id.data)
+    if unit is None:
+        raise invalid("equipment_id", _("This unit cannot be booked right now."))
+    tz = unit.site.timezone
+    recurrence = form.recurrence()
+    return services.create_booking(
+        current_user,
+        equipment_id=unit.id,
+        starts_at=clock.combine(form.day.data, form.start.data, tz),
+        ends_at=clock.combine(form.end_day.data or form.day.data, form.end.data, tz),
+        purpose=form.purpose.data or "",
+        participant_ids=list(form.participant_ids.data or []),
+        recurrence=recurrence,
+        skip_conflicts=bool(form.skip_conflicts.data),
     )
 
 
@@ -293,8 +274,8 @@ def find_free() -> Any:
         end = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
         try:
             free = list(services.free_units(form.category.data, site.id, start, end))
-        except Invalid as error:
-            _apply_booking_errors(form, error)  # type: ignore[arg-type]
+        except Invalid as error:  # a search, not a write: shown on the search form
+            apply_errors(form, error, FIELD_MAP)
     quick = QuickBookForm()
     return render_template(
         "bookings/find_free.html",
@@ -322,31 +303,29 @@ def quick_book() -> Any:
         equipment_id = int(form.equipment_id.data or 0)
     except ValueError:
         abort(400)
-    try:
-        outcome = services.create_booking(
+    sent = submit(
+        None,
+        lambda: services.create_booking(
             current_user,
             equipment_id=equipment_id,
             starts_at=starts_at,
             ends_at=ends_at,
             purpose=form.purpose.data or "",
-        )
-        db.session.commit()
-    except (Invalid, Conflict) as error:
-        db.session.rollback()
-        messages = [error.detail]
-        if isinstance(error, Conflict):
-            messages += [
-                _(
-                    "Taken %(start)s – %(end)s.",
-                    start=_localtime(r["starts_at"]),
-                    end=_localtime(r["ends_at"]),
-                )
-                for r in _conflict_rows(error)
-            ]
-        flash(" ".join(messages), "danger")
+        ),
+    )
+    if not sent.done:
+        taken = [
+            _(
+                "Taken %(start)s – %(end)s.",
+                start=_localtime(r["starts_at"]),
+                end=_localtime(r["ends_at"]),
+            )
+            for r in _conflict_rows(sent.error)
+        ]
+        flash(" ".join([*sent.messages, *taken]), "danger")
         return redirect(back)
-    flash(_booked_message(outcome), "success")
-    return redirect(url_for("bookings.detail", booking_id=outcome.bookings[0].id))
+    flash(_booked_message(sent.value), "success")
+    return redirect(url_for("bookings.detail", booking_id=sent.value.bookings[0].id))
 
 
 # --- my bookings, detail, cancel ------------------------------------------------
@@ -404,44 +383,35 @@ def edit(booking_id: int) -> Any:
             form.end_day.data = local_end.date()
         form.purpose.data = booking.purpose
         form.participant_ids.data = [p.id for p in booking.participants]
-    status = 200
-    if form.validate_on_submit():
-        changes: dict[str, Any] = {}
-        starts_at = clock.combine(form.day.data, form.start.data, tz)
-        ends_at = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
-        if starts_at != booking.starts_at:
-            changes["starts_at"] = starts_at
-        if ends_at != booking.ends_at:
-            changes["ends_at"] = ends_at
-        if (form.purpose.data or "") != booking.purpose:
-            changes["purpose"] = form.purpose.data or ""
-        chosen = sorted(form.participant_ids.data or [])
-        if chosen != sorted(p.id for p in booking.participants):
-            changes["participant_ids"] = chosen
-        scope = form.scope.data if booking.series_id is not None else "this"
-        try:
-            if changes:
-                services.update_booking(current_user, booking, scope=scope, **changes)
-                db.session.commit()
-                flash(_("Booking changed."), "success")
-            return redirect(url_for("bookings.detail", booking_id=booking_id))
-        except Invalid as error:
-            db.session.rollback()
-            _apply_booking_errors(form, error)  # type: ignore[arg-type]
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.detail)
-            conflicts = _conflict_rows(error)
-            return (
-                render_template(
-                    "bookings/edit.html", form=form, booking=booking, conflicts=conflicts
-                ),
-                409,
-            )
-        status = 422
-    elif request.method == "POST":
-        status = 422
-    return render_template("bookings/edit.html", form=form, booking=booking, conflicts=[]), status
+    sent = submit(form, lambda: _change(form, booking), fields=FIELD_MAP)
+    if sent.done:
+        if sent.value:
+            flash(_("Booking changed."), "success")
+        return redirect(url_for("bookings.detail", booking_id=booking_id))
+    conflicts = _conflict_rows(sent.error)
+    page = render_template("bookings/edit.html", form=form, booking=booking, conflicts=conflicts)
+    return page, sent.status
+
+
+def _change(form: EditBookingForm, booking: Booking) -> list[Booking]:
+    """What the edit form changes, applied to the booking (or its series); [] if nothing."""
+    tz = booking.equipment.site.timezone
+    changes: dict[str, Any] = {}
+    starts_at = clock.combine(form.day.data, form.start.data, tz)
+    ends_at = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
+    if starts_at != booking.starts_at:
+        changes["starts_at"] = starts_at
+    if ends_at != booking.ends_at:
+        changes["ends_at"] = ends_at
+    if (form.purpose.data or "") != booking.purpose:
+        changes["purpose"] = form.purpose.data or ""
+    chosen = sorted(form.participant_ids.data or [])
+    if chosen != sorted(p.id for p in booking.participants):
+        changes["participant_ids"] = chosen
+    if not changes:
+        return []
+    scope = form.scope.data if booking.series_id is not None else "this"
+    return services.update_booking(current_user, booking, scope=scope, **changes)
 
 
 @bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
@@ -453,17 +423,17 @@ def cancel(booking_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Please choose what to cancel."), "danger")
         return redirect(back)
-    try:
-        cancelled = services.cancel_booking(current_user, booking, scope=form.scope.data)
-        db.session.commit()
-    except (Invalid, Conflict) as error:
-        db.session.rollback()
-        flash(error.detail, "danger")
-        return redirect(back)
-    flash(
-        ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", len(cancelled)),
-        "success",
+    sent = submit(
+        None, lambda: services.cancel_booking(current_user, booking, scope=form.scope.data)
     )
+    if sent.done:
+        cancelled = len(sent.value)
+        flash(
+            ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", cancelled),
+            "success",
+        )
+    else:
+        sent.flash()
     return redirect(back)
 
 
@@ -491,14 +461,11 @@ def checkout(booking_id: int) -> Any:
     back = safe_next(request.form.get("next") or url_for("bookings.detail", booking_id=booking_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        services.check_out(current_user, booking)
-        db.session.commit()
-    except (Invalid, Conflict) as error:
-        db.session.rollback()
-        flash(error.detail, "danger")
-        return redirect(back)
-    flash(_("%(unit)s handed out.", unit=booking.equipment.name), "success")
+    sent = submit(None, lambda: services.check_out(current_user, booking))
+    if sent.done:
+        flash(_("%(unit)s handed out.", unit=booking.equipment.name), "success")
+    else:
+        sent.flash()
     return redirect(back)
 
 
@@ -511,16 +478,15 @@ def return_booking(booking_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Please choose the condition."), "danger")
         return redirect(back)
-    try:
-        services.return_booking(
+    sent = submit(
+        None,
+        lambda: services.return_booking(
             current_user, booking, condition=form.condition.data, note=form.note.data or ""
-        )
-        db.session.commit()
-    except (Invalid, Conflict) as error:
-        db.session.rollback()
-        flash(error.detail, "danger")
-        return redirect(back)
-    if form.condition.data == "damaged":
+        ),
+    )
+    if not sent.done:
+        sent.flash()
+    elif form.condition.data == "damaged":
         flash(
             _(
                 "%(unit)s is back and now in maintenance; the coordinators are told.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,22 +22,14 @@ from makerlab.equipment.forms import (
     category_choices,
 )
 from makerlab.equipment.models import Equipment
-from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.pages import apply_errors, permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.sites.services import list_sites
 
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")
 
 HISTORY_LIMIT = 20
-
-
-def _load_unit(equipment_id: int) -> Equipment:
-    try:
-        return services.get_equipment(current_user, equipment_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.route("/")
@@ -91,7 +83,7 @@ def _render_detail(unit: Equipment, form: MaintenanceForm | None, status: int = 
 @bp.route("/<int:equipment_id>")
 @permission_required("equipment.view")
 def detail(equipment_id: int) -> Any:
-    unit = _load_unit(equipment_id)
+    unit = services.get_equipment(current_user, equipment_id)
     form = None
     if can(current_user, "equipment.manage"):
         form = MaintenanceForm()
@@ -121,10 +113,9 @@ def _values(form: EquipmentForm) -> dict[str, Any]:
     }
 
 
-def _apply(form: EquipmentForm, error: Invalid) -> None:
-    if "category" in error.errors and (form.new_category.data or "").strip():
-        error.errors["new_category"] = error.errors.pop("category")
-    apply_errors(form, error)
+def _fields(form: EquipmentForm) -> dict[str, str]:
+    """A refused category belongs to the new-category field when one was typed."""
+    return {"category": "new_category"} if (form.new_category.data or "").strip() else {}
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -132,59 +123,52 @@ def _apply(form: EquipmentForm, error: Invalid) -> None:
 def new() -> Any:
     form = EquipmentForm()
     _prepare(form)
-    if form.validate_on_submit():
-        try:
-            unit = services.create_equipment(current_user, **_values(form))
-            db.session.commit()
-            flash(_("Unit added."), "success")
-            return redirect(url_for("equipment.detail", equipment_id=unit.id))
-        except Invalid as error:
-            db.session.rollback()
-            _apply(form, error)
-    return render_template("equipment/form.html", form=form, unit=None)
+    sent = submit(
+        form,
+        lambda: services.create_equipment(current_user, **_values(form)),
+        fields=_fields(form),
+    )
+    if sent.done:
+        flash(_("Unit added."), "success")
+        return redirect(url_for("equipment.detail", equipment_id=sent.value.id))
+    return render_template("equipment/form.html", form=form, unit=None), sent.status
 
 
 @bp.route("/<int:equipment_id>/edit", methods=["GET", "POST"])
 @permission_required("equipment.manage")
 def edit(equipment_id: int) -> Any:
-    unit = _load_unit(equipment_id)
+    unit = services.get_equipment(current_user, equipment_id)
     form = EquipmentForm(obj=unit)
     _prepare(form)
-    if form.validate_on_submit():
-        try:
-            services.update_equipment(current_user, unit, **_values(form))
-            db.session.commit()
-            flash(_("Unit saved."), "success")
-            return redirect(url_for("equipment.detail", equipment_id=unit.id))
-        except Invalid as error:
-            db.session.rollback()
-            _apply(form, error)
-    return render_template("equipment/form.html", form=form, unit=unit)
+    sent = submit(
+        form,
+        lambda: services.update_equipment(current_user, unit, **_values(form)),
+        fields=_fields(form),
+    )
+    if sent.done:
+        flash(_("Unit saved."), "success")
+        return redirect(url_for("equipment.detail", equipment_id=unit.id))
+    return render_template("equipment/form.html", form=form, unit=unit), sent.status
 
 
 @bp.route("/<int:equipment_id>/maintenance", methods=["POST"])
 @permission_required("equipment.manage")
 def add_maintenance(equipment_id: int) -> Any:
-    unit = _load_unit(equipment_id)
+    unit = services.get_equipment(current_user, equipment_id)
     form = MaintenanceForm()
-    if form.validate_on_submit():
-        tz = unit.site.timezone
-        try:
-            services.add_maintenance(
-                current_user,
-                unit,
-                clock.combine(form.start_day.data, form.start_time.data, tz),
-                clock.combine(form.end_day.data, form.end_time.data, tz),
-                reason=form.reason.data or "",
-            )
-            db.session.commit()
-            flash(_("Maintenance block added."), "success")
-            return redirect(url_for("equipment.detail", equipment_id=unit.id))
-        except Invalid as error:
-            db.session.rollback()
-            if "ends_at" in error.errors:
-                error.errors["end_time"] = error.errors.pop("ends_at")
-            if "starts_at" in error.errors:
-                error.errors["start_time"] = error.errors.pop("starts_at")
-            apply_errors(form, error)
-    return _render_detail(unit, form, 422)
+    tz = unit.site.timezone
+    sent = submit(
+        form,
+        lambda: services.add_maintenance(
+            current_user,
+            unit,
+            clock.combine(form.start_day.data, form.start_time.data, tz),
+            clock.combine(form.end_day.data, form.end_time.data, tz),
+            reason=form.reason.data or "",
+        ),
+        fields={"starts_at": "start_time", "ends_at": "end_time"},
+    )
+    if sent.done:
+        flash(_("Maintenance block added."), "success")
+        return redirect(url_for("equipment.detail", equipment_id=unit.id))
+    return _render_detail(unit, form, sent.status)

@@ -10,11 +10,9 @@ from flask_login import current_user
 
 from makerlab.api.schemas import paginate
 from makerlab.enums import NotificationStatus
-from makerlab.errors import Conflict
-from makerlab.extensions import db
 from makerlab.notifications import services
 from makerlab.notifications.forms import ResendForm
-from makerlab.pages import permission_required
+from makerlab.pages import permission_required, submit
 
 bp = Blueprint("notifications", __name__)
 
@@ -54,12 +52,9 @@ def resend(notification_id: int) -> Any:
     if not form.validate_on_submit():
         abort(400)
     note = services.get_notification(current_user, notification_id)
-    try:
-        services.resend(current_user, note)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.detail, "warning")
-    else:
-        db.session.commit()
+    sent = submit(None, lambda: services.resend(current_user, note))
+    if sent.done:
         flash(_("The message is queued again and will be sent within a minute."), "success")
+    else:
+        sent.flash("warning")
     return redirect(url_for("notifications.outbox", status=request.args.get("status") or None))

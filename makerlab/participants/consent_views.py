@@ -29,9 +29,8 @@ from weasyprint import HTML
 
 from makerlab import clock
 from makerlab.db import write_in_safe_request
-from makerlab.errors import Invalid
 from makerlab.extensions import csrf, db
-from makerlab.pages import apply_errors, permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.participants import consent, services
 from makerlab.participants.forms import (
     ConsentRequestForm,
@@ -111,18 +110,16 @@ def send_request(participant_id: int) -> Any:
     """E-mail the guardian a personal link to the consent page."""
     participant = services.get_participant(current_user, participant_id)
     form = ConsentRequestForm()
-    if form.validate_on_submit():
-        try:
-            link = consent.request_consent(
-                current_user, participant, language=form.language.data or "de"
-            )
-            db.session.commit()
-            flash(_("Consent request sent to %(email)s.", email=link.emailed_to), "success")
-        except Invalid as error:
-            db.session.rollback()
-            for messages in error.errors.values():
-                for message in messages:
-                    flash(message, "danger")
+    sent = submit(
+        form,
+        lambda: consent.request_consent(
+            current_user, participant, language=form.language.data or "de"
+        ),
+    )
+    if sent.done:
+        flash(_("Consent request sent to %(email)s.", email=sent.value.emailed_to), "success")
+    else:
+        sent.flash()
     return _detail(participant)
 
 
@@ -182,37 +179,35 @@ def record(participant_id: int) -> Any:
     form = RecordConsentForm()
     if request.method == "GET":
         form.given_on.data = consent.today()
-    if form.validate_on_submit():
+
+    def save() -> list[Any]:
         answers = {
             kind: getattr(form, kind).data == "yes"
             for kind in consent.CHOICE_FIELDS
             if getattr(form, kind).data in ("yes", "no")
         }
-        try:
-            records = consent.record_choices(
-                current_user,
-                participant,
-                answers,
-                source=form.source.data or ConsentSource.PAPER,
-                on=form.given_on.data,
-            )
-            db.session.commit()
-            if records:
-                flash(_("The choices are recorded."), "success")
-            else:
-                flash(_("No question was answered: nothing recorded."), "info")
-            return _detail(participant)
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-            if "effective_on" in error.errors:
-                form.given_on.errors = list(error.errors["effective_on"])
-    return render_template(
+        return consent.record_choices(
+            current_user,
+            participant,
+            answers,
+            source=form.source.data or ConsentSource.PAPER,
+            on=form.given_on.data,
+        )
+
+    sent = submit(form, save, fields={"effective_on": "given_on"})
+    if sent.done:
+        if sent.value:
+            flash(_("The choices are recorded."), "success")
+        else:
+            flash(_("No question was answered: nothing recorded."), "info")
+        return _detail(participant)
+    page = render_template(
         "participants/consent_record.html",
         form=form,
         p=participant,
         choices=consent.current_choices(participant),
     )
+    return page, sent.status
 
 
 @bp.route("/participants/own-consent")

@@ -25,10 +25,10 @@ from flask_login import current_user
 from makerlab.auth.permissions import can
 from makerlab.categories import label as category_label
 from makerlab.equipment.services import categories
-from makerlab.errors import Invalid
+from makerlab.errors import invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.pages import apply_errors, permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.participants import consent, services
 from makerlab.participants.consent_views import bp as consent_bp
 from makerlab.participants.forms import (
@@ -141,16 +141,11 @@ def _form_values(form: ParticipantForm) -> dict[str, Any]:
 def new() -> Any:
     form = ParticipantForm()
     form.school_id.choices = _school_choices()
-    if form.validate_on_submit():
-        try:
-            participant = services.create_participant(current_user, **_form_values(form))
-            db.session.commit()
-            flash(_("Participant registered."), "success")
-            return redirect(url_for("participants.detail", participant_id=participant.id))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    return render_template("participants/form.html", form=form, participant=None)
+    sent = submit(form, lambda: services.create_participant(current_user, **_form_values(form)))
+    if sent.done:
+        flash(_("Participant registered."), "success")
+        return redirect(url_for("participants.detail", participant_id=sent.value.id))
+    return render_template("participants/form.html", form=form, participant=None), sent.status
 
 
 @bp.route("/participants/<int:participant_id>")
@@ -190,16 +185,14 @@ def edit(participant_id: int) -> Any:
     form.school_id.choices = _school_choices()
     if request.method == "GET":
         form.school_id.data = participant.school_id or 0
-    if form.validate_on_submit():
-        try:
-            services.update_participant(current_user, participant, **_form_values(form))
-            db.session.commit()
-            flash(_("Participant saved."), "success")
-            return redirect(url_for("participants.detail", participant_id=participant.id))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    return render_template("participants/form.html", form=form, participant=participant)
+    sent = submit(
+        form, lambda: services.update_participant(current_user, participant, **_form_values(form))
+    )
+    if sent.done:
+        flash(_("Participant saved."), "success")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
+    page = render_template("participants/form.html", form=form, participant=participant)
+    return page, sent.status
 
 
 @bp.route("/participants/<int:participant_id>/inductions/new", methods=["GET", "POST"])
@@ -212,22 +205,21 @@ def new_induction(participant_id: int) -> Any:
     form.category.choices = choices((c, category_label(c)) for c in categories())
     if request.method == "GET":
         form.completed_on.data = services.today()
-    if form.validate_on_submit():
-        try:
-            services.record_induction(
-                current_user,
-                participant,
-                category=form.category.data or "",
-                completed_on=form.completed_on.data,
-                valid_until=form.valid_until.data,
-            )
-            db.session.commit()
-            flash(_("Induction recorded."), "success")
-            return redirect(url_for("participants.detail", participant_id=participant.id))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    return render_template("participants/induction_form.html", form=form, p=participant)
+    sent = submit(
+        form,
+        lambda: services.record_induction(
+            current_user,
+            participant,
+            category=form.category.data or "",
+            completed_on=form.completed_on.data,
+            valid_until=form.valid_until.data,
+        ),
+    )
+    if sent.done:
+        flash(_("Induction recorded."), "success")
+        return redirect(url_for("participants.detail", participant_id=participant.id))
+    page = render_template("participants/induction_form.html", form=form, p=participant)
+    return page, sent.status
 
 
 @bp.route("/participants/<int:participant_id>/export")
@@ -255,15 +247,17 @@ def erase(participant_id: int) -> Any:
     if participant.erased_at is not None:
         return _erased_redirect(participant)
     form = EraseForm()
-    if form.validate_on_submit():
+
+    def erase_if_confirmed() -> None:
         if (form.confirm.data or "").strip().lstrip("#") != str(participant.id):
-            form.confirm.errors = [_("Please type the number %(id)d exactly.", id=participant.id)]
-        else:
-            services.erase_participant(current_user, participant)
-            db.session.commit()
-            flash(_("The participant's personal data has been erased."), "success")
-            return redirect(url_for("participants.index"))
-    return render_template("participants/erase.html", form=form, p=participant)
+            raise invalid("confirm", _("Please type the number %(id)d exactly.", id=participant.id))
+        services.erase_participant(current_user, participant)
+
+    sent = submit(form, erase_if_confirmed)
+    if sent.done:
+        flash(_("The participant's personal data has been erased."), "success")
+        return redirect(url_for("participants.index"))
+    return render_template("participants/erase.html", form=form, p=participant), sent.status
 
 
 @bp.route("/participants/inductions/expiring")

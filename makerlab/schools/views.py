@@ -9,9 +9,9 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from makerlab.errors import Invalid
+from makerlab.auth.models import User
 from makerlab.extensions import db
-from makerlab.pages import apply_errors, permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.schools import services
 from makerlab.schools.forms import SchoolForm
 from makerlab.schools.models import School
@@ -23,8 +23,6 @@ bp = Blueprint("schools", __name__)
 @permission_required("schools.manage")
 def index() -> Any:
     """Schools with their number of teacher accounts, in one query."""
-    from makerlab.auth.models import User
-
     teachers = (
         sa.select(User.school_id, sa.func.count().label("n"))
         .where(User.role == "teacher")
@@ -51,16 +49,11 @@ def _values(form: SchoolForm) -> dict[str, Any]:
 @permission_required("schools.manage")
 def new() -> Any:
     form = SchoolForm()
-    if form.validate_on_submit():
-        try:
-            services.create_school(current_user, **_values(form))
-            db.session.commit()
-            flash(_("School added."), "success")
-            return redirect(url_for("schools.index"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    return render_template("schools/form.html", form=form, school=None)
+    sent = submit(form, lambda: services.create_school(current_user, **_values(form)))
+    if sent.done:
+        flash(_("School added."), "success")
+        return redirect(url_for("schools.index"))
+    return render_template("schools/form.html", form=form, school=None), sent.status
 
 
 @bp.route("/schools/<int:school_id>", methods=["GET", "POST"])
@@ -68,13 +61,8 @@ def new() -> Any:
 def edit(school_id: int) -> Any:
     school = services.get_school(current_user, school_id)
     form = SchoolForm(obj=school)
-    if form.validate_on_submit():
-        try:
-            services.update_school(current_user, school, **_values(form))
-            db.session.commit()
-            flash(_("School saved."), "success")
-            return redirect(url_for("schools.index"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    return render_template("schools/form.html", form=form, school=school)
+    sent = submit(form, lambda: services.update_school(current_user, school, **_values(form)))
+    if sent.done:
+        flash(_("School saved."), "success")
+        return redirect(url_for("schools.index"))
+    return render_template("schools/form.html", form=form, school=school), sent.status

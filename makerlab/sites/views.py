@@ -15,10 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import clock
-from makerlab.errors import Invalid
-from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.pages import apply_errors, permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.sites import closure_imports, services
 from makerlab.sites.forms import (
     CalendarFileForm,
@@ -48,36 +46,28 @@ IGNORED_WHY = {
 def index() -> Any:
     """Every site, and a form to add one."""
     form = NewSiteForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            site = services.create_site(
-                current_user,
-                name=form.name.data or "",
-                timezone=form.timezone.data or "",
-                address=form.address.data or "",
-            )
-            db.session.commit()
-            flash(
-                _("Site added. Set its opening hours now: until then it counts as closed."),
-                "success",
-            )
-            return redirect(url_for("sites.detail", site_id=site.id))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-    if form.is_submitted():
-        status = 422
-    sites = services.list_sites()
-    return (
-        render_template(
-            "sites/index.html",
-            sites=sites,
-            upcoming=services.upcoming_closure_counts(),
-            form=form,
+    sent = submit(
+        form,
+        lambda: services.create_site(
+            current_user,
+            name=form.name.data or "",
+            timezone=form.timezone.data or "",
+            address=form.address.data or "",
         ),
-        status,
     )
+    if sent.done:
+        flash(
+            _("Site added. Set its opening hours now: until then it counts as closed."),
+            "success",
+        )
+        return redirect(url_for("sites.detail", site_id=sent.value.id))
+    page = render_template(
+        "sites/index.html",
+        sites=services.list_sites(),
+        upcoming=services.upcoming_closure_counts(),
+        form=form,
+    )
+    return page, sent.status
 
 
 @bp.route("/sites/<int:site_id>", methods=["GET", "POST"])
@@ -86,24 +76,23 @@ def detail(site_id: int) -> Any:
     """Name, address, time zone and the weekly opening hours; closures below."""
     site = services.get_site(current_user, site_id)
     form = SiteForm.for_site(site)
-    if form.validate_on_submit():
-        try:
-            services.update_site(
-                current_user,
-                site,
-                name=form.name.data or "",
-                address=form.address.data or "",
-                timezone=form.timezone.data or "",
-                opening_hours=form.opening_hours(),
-            )
-            db.session.commit()
-            flash(_("Site saved."), "success")
-            return redirect(url_for("sites.detail", site_id=site.id))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-            site = services.get_site(current_user, site_id)
-    return render_site(site, site_form=form, status=422 if form.is_submitted() else 200)
+    sent = submit(
+        form,
+        lambda: services.update_site(
+            current_user,
+            site,
+            name=form.name.data or "",
+            address=form.address.data or "",
+            timezone=form.timezone.data or "",
+            opening_hours=form.opening_hours(),
+        ),
+    )
+    if sent.done:
+        flash(_("Site saved."), "success")
+        return redirect(url_for("sites.detail", site_id=site.id))
+    if sent.error is not None:
+        site = services.get_site(current_user, site_id)  # as before the refusal
+    return render_site(site, site_form=form, status=sent.status)
 
 
 def render_site(
@@ -149,22 +138,21 @@ def check_closure(site_id: int) -> Any:
     """Step 1 of adding a closure: the summary of what will be saved, nothing saved yet."""
     site = services.get_site(current_user, site_id)
     form = ClosureForm(prefix=CLOSURE)
-    if form.validate_on_submit():
-        try:
-            plan = services.plan_closure(
-                current_user,
-                site,
-                starts_on=form.starts_on.data,
-                ends_on=form.last_day(),
-                reason=form.reason.data or "",
-            )
-        except Invalid as error:
-            apply_errors(form, error)
-        else:
-            return render_template(
-                "sites/closure_check.html", site=site, plan=plan, form=form, prefix=CLOSURE
-            )
-    return render_site(site, closure_form=form, status=422)
+    checked = submit(
+        form,
+        lambda: services.plan_closure(
+            current_user,
+            site,
+            starts_on=form.starts_on.data,
+            ends_on=form.last_day(),
+            reason=form.reason.data or "",
+        ),
+    )
+    if checked.done:
+        return render_template(
+            "sites/closure_check.html", site=site, plan=checked.value, form=form, prefix=CLOSURE
+        )
+    return render_site(site, closure_form=form, status=checked.status)
 
 
 @bp.route("/sites/<int:site_id>/closures", methods=["POST"])
@@ -173,23 +161,21 @@ def add_closure(site_id: int) -> Any:
     """Step 2: save the closure that was checked."""
     site = services.get_site(current_user, site_id)
     form = ClosureForm(prefix=CLOSURE)
-    if form.validate_on_submit():
-        try:
-            closure = services.add_closure(
-                current_user,
-                site,
-                starts_on=form.starts_on.data,
-                ends_on=form.last_day(),
-                reason=form.reason.data or "",
-            )
-            db.session.commit()
-            flash(_("Closure saved: %(days)s.", days=_days(closure)), "success")
-            return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-            site = services.get_site(current_user, site_id)
-    return render_site(site, closure_form=form, status=422)
+    sent = submit(
+        form,
+        lambda: services.add_closure(
+            current_user,
+            site,
+            starts_on=form.starts_on.data,
+            ends_on=form.last_day(),
+            reason=form.reason.data or "",
+        ),
+    )
+    if sent.done:
+        flash(_("Closure saved: %(days)s.", days=_days(sent.value)), "success")
+        return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+    site = services.get_site(current_user, site_id)  # as before the refusal
+    return render_site(site, closure_form=form, status=sent.status)
 
 
 @bp.route("/sites/<int:site_id>/closures/<int:closure_id>/delete", methods=["GET", "POST"])
@@ -199,13 +185,13 @@ def delete_closure(site_id: int, closure_id: int) -> Any:
     site = services.get_site(current_user, site_id)
     closure = _closure_of(site, closure_id)
     form = DeleteForm()
-    if form.validate_on_submit():
-        days = _days(closure)
-        services.delete_closure(current_user, closure)
-        db.session.commit()
+    days = _days(closure)
+    sent = submit(form, lambda: services.delete_closure(current_user, closure))
+    if sent.done:
         flash(_("Closure removed: %(days)s.", days=days), "success")
         return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
-    return render_template("sites/closure_delete.html", site=site, closure=closure, form=form)
+    page = render_template("sites/closure_delete.html", site=site, closure=closure, form=form)
+    return page, sent.status
 
 
 @bp.route("/sites/<int:site_id>/holidays", methods=["POST"])
@@ -215,19 +201,17 @@ def add_holidays(site_id: int) -> Any:
     site = services.get_site(current_user, site_id)
     form = HolidaysForm(prefix=HOLIDAYS)
     form.state.choices = choices((code, code) for code in closure_imports.STATES)  # type: ignore[assignment]
-    if form.validate_on_submit():
-        try:
-            result = closure_imports.add_public_holidays(
-                current_user, site, year=form.year.data or 0, state=form.state.data
-            )
-            db.session.commit()
-            flash(_added_message(len(result.added), result.existing), "success")
-            return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-            site = services.get_site(current_user, site_id)
-    return render_site(site, holidays_form=form, status=422)
+    sent = submit(
+        form,
+        lambda: closure_imports.add_public_holidays(
+            current_user, site, year=form.year.data or 0, state=form.state.data
+        ),
+    )
+    if sent.done:
+        flash(_added_message(len(sent.value.added), sent.value.existing), "success")
+        return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+    site = services.get_site(current_user, site_id)  # as before the refusal
+    return render_site(site, holidays_form=form, status=sent.status)
 
 
 @bp.route("/sites/<int:site_id>/closures/import", methods=["POST"])
@@ -236,20 +220,19 @@ def import_closures(site_id: int) -> Any:
     """Close the site on the all-day events of an uploaded iCalendar file."""
     site = services.get_site(current_user, site_id)
     form = CalendarFileForm(prefix=ICS)
-    if form.validate_on_submit():
-        try:
-            data = form.file.data.read(closure_imports.ICS_MAX_BYTES + 1)
-            result = closure_imports.import_closures_ics(current_user, site, data)
-            db.session.commit()
-            flash(_added_message(len(result.added), result.existing), "success")
-            if result.ignored:
-                flash(_ignored_message(result.ignored), "warning")
-            return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-            site = services.get_site(current_user, site_id)
-    return render_site(site, file_form=form, status=422)
+    sent = submit(
+        form,
+        lambda: closure_imports.import_closures_ics(
+            current_user, site, form.file.data.read(closure_imports.ICS_MAX_BYTES + 1)
+        ),
+    )
+    if sent.done:
+        flash(_added_message(len(sent.value.added), sent.value.existing), "success")
+        if sent.value.ignored:
+            flash(_ignored_message(sent.value.ignored), "warning")
+        return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
+    site = services.get_site(current_user, site_id)  # as before the refusal
+    return render_site(site, file_form=form, status=sent.status)
 
 
 def _closure_of(site: Site, closure_id: int) -> Closure:

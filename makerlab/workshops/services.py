@@ -716,13 +716,41 @@ def record_attendance(actor: User, enrolment: Enrolment, attended_count: int) ->
     """Record how many of the enrolment's seats were filled on the day."""
     if enrolment.status != CONFIRMED:
         raise Conflict(_("Attendance can only be recorded for confirmed enrolments."))
-    if attended_count < 0 or attended_count > enrolment.seats:
-        raise Invalid(
-            {"attended_count": [_("Enter a number between 0 and %(max)d.", max=enrolment.seats)]}
-        )
+    problem = _attendance_problem(enrolment, attended_count)
+    if problem:
+        raise Invalid({"attended_count": [problem]})
     enrolment.attended_count = attended_count
     db.session.flush()
     return enrolment
+
+
+def record_roster(actor: User, counts: Sequence[tuple[Enrolment, int]]) -> int:
+    """Record the attendance of several enrolments at once: all rows or none.
+
+    A refusal lists every refused row under its enrolment id (422); rows
+    that are not confirmed are refused as well.
+    """
+    problems: dict[str, list[str]] = {}
+    for enrolment, attended_count in counts:
+        problem = (
+            _("Attendance can only be recorded for confirmed enrolments.")
+            if enrolment.status != CONFIRMED
+            else _attendance_problem(enrolment, attended_count)
+        )
+        if problem:
+            problems[str(enrolment.id)] = [problem]
+    if problems:
+        raise Invalid(problems)
+    for enrolment, attended_count in counts:
+        enrolment.attended_count = attended_count
+    db.session.flush()
+    return len(counts)
+
+
+def _attendance_problem(enrolment: Enrolment, attended_count: int) -> str | None:
+    if attended_count < 0 or attended_count > enrolment.seats:
+        return _("Enter a number between 0 and %(max)d.", max=enrolment.seats)
+    return None
 
 
 # --------------------------------------------------------------------------- contacts

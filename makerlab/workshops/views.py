@@ -32,10 +32,10 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.equipment.services import categories_in_use
-from makerlab.errors import Conflict, Forbidden, Invalid
+from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
-from makerlab.pages import apply_errors, permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.participants.services import visible_participants
 from makerlab.schools.services import visible_schools
 from makerlab.sites.services import find_site, list_sites
@@ -60,15 +60,6 @@ SESSION_FIELD_MAP = {"starts_at": "start", "ends_at": "end", "equipment_needs": 
 def _site_tz(site_id: int | None) -> str:
     site = find_site(site_id) if site_id else None
     return site.timezone if site else str(current_app.config["TIMEZONE"])
-
-
-def _flash_error(error: Invalid | Conflict | Forbidden) -> None:
-    if isinstance(error, Invalid):
-        for messages in error.errors.values():
-            for message in messages:
-                flash(message, "danger")
-    else:
-        flash(error.detail, "danger")
 
 
 # --------------------------------------------------------------------------- programme
@@ -143,19 +134,14 @@ def _facilitator_choices() -> list[Any]:
 def new_workshop() -> Any:
     form = workshop_form_class(_categories())()
     form.facilitator_id.choices = _facilitator_choices()
-    if form.validate_on_submit():
-        try:
-            workshop = services.create_workshop(current_user, **_workshop_values(form))
-            db.session.commit()
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            flash(_("Workshop saved. Now plan its sessions."), "success")
-            return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
-    return render_template(
+    sent = submit(form, lambda: services.create_workshop(current_user, **_workshop_values(form)))
+    if sent.done:
+        flash(_("Workshop saved. Now plan its sessions."), "success")
+        return redirect(url_for("workshops.workshop", workshop_id=sent.value.id))
+    page = render_template(
         "workshops/workshop_form.html", form=form, workshop=None, needs=need_fields(form)
     )
+    return page, sent.status
 
 
 def _workshop_values(form: WorkshopForm) -> dict[str, Any]:
@@ -180,19 +166,16 @@ def edit_workshop(workshop_id: int) -> Any:
         form.facilitator_id.data = workshop.facilitator_id or 0
         for f in need_fields(form):
             f.data = workshop.equipment_needs.get(f.name[len("need_") :])
-    if form.validate_on_submit():
-        try:
-            services.update_workshop(current_user, workshop, **_workshop_values(form))
-            db.session.commit()
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, error)
-        else:
-            flash(_("Workshop saved."), "success")
-            return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
-    return render_template(
+    sent = submit(
+        form, lambda: services.update_workshop(current_user, workshop, **_workshop_values(form))
+    )
+    if sent.done:
+        flash(_("Workshop saved."), "success")
+        return redirect(url_for("workshops.workshop", workshop_id=workshop.id))
+    page = render_template(
         "workshops/workshop_form.html", form=form, workshop=workshop, needs=need_fields(form)
     )
+    return page, sent.status
 
 
 @bp.route("/workshops/<int:workshop_id>")
@@ -266,10 +249,12 @@ def new_session(workshop_id: int) -> Any:
         form.capacity.data = form.capacity.data or 20
         form.start.data = form.start.data or dt.time(9, 0)
         form.end.data = form.end.data or dt.time(12, 0)
-    if "save" in request.form and form.validate_on_submit():
-        starts_at, ends_at = _session_times(form)
-        try:
-            session = services.create_session(
+    status = _check_only(form)
+    if status is None:
+
+        def plan() -> WorkshopSession:
+            starts_at, ends_at = _session_times(form)
+            return services.create_session(
                 current_user,
                 workshop,
                 starts_at=starts_at,
@@ -278,29 +263,34 @@ def new_session(workshop_id: int) -> Any:
                 site_id=form.site_id.data,
                 location=form.location.data or "",
             )
-            db.session.commit()
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, _mapped(error))
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.detail)
-        else:
+
+        sent = submit(form, plan, fields=SESSION_FIELD_MAP)
+        if sent.done:
             flash(_("Session planned; the equipment is reserved."), "success")
-            return redirect(url_for("workshops.session", session_id=session.id))
-    elif request.method == "POST":
-        form.validate()
-    return render_template(
+            return redirect(url_for("workshops.session", session_id=sent.value.id))
+        status = sent.status
+    page = render_template(
         "workshops/session_form.html",
         form=form,
         workshop=workshop,
         session=None,
         equipment=_equipment_rows(workshop, form),
     )
+    return page, status
 
 
-def _mapped(error: Invalid) -> Invalid:
-    return Invalid({SESSION_FIELD_MAP.get(k, k): v for k, v in error.errors.items()})
+def _check_only(form: SessionForm) -> int | None:
+    """The status of a session form shown without saving (None: it is being saved).
+
+    "Check equipment" posts the form without ``save``: it is shown again with
+    its problems and the equipment panel, which is no refusal.
+    """
+    if request.method != "POST":
+        return 200
+    if "save" in request.form:
+        return None
+    form.validate()
+    return 200
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
@@ -318,10 +308,12 @@ def edit_session(session_id: int) -> Any:
         form.day.data, form.start.data, form.end.data = start.date(), start.time(), end.time()
         form.capacity.data, form.site_id.data = session.capacity, session.site_id
         form.location.data = session.location
-    if "save" in request.form and form.validate_on_submit():
-        starts_at, ends_at = _session_times(form)
-        try:
-            services.update_session(
+    status = _check_only(form)
+    if status is None:
+
+        def save() -> WorkshopSession:
+            starts_at, ends_at = _session_times(form)
+            return services.update_session(
                 current_user,
                 session,
                 starts_at=starts_at,
@@ -330,26 +322,21 @@ def edit_session(session_id: int) -> Any:
                 site_id=form.site_id.data,
                 location=form.location.data or "",
             )
-            db.session.commit()
-        except Invalid as error:
-            db.session.rollback()
-            apply_errors(form, _mapped(error))
-        except Conflict as error:
-            db.session.rollback()
-            form.form_errors.append(error.detail)
-        else:
+
+        sent = submit(form, save, fields=SESSION_FIELD_MAP)
+        if sent.done:
             flash(_("Session saved."), "success")
             return redirect(url_for("workshops.session", session_id=session.id))
-        session = services.get_session(current_user, session_id)
-    elif request.method == "POST":
-        form.validate()
-    return render_template(
+        status = sent.status
+        session = services.get_session(current_user, session_id)  # as before the refusal
+    page = render_template(
         "workshops/session_form.html",
         form=form,
         workshop=session.workshop,
         session=session,
         equipment=_equipment_rows(session.workshop, form, session),
     )
+    return page, status
 
 
 @bp.route("/workshops/<int:workshop_id>/equipment-check")
@@ -375,21 +362,17 @@ def equipment_check(workshop_id: int) -> Any:
 @permission_required("sessions.manage")
 def cancel_session(session_id: int) -> Any:
     session = services.get_session(current_user, session_id)
-    if ActionForm().validate_on_submit():
-        try:
-            services.cancel_session(current_user, session)
-            db.session.commit()
-        except Conflict as error:
-            db.session.rollback()
-            _flash_error(error)
-        else:
-            flash(
-                _(
-                    "Session cancelled; the equipment is free again and every enrolled "
-                    "contact gets an e-mail."
-                ),
-                "success",
-            )
+    sent = submit(ActionForm(), lambda: services.cancel_session(current_user, session))
+    if sent.done:
+        flash(
+            _(
+                "Session cancelled; the equipment is free again and every enrolled "
+                "contact gets an e-mail."
+            ),
+            "success",
+        )
+    else:
+        sent.flash()
     return redirect(url_for("workshops.session", session_id=session_id))
 
 
@@ -457,30 +440,22 @@ def session(session_id: int) -> Any:
 def enrol_class(session_id: int) -> Any:
     session = services.get_session(current_user, session_id)
     form = _class_form(request.form)
-    if not form.validate_on_submit():
-        return _render_session(session, class_form=form, status=422)
-    try:
-        enrolment = services.enrol(
+    sent = submit(
+        form,
+        lambda: services.enrol(
             current_user,
             session,
             school_id=form.school_id.data,
             class_name=form.class_name.data,
             headcount=form.headcount.data,
             contact_email=form.contact_email.data or None,
-        )
-        db.session.commit()
-    except Invalid as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        return _render_session(
-            services.get_session(current_user, session_id), class_form=form, status=422
-        )
-    except (Conflict, Forbidden) as error:
-        db.session.rollback()
-        _flash_error(error)
-    else:
-        _flash_enrolled(enrolment)
-    return redirect(url_for("workshops.session", session_id=session_id))
+        ),
+    )
+    if sent.done:
+        _flash_enrolled(sent.value)
+        return redirect(url_for("workshops.session", session_id=session_id))
+    session = services.get_session(current_user, session_id)  # as before the refusal
+    return _render_session(session, class_form=form, status=sent.status)
 
 
 def _flash_enrolled(enrolment: Enrolment) -> None:
@@ -514,23 +489,15 @@ def _flash_enrolled(enrolment: Enrolment) -> None:
 def enrol_participant(session_id: int) -> Any:
     session = services.get_session(current_user, session_id)
     form = _participant_form(session, request.form)
-    if not form.validate_on_submit():
-        return _render_session(session, participant_form=form, status=422)
-    try:
-        enrolment = services.enrol(current_user, session, participant_id=form.participant_id.data)
-        db.session.commit()
-    except Invalid as error:
-        db.session.rollback()
-        apply_errors(form, error)
-        return _render_session(
-            services.get_session(current_user, session_id), participant_form=form, status=422
-        )
-    except (Conflict, Forbidden) as error:
-        db.session.rollback()
-        _flash_error(error)
-    else:
-        _flash_enrolled(enrolment)
-    return redirect(url_for("workshops.session", session_id=session_id))
+    sent = submit(
+        form,
+        lambda: services.enrol(current_user, session, participant_id=form.participant_id.data),
+    )
+    if sent.done:
+        _flash_enrolled(sent.value)
+        return redirect(url_for("workshops.session", session_id=session_id))
+    session = services.get_session(current_user, session_id)  # as before the refusal
+    return _render_session(session, participant_form=form, status=sent.status)
 
 
 @bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
@@ -538,22 +505,18 @@ def enrol_participant(session_id: int) -> Any:
 def cancel_enrolment(enrolment_id: int) -> Any:
     enrolment = services.get_enrolment(current_user, enrolment_id)
     session_id = enrolment.session_id
-    if ActionForm().validate_on_submit():
-        try:
-            promoted = services.cancel_enrolment(current_user, enrolment)
-            db.session.commit()
-        except Conflict as error:
-            db.session.rollback()
-            _flash_error(error)
-        else:
-            message = _("Enrolment cancelled.")
-            if promoted and not is_teacher(current_user):
-                message += " " + ngettext(
-                    "%(num)d enrolment moved up from the waitlist.",
-                    "%(num)d enrolments moved up from the waitlist.",
-                    len(promoted),
-                )
-            flash(message, "success")
+    sent = submit(ActionForm(), lambda: services.cancel_enrolment(current_user, enrolment))
+    if sent.done:
+        message = _("Enrolment cancelled.")
+        if sent.value and not is_teacher(current_user):
+            message += " " + ngettext(
+                "%(num)d enrolment moved up from the waitlist.",
+                "%(num)d enrolments moved up from the waitlist.",
+                len(sent.value),
+            )
+        flash(message, "success")
+    else:
+        sent.flash()
     target = request.form.get("next", "")
     if target == "portal":
         return redirect(url_for("workshops.index"))
@@ -572,41 +535,33 @@ def record_attendance(session_id: int) -> Any:
             Enrolment.status == EnrolmentStatus.CONFIRMED.value
         )
     ).all()
+    rows: list[tuple[Enrolment, int]] = []
     problems: list[str] = []
-    saved = 0
     for enrolment in enrolments:
         raw = (request.form.get(f"attended-{enrolment.id}") or "").strip()
-        if raw == "":
-            continue
-        label = _enrolment_label(enrolment)
-        if not raw.isdigit():
+        if raw.isdigit():
+            rows.append((enrolment, int(raw)))
+        elif raw:
+            label = _enrolment_label(enrolment)
             problems.append(_("%(who)s: please enter a whole number.", who=label))
-            continue
-        try:
-            services.record_attendance(current_user, enrolment, int(raw))
-            saved += 1
-        except (Invalid, Conflict) as error:
-            messages = (
-                [m for ms in error.errors.values() for m in ms]
-                if isinstance(error, Invalid)
-                else [error.detail]
+    if not problems:
+        sent = submit(None, lambda: services.record_roster(current_user, rows))
+        if sent.done:
+            flash(
+                ngettext(
+                    "Attendance saved for %(num)d enrolment.",
+                    "Attendance saved for %(num)d enrolments.",
+                    sent.value,
+                ),
+                "success",
             )
-            problems.extend(f"{label}: {m}" for m in messages)
-    if problems:
-        db.session.rollback()
-        for problem in problems:
-            flash(problem, "danger")
-        flash(_("Nothing was saved; please correct the marked rows."), "danger")
-    else:
-        db.session.commit()
-        flash(
-            ngettext(
-                "Attendance saved for %(num)d enrolment.",
-                "Attendance saved for %(num)d enrolments.",
-                saved,
-            ),
-            "success",
-        )
+            return redirect(url_for("workshops.session", session_id=session_id) + "#roster")
+        labels = {str(e.id): _enrolment_label(e) for e in enrolments}
+        refused = sent.error.errors if isinstance(sent.error, Invalid) else {}
+        problems = [f"{labels[row]}: {m}" for row, messages in refused.items() for m in messages]
+    for problem in problems:
+        flash(problem, "danger")
+    flash(_("Nothing was saved; please correct the marked rows."), "danger")
     return redirect(url_for("workshops.session", session_id=session_id) + "#roster")
 
 

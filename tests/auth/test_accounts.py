@@ -41,7 +41,7 @@ def test_account_form_explains_refusals(client: Any, login_as: Any) -> None:
         data={"email": "t@x.example", "role": "teacher", "school_id": 0, "password": "kurz"},
     )
     text = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Eine Lehrkraft gehört zu einer Schule." in text
     assert "Mindestens 10 Zeichen" in text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1

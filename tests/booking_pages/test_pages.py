@@ -160,7 +160,7 @@ def test_booking_form_explains_a_conflict(
         },
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "The booking was not made." in html
     assert "These times are already taken" in html
     assert f"/bookings/{scene['booking']}" in html  # the booking in the way is linked
@@ -395,7 +395,7 @@ def test_coordinator_creates_and_edits_a_unit(client: Any, login_as: Any, frozen
             "buffer_minutes": "10",
         },
     )
-    assert response.status_code == 200  # re-shown with the error
+    assert response.status_code == 422  # re-shown with the error
     assert "lower-case" in response.get_data(as_text=True)
     response = client.post(
         f"/equipment/{unit.id}/maintenance",
@@ -486,7 +486,7 @@ def test_series_with_a_taken_date_is_refused_or_skipped(
         "count": "4",
     }
     response = client.post("/bookings/new", data=data)
-    assert response.status_code == 422
+    assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "These times are already taken" in html and "Skip dates that are taken" in html
     assert not db.session.scalar(sa.select(Booking.id).where(Booking.purpose == "Löt-AG"))

@@ -261,7 +261,7 @@ def test_staff_register_and_edit_in_the_browser(
             "notes": "",
         },
     )
-    assert response.status_code == 200  # not a phone number: form shown again
+    assert response.status_code == 422  # not a phone number: form shown again
     assert _count(Participant) == 0
     response = client.post(
         "/participants/new",

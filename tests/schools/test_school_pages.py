@@ -30,7 +30,7 @@ def test_duplicate_name_is_explained(client: Any, login_as: Any, make_school: An
     login_as("coordinator")
     make_school(name="Sekundarschule Am Fliederweg")
     response = client.post("/schools/new", data={"name": "Sekundarschule Am Fliederweg"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Eine Schule mit diesem Namen gibt es schon." in response.get_data(as_text=True)
 
 

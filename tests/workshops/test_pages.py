@@ -299,7 +299,7 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
             "save": "1",
         },
     )
-    assert again.status_code == 200 and "synth_kit" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "synth_kit" in again.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopSession)) == 1
     edit = client.post(
         f"/sessions/{session.id}/edit",
@@ -344,3 +344,21 @@ def test_teacher_sees_no_pupil_names_not_even_of_their_own_school(
         html = client.get(url).get_data(as_text=True)
         assert "Bruno" not in html and "Fremd" not in html and "Andere Schule" not in html
         assert "Ayla" not in html and "Eigene" not in html
+
+
+def test_a_refused_enrolment_is_shown_on_the_form_with_409(
+    client: Any, login_as: Any, frozen: Any, make_session: Any
+) -> None:
+    """A conflict answers 409 on the page of the form, like every form page."""
+    over = make_session(
+        starts_at=frozen - dt.timedelta(hours=3), ends_at=frozen - dt.timedelta(hours=1)
+    )
+    teacher = login_as("teacher", locale="en")
+    refused = client.post(
+        f"/sessions/{over.id}/enrol",
+        data={"school_id": teacher.school_id, "class_name": "5a", "headcount": 3},
+    )
+    assert refused.status_code == 409
+    html = refused.get_data(as_text=True)
+    assert "This session is over." in html and "enrolments are closed" in html
+    assert _enrolments(over.id) == []
