@@ -106,3 +106,11 @@ def as_utc(value: dt.datetime, tz: str, field: str) -> dt.datetime:
 
 def today(tz: str) -> dt.date:
     return now().astimezone(ZoneInfo(tz)).date()
+
+
+def to_instant(value: dt.datetime | dt.date, tz: str, field: str = "from") -> dt.datetime:
+    """A query bound: a date means local midnight, a naive time is local."""
+    if isinstance(value, dt.datetime):
+        return as_utc(value, tz, field)
+    check_year(value, field)
+    return local_midnight(value, tz)

@@ -281,6 +281,17 @@ def recorded_statements(engine: Engine) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def referenced_row_exists(session: Any, column: sa.ColumnElement[Any], value: Any) -> bool:
+    """Whether the row the foreign key ``column`` points to with ``value`` exists.
+
+    A room checks an id of a room above it this way (a booking's workshop
+    session) without importing that room's models.
+    """
+    (key,) = column.foreign_keys
+    target = key.column
+    return session.scalar(sa.select(target).where(target == value)) is not None
+
+
 def is_postgres(session: Any) -> bool:
     """True on PostgreSQL (row locks, the exclusion constraint), False on SQLite."""
     return bool(session.get_bind().dialect.name == "postgresql")

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from makerlab import clock
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import json_page, paginate_rows
-from makerlab.bookings import services
+from makerlab.bookings import loans, services
 from makerlab.bookings.models import Booking
 from makerlab.bookings.schemas import (
     BookingChanged,
@@ -28,6 +28,7 @@ from makerlab.db import commit_for_response
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import site_of
 from makerlab.extensions import db
+from makerlab.sites.services import default_timezone
 
 blp = api_blueprint("bookings_api", __name__, "Bookings and kit loans")
 
@@ -59,15 +60,15 @@ class Bookings(MethodView):
         """Bookings overlapping ``from``..``to`` (dates are site-local midnight, ``to``
         exclusive); filter by ``equipment_id`` and ``status``. ``total`` includes cancelled
         bookings unless ``status`` filters."""
-        tz = services.default_timezone()
+        tz = default_timezone()
         if args.get("equipment_id") is not None:
             unit = db.session.get(Equipment, args["equipment_id"])
             if unit is not None:
                 tz = site_of(unit).timezone
         stmt = services.booking_rows_stmt(
             equipment_id=args.get("equipment_id"),
-            start=services.to_instant(args["from_"], tz) if args.get("from_") else None,
-            end=services.to_instant(args["to"], tz, "to") if args.get("to") else None,
+            start=clock.to_instant(args["from_"], tz) if args.get("from_") else None,
+            end=clock.to_instant(args["to"], tz, "to") if args.get("to") else None,
             status=args.get("status"),
         )
         rows, total = paginate_rows(stmt, args)
@@ -133,7 +134,7 @@ class BookingCheckout(MethodView):
     def post(self, booking: Booking) -> Any:
         """Hand a loanable kit over (any time before the booking ends). Units that are not
         loanable are not checked out (409)."""
-        services.check_out(current_actor(), booking)
+        loans.check_out(current_actor(), booking)
         commit_for_response(db.session)
         return booking
 
@@ -147,6 +148,6 @@ class BookingReturn(MethodView):
     def post(self, payload: dict[str, Any], booking: Booking) -> Any:
         """Take a kit back; ``"condition": "damaged"`` puts the unit into maintenance and
         e-mails the coordinators."""
-        services.return_booking(current_actor(), booking, **payload)
+        loans.return_booking(current_actor(), booking, **payload)
         commit_for_response(db.session)
         return booking

@@ -29,8 +29,9 @@ from flask_login import current_user
 
 from makerlab import clock
 from makerlab.auth.models import User
+from makerlab.bookings import availability, feeds, services
 from makerlab.bookings import calendar as week_calendar
-from makerlab.bookings import feeds, services
+from makerlab.bookings import loans as lending
 from makerlab.bookings.forms import (
     ActionForm,
     BookingForm,
@@ -41,6 +42,7 @@ from makerlab.bookings.forms import (
     ReturnForm,
 )
 from makerlab.bookings.models import Booking
+from makerlab.bookings.recurrence import Interval
 from makerlab.categories import label as category_label
 from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services as equipment_services
@@ -128,12 +130,12 @@ def _participant_choices() -> list[tuple[int, str]]:
     return [(p.id, f"{p.last_name}, {p.first_name}") for p in people]
 
 
-def _free_slots(unit: Equipment | None, day: dt.date | None) -> list[services.Interval] | None:
+def _free_slots(unit: Equipment | None, day: dt.date | None) -> list[Interval] | None:
     if unit is None or day is None:
         return None
     tz = unit.site.timezone
     start, end = clock.local_midnight(day, tz), clock.local_day_end(day, tz)
-    return services.free_intervals(unit, start, end)
+    return availability.free_intervals(unit, start, end)
 
 
 def _conflict_rows(error: Invalid | Conflict | None) -> list[dict[str, Any]]:
@@ -273,7 +275,7 @@ def find_free() -> Any:
         start = clock.combine(form.day.data, form.start.data, tz)
         end = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
         try:
-            free = list(services.free_units(form.category.data, site.id, start, end))
+            free = list(availability.free_units(form.category.data, site.id, start, end))
         except Invalid as error:  # a search, not a write: shown on the search form
             apply_errors(form, error, FIELD_MAP)
     quick = QuickBookForm()
@@ -443,7 +445,7 @@ def cancel(booking_id: int) -> Any:
 @bp.route("/bookings/loans")
 @permission_required("loans.manage")
 def loans() -> Any:
-    desk = services.loan_desk()
+    desk = lending.loan_desk()
     return render_template(
         "bookings/loans.html",
         out=desk.out,
@@ -461,7 +463,7 @@ def checkout(booking_id: int) -> Any:
     back = safe_next(request.form.get("next") or url_for("bookings.detail", booking_id=booking_id))
     if not ActionForm().validate_on_submit():
         abort(400)
-    sent = submit(None, lambda: services.check_out(current_user, booking))
+    sent = submit(None, lambda: lending.check_out(current_user, booking))
     if sent.done:
         flash(_("%(unit)s handed out.", unit=booking.equipment.name), "success")
     else:
@@ -480,7 +482,7 @@ def return_booking(booking_id: int) -> Any:
         return redirect(back)
     sent = submit(
         None,
-        lambda: services.return_booking(
+        lambda: lending.return_booking(
             current_user, booking, condition=form.condition.data, note=form.note.data or ""
         ),
     )

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from makerlab import clock
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import ListArgs, paginate
-from makerlab.bookings import services as bookings
+from makerlab.bookings.availability import free_intervals, free_units
 from makerlab.db import commit_for_response
 from makerlab.equipment import services
 from makerlab.equipment.models import Equipment
@@ -42,12 +42,12 @@ MAX_RANGE = dt.timedelta(days=92)
 def query_range(args: dict[str, Any], tz: str) -> tuple[dt.datetime, dt.datetime]:
     """``from``/``to`` as UTC instants (dates are local midnight); a week from today by default."""
     start = (
-        bookings.to_instant(args["from_"], tz)
+        clock.to_instant(args["from_"], tz)
         if args.get("from_") is not None
         else clock.local_midnight(clock.today(tz), tz)
     )
     end = (
-        bookings.to_instant(args["to"], tz, "to")
+        clock.to_instant(args["to"], tz, "to")
         if args.get("to") is not None
         else start + DEFAULT_RANGE
     )
@@ -133,7 +133,7 @@ class UnitAvailability(MethodView):
         to a week later."""
         tz = services.site_of(unit).timezone
         start, end = query_range(args, tz)
-        free = bookings.free_intervals(unit, start, end)
+        free = free_intervals(unit, start, end)
         return {
             "equipment_id": unit.id,
             "from_": clock.to_local(start, tz).isoformat(),
@@ -160,7 +160,7 @@ class Availability(MethodView):
         site_id = resolve_site_id(args.get("site_id"))
         tz = get_site(current_actor(), site_id).timezone
         start, end = query_range(args, tz)
-        units = bookings.free_units(args["category"], site_id, start, end)
+        units = free_units(args["category"], site_id, start, end)
         return {
             "category": args["category"],
             "site_id": site_id,

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from makerlab import clock
@@ -118,6 +119,14 @@ def default_site() -> Site:
             raise NotFound(_("No site exists yet."))
         db.session.info[_DEFAULT] = _keep(site).id
     return site
+
+
+def default_timezone() -> str:
+    """The default site's time zone (for ranges that name no unit or site)."""
+    try:
+        return default_site().timezone
+    except NotFound:
+        return str(current_app.config["TIMEZONE"])
 
 
 def list_sites() -> list[Site]:

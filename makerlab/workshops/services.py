@@ -20,8 +20,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from makerlab import clock, email_addresses
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, is_teacher
+from makerlab.bookings.availability import free_units
 from makerlab.bookings.models import Booking
-from makerlab.bookings.services import cancel_booking, create_booking, free_units
+from makerlab.bookings.services import cancel_booking, create_booking
 from makerlab.categories import is_slug
 from makerlab.db import hold_write_lock, is_possible_id, lock_for_update
 from makerlab.enums import EnrolmentStatus, SessionStatus

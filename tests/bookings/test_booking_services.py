@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from makerlab.bookings import services
+from makerlab.bookings import availability, services
 from makerlab.bookings.models import Booking
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
@@ -105,18 +105,18 @@ def test_free_intervals_and_free_units(frozen: Any, make_unit: Any, staff: Any) 
     add_maintenance(staff, b, at("2027-01-05", "15:00"), at("2027-01-05", "16:00"))
     db.session.commit()
     day = (at("2027-01-05", "00:00"), at("2027-01-06", "00:00"))
-    assert services.free_intervals(a, *day) == [
+    assert availability.free_intervals(a, *day) == [
         (at("2027-01-05", "08:00"), at("2027-01-05", "09:30")),
         (at("2027-01-05", "11:30"), at("2027-01-05", "20:00")),
     ]
-    assert services.free_intervals(b, *day) == [
+    assert availability.free_intervals(b, *day) == [
         (at("2027-01-05", "08:00"), at("2027-01-05", "15:00")),
         (at("2027-01-05", "16:00"), at("2027-01-05", "20:00")),
     ]
 
     def ids(start: str, end: str) -> list[int]:
         window = (at("2027-01-05", start), at("2027-01-05", end))
-        return [u.id for u in services.free_units("3d_printer", None, *window)]
+        return [u.id for u in availability.free_units("3d_printer", None, *window)]
 
     assert ids("09:00", "10:00") == [b.id]  # a would end inside its own buffer before 10:00
     assert ids("09:00", "09:30") == [a.id, b.id]
@@ -125,7 +125,7 @@ def test_free_intervals_and_free_units(frozen: Any, make_unit: Any, staff: Any) 
     # Sunday: closed, so only kits that leave the building could be picked.
     kit = make_unit(loanable=True)
     sunday = (at("2027-01-10", "10:00"), at("2027-01-10", "12:00"))
-    assert [u.id for u in services.free_units("3d_printer", 1, *sunday)] == [kit.id]
+    assert [u.id for u in availability.free_units("3d_printer", 1, *sunday)] == [kit.id]
 
 
 def test_postgres_exclusion_violation_becomes_a_409_naming_the_booking(
