@@ -8,11 +8,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
+from makerlab import api, audit, cli, extensions, logs, security, web
 from makerlab.config import DEFAULTS
-from makerlab.db import MAX_PATH_INT
+from makerlab.db import (
+    MAX_PATH_INT,
+    configure_sqlite_engine,
+    lock_early_for_writing_requests,
+    read_safe_requests_without_transaction,
+)
+from makerlab.extensions import babel, csrf, login_manager, migrate
 from makerlab.json_provider import OrjsonProvider
+from makerlab.scheduler import start_embedded
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,13 +46,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_secret_key(app)
     _configure_database(app)
 
-    from makerlab import api, cli, logs, security, web
-    from makerlab.extensions import babel, csrf, db, login_manager, migrate
-
     logs.init_app(app)
-    db.init_app(app)
+    extensions.db.init_app(app)
     _configure_transactions(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    migrate.init_app(app, extensions.db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     login_manager.init_app(app)
@@ -53,8 +59,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     cli.init_app(app)
     _install_audit()
     if app.config.get("SCHEDULER_EMBEDDED"):
-        from makerlab.scheduler import start_embedded  # development only: `make run`
-
         start_embedded(app)
     return app
 
@@ -62,13 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _configure_transactions(app: Flask) -> None:
     """SQLite pragmas and early write locks, PostgreSQL's autocommit reads;
     registered before any other hook, so they come before the first statement."""
-    from makerlab.db import (
-        configure_sqlite_engine,
-        lock_early_for_writing_requests,
-        read_safe_requests_without_transaction,
-    )
-    from makerlab.extensions import db
-
+    db = extensions.db  # the name ``makerlab.db`` is the module of that name
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite_engine(db.engine)
@@ -85,9 +83,6 @@ def _install_audit() -> None:
     global _audit_installed
     if _audit_installed:
         return
-    from sqlalchemy.orm import Session
-
-    from makerlab import audit
 
     audit.install(Session)
     _audit_installed = True

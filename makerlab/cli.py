@@ -5,6 +5,9 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from makerlab.backup import backup_command, restore_command
+from makerlab.demo import demo_cli
+from makerlab.domains import domain_modules
 from makerlab.errors import DomainError
 from makerlab.extensions import db
 
@@ -23,10 +26,6 @@ def fail(error: DomainError) -> None:
 
 def init_app(app: Flask) -> None:
     """Register ``demo``, backups and every domain's ``cli.commands`` (``users`` is auth's)."""
-    from makerlab.backup import backup_command, restore_command
-    from makerlab.demo import demo_cli
-    from makerlab.web import domain_modules
-
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from makerlab.demo_data import existing_demo_logins, seed
+
 demo_cli = AppGroup("demo", help="Demo data.")
 
 
@@ -12,8 +14,6 @@ demo_cli = AppGroup("demo", help="Demo data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts exist already.")
 def seed_command(if_empty: bool) -> None:
     """Fill the database with the demo centre and print the demo logins."""
-    from makerlab.demo_data import existing_demo_logins, seed
-
     logins = seed(if_empty=if_empty)
     if logins is None:
         click.echo("Demo data already present; nothing added.")

@@ -15,13 +15,16 @@ import sqlalchemy as sa
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.auth.passwords import hash_password
+from makerlab.bookings import services as bookings
 from makerlab.bookings.models import Booking
 from makerlab.enums import BookingStatus
 from makerlab.equipment.models import Equipment
+from makerlab.errors import DomainError
 from makerlab.extensions import db
 from makerlab.participants.models import Induction, Participant
 from makerlab.schools.models import School
 from makerlab.sites.models import Site
+from makerlab.workshops import services as workshops
 from makerlab.workshops.models import Enrolment, WorkshopSession
 
 DEMO_LOGINS = [
@@ -202,9 +205,6 @@ def _seed_workshops(
     Upcoming sessions are planned through the workshop service, so they
     reserve their equipment like any session a coordinator plans.
     """
-    from makerlab.errors import DomainError
-    from makerlab.workshops import services as workshops
-
     coordinator = users["coordinator"]
     for i, (title, description, lo, hi, needs) in enumerate(WORKSHOPS):
         workshop = workshops.create_workshop(
@@ -267,9 +267,6 @@ def _seed_upcoming_bookings(
     site: Site, units: list[Equipment], by: User, people: list[Participant], today: dt.date
 ) -> None:
     """A weekly open-workshop series and a weekend podcast loan, booked by the rules."""
-    from makerlab.bookings import services as bookings
-    from makerlab.errors import DomainError
-
     printer = next(u for u in units if u.category == "3d_printer")
     kit = next(u for u in units if u.category == "podcast_kit")
     wednesday = _next_weekday(today, 2, weeks_ahead=1)

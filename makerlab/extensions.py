@@ -8,12 +8,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
+import makerlab.models  # noqa: F401  (every table on the metadata, for db.create_all and Alembic)
 from makerlab.db import Base
 
 db = SQLAlchemy(model_class=Base)
-
-import makerlab.models  # noqa: E402,F401  (register every table on the metadata)
-
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import current_app
 from icalendar import Calendar, Event
 
 from makerlab.enums import SessionStatus
-
-if TYPE_CHECKING:
-    from makerlab.sites.models import Site
-    from makerlab.workshops.models import WorkshopSession
+from makerlab.sites.models import Site
+from makerlab.workshops.models import WorkshopSession
 
 PRODID = "-//Makerlab//Makerlab//DE"
 

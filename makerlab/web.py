@@ -25,9 +25,14 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import categories, clock
+from makerlab.audit import set_actor
+from makerlab.auth.forms import ROLE_LABELS
+from makerlab.auth.models import User
 from makerlab.auth.permissions import can
+from makerlab.auth.services import set_locale
 from makerlab.bookings.models import Booking
 from makerlab.bookings.services import list_bookings_stmt
+from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
@@ -122,8 +127,6 @@ def quick_actions() -> list[dict[str, Any]]:
 
 
 def role_label(role: str) -> Any:
-    from makerlab.auth.forms import ROLE_LABELS
-
     return ROLE_LABELS.get(role, role)  # type: ignore[call-overload]
 
 
@@ -153,9 +156,6 @@ def site_tz() -> ZoneInfo:
 # What each error page says, in the reader's language (Werkzeug's texts are English).
 @login_manager.user_loader
 def _load_user(user_id: str) -> Any:
-    from makerlab.audit import set_actor
-    from makerlab.auth.models import User
-
     # "id:session_version" (User.get_id): a cookie from before a logout,
     # password change or deactivation carries an old version and is refused.
     user_pk, _sep, version = user_id.partition(":")
@@ -220,8 +220,6 @@ def _dashboard_data() -> dict[str, Any]:
 @bp.route("/language/<code>", methods=["POST"])
 def set_language(code: str) -> Any:
     """Switch the interface language (remembered on the account when logged in)."""
-    from makerlab.auth.services import set_locale
-
     if code not in current_app.config["LANGUAGES"]:
         abort(404)
     session["lang"] = code
@@ -239,33 +237,6 @@ def healthz() -> Response:
     except sa.exc.SQLAlchemyError:
         return Response('{"status": "database unavailable"}', 503, mimetype="application/json")
     return Response('{"status": "ok"}', 200, mimetype="application/json")
-
-
-DOMAINS = (
-    "auth",
-    "sites",
-    "equipment",
-    "bookings",
-    "schools",
-    "participants",
-    "workshops",
-    "reports",
-    "notifications",
-    "audit",
-)
-
-
-def domain_modules(suffix: str) -> list[Any]:
-    """``makerlab.<domain>.<suffix>`` for every domain that has one."""
-    import importlib
-    import importlib.util
-
-    modules = []
-    for name in DOMAINS:
-        module_name = f"makerlab.{name}.{suffix}"
-        if importlib.util.find_spec(module_name) is not None:
-            modules.append(importlib.import_module(module_name))
-    return modules
 
 
 def init_app(app: Flask) -> None:

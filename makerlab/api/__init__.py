@@ -10,15 +10,24 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, g, json, make_response, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, g, json, make_response, request
 from flask_smorest import Api, Blueprint
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
+from makerlab.api.schemas import ProblemSchema
+from makerlab.audit import set_actor
 from makerlab.auth.models import User
 from makerlab.auth.permissions import can
-from makerlab.errors import DomainError, Forbidden, TooManyRequests, Unauthorized
+from makerlab.auth.services import user_for_token
+from makerlab.domains import domain_modules
+from makerlab.errors import Conflict, DomainError, Forbidden, Invalid, TooManyRequests, Unauthorized
+from makerlab.extensions import csrf, db
+from makerlab.pages import render_error_page
 
 API_PREFIX = "/api/v1"
 PROBLEM_JSON = "application/problem+json"
@@ -84,12 +93,6 @@ class MakerlabApi(Api):  # type: ignore[misc]
 
     def _register_responses(self) -> None:
         """Document every error response as ``application/problem+json``."""
-        from http import HTTPStatus
-
-        from flask_smorest.utils import prepare_response
-
-        from makerlab.api.schemas import ProblemSchema
-
         for status in HTTPStatus:
             response: dict[str, Any] = {"description": status.phrase}
             if not (100 <= status < 200) and status not in (204, 304):
@@ -104,8 +107,6 @@ class MakerlabApi(Api):  # type: ignore[misc]
         if is_api_request():
             response = problem_response(http_problem(error))
         else:
-            from makerlab.pages import render_error_page
-
             # Werkzeug's descriptions are English: pages say it in the reader's language.
             response = make_response(render_error_page(error.code or 500))
         for name, value in error.get_headers():  # Allow on 405, Retry-After on 429
@@ -156,10 +157,6 @@ def resolve(
 
 
 def _authenticate_api_request() -> Response | None:
-    from makerlab.audit import set_actor
-    from makerlab.auth.services import user_for_token
-    from makerlab.extensions import db
-
     if not is_api_request():
         return None
     # Precedence: a malformed body is 400 before anything else.
@@ -189,14 +186,10 @@ def _authenticate_api_request() -> Response | None:
 
 
 def _domain_error(error: DomainError) -> Any:
-    from makerlab.extensions import db
-
     db.session.rollback()
     if is_api_request():
         response = problem_response(error.problem())
     else:
-        from makerlab.pages import render_error_page
-
         response = make_response(render_error_page(error.status, error.detail))
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
@@ -209,11 +202,6 @@ def _database_refusal(error: Exception) -> Any:
     Services should catch these cases first with a precise message; this
     keeps the answer a 4xx (never a 500) when one slips through.
     """
-    import sqlalchemy as sa
-
-    from makerlab.errors import Conflict, Invalid
-    from makerlab.extensions import db
-
     db.session.rollback()
     log.warning(
         "database refused input on %s %s: %s", request.method, request.path, type(error).__name__
@@ -228,10 +216,6 @@ def _database_refusal(error: Exception) -> Any:
 
 
 def _internal_error(error: Exception) -> Any:
-    from flask import current_app
-
-    from makerlab.extensions import db
-
     if isinstance(error, HTTPException):
         return error
     db.session.rollback()
@@ -247,19 +231,15 @@ def _internal_error(error: Exception) -> Any:
                 "detail": "Something went wrong on our side. It has been logged.",
             }
         )
-    from makerlab.pages import render_error_page
 
     return render_error_page(500)
 
 
 def init_app(app: Flask) -> None:
-    from makerlab.extensions import csrf
-
     api = MakerlabApi(app, spec_kwargs={"info": {"description": "Makerlab JSON API"}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearer": []}]
     app.before_request(_authenticate_api_request)
-    import sqlalchemy as sa
 
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(sa.exc.IntegrityError, _database_refusal)
@@ -275,6 +255,4 @@ def init_app(app: Flask) -> None:
 
 def _blueprints() -> list[Blueprint]:
     """Each domain's ``api.blp`` (domains without an ``api`` module are skipped)."""
-    from makerlab.web import domain_modules
-
     return [module.blp for module in domain_modules("api")]

@@ -8,14 +8,16 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 import sqlalchemy as sa
-from flask import Response, current_app
+from flask import Response, current_app, g
 from marshmallow import fields
 from sqlalchemy.orm.util import identity_key
 
 from makerlab import email_addresses
 from makerlab.clock import FIRST_YEAR, LAST_YEAR
 from makerlab.db import MAX_ID
+from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
+from makerlab.sites.models import Site
 
 MAX_LIMIT = 500
 
@@ -48,8 +50,6 @@ def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field clas
 
 def _request_map(name: str, stmt: Any) -> dict[Any, Any]:
     """A small id -> value map, loaded once per request/app context."""
-    from flask import g
-
     cache: dict[Any, Any] | None = g.get(name)
     if cache is None:
         cache = {row[0]: row[1] for row in db.session.execute(stmt)}
@@ -71,10 +71,6 @@ def _held(model: Any, ident: int | None, attr: str) -> Any:
 
 def site_timezone(site_id: int | None) -> str:
     """The time zone of a site (the configured default for no or unknown site)."""
-    from flask import current_app
-
-    from makerlab.sites.models import Site
-
     if site_id is None:
         return str(current_app.config["TIMEZONE"])
     held = _held(Site, site_id, "timezone")
@@ -86,8 +82,6 @@ def site_timezone(site_id: int | None) -> str:
 
 def unit_site_id(equipment_id: int | None) -> int | None:
     """The site of a unit (one query per request however many rows are shown)."""
-    from makerlab.equipment.models import Equipment
-
     if equipment_id is None:
         return None
     held = _held(Equipment, equipment_id, "site_id")

@@ -16,6 +16,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from makerlab import clock
+from makerlab.audit.models import AuditEntry
 
 SECRET_FIELDS = frozenset({"password_hash", "token_hash", "token_nonce"})
 _AUDITED: dict[type, str] = {}
@@ -79,8 +80,6 @@ def install(session_class: Any) -> None:
 
     @event.listens_for(session_class, "after_flush")
     def _record(session: Session, _ctx: Any) -> None:
-        from makerlab.audit.models import AuditEntry
-
         rows = []
         now = clock.now()
         actor_id = session.info.get("actor_id")

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeGuard
+from typing import Any, TypeGuard
 
+from makerlab.auth.models import User
 from makerlab.enums import Role
-
-if TYPE_CHECKING:
-    from makerlab.auth.models import User
 
 ADMIN, COORD, YW, TEACHER = Role.ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER, Role.TEACHER
 STAFF = frozenset({ADMIN, COORD, YW})

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton
@@ -23,7 +24,7 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale, ngettext
+from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -177,8 +178,6 @@ def _booked_message(outcome: Any) -> str:
 
 
 def _localtime(value: dt.datetime) -> str:
-    from flask_babel import format_datetime
-
     return str(format_datetime(value, "short"))
 
 
@@ -510,8 +509,6 @@ def day_label(day: dt.date, skeleton: str = "MMMEd") -> str:
 @bp.app_template_filter("hm")
 def local_hm(value: dt.datetime, tz: str | None = None) -> str:
     """Wall-clock ``HH:MM`` of an instant in the site's zone."""
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
     return value.astimezone(zone).strftime("%H:%M")
 
@@ -519,8 +516,6 @@ def local_hm(value: dt.datetime, tz: str | None = None) -> str:
 @bp.app_template_global("time_span")
 def time_span(start: dt.datetime, end: dt.datetime) -> str:
     """ "30.11.26, 10:00 – 11:00" on one day, both dates in full otherwise."""
-    from zoneinfo import ZoneInfo
-
     zone = ZoneInfo(current_app.config["TIMEZONE"])
     if start.astimezone(zone).date() == end.astimezone(zone).date():
         return f"{_localtime(start)} – {local_hm(end)}"

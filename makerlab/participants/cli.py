@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
+from makerlab.audit import set_actor
 from makerlab.extensions import db
+from makerlab.participants import services
 
 participants_group = AppGroup("participants", help="Participant data: retention.")
 
@@ -16,9 +18,6 @@ participants_group = AppGroup("participants", help="Participant data: retention.
 @click.option("--dry-run", is_flag=True, help="Only count who would be erased.")
 def purge_inactive_command(dry_run: bool) -> None:
     """Erase participants without activity for RETENTION_MONTHS (prints counts, never names)."""
-    from makerlab.audit import set_actor
-    from makerlab.participants import services
-
     months = current_app.config.get("RETENTION_MONTHS")
     if dry_run:
         due = db.session.scalar(

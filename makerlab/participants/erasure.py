@@ -17,10 +17,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from makerlab.audit.models import AuditEntry
+from makerlab.bookings.models import Booking, booking_participants
 from makerlab.extensions import db
 from makerlab.notifications.models import Notification
 from makerlab.participants.consent import email_key
-from makerlab.participants.models import ConsentRequest
+from makerlab.participants.models import ConsentRecord, ConsentRequest, Induction
+from makerlab.workshops.models import Enrolment
 
 ERASED = "[erased]"
 # Free-text columns where a bare first or last name is scrubbed even in rows
@@ -146,9 +149,6 @@ def _rewrite(
 
 def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
     """Audit entries about the participant: their row, consents, links, inductions, enrolments."""
-    from makerlab.audit.models import AuditEntry
-    from makerlab.participants.models import ConsentRecord, Induction
-    from makerlab.workshops.models import Enrolment
 
     def about(entity: str, ids: Any) -> sa.ColumnElement[bool]:
         return sa.and_(AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids))
@@ -174,10 +174,6 @@ def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
 
 def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -> None:
     """Remove the person's values from audit history and any text that mentions them."""
-    from makerlab.audit.models import AuditEntry
-    from makerlab.bookings.models import Booking, booking_participants
-    from makerlab.workshops.models import Enrolment
-
     everything = _replacer(_substring_pattern(terms.all))
     strong = _replacer(_substring_pattern(terms.strong))
     words = _replacer(_word_pattern(terms.weak))

@@ -8,6 +8,7 @@ from marshmallow import fields, validate
 from makerlab import clock
 from makerlab.api.schemas import EmailAddress, ListArgs, Schema, page_schema
 from makerlab.participants.models import ConsentKind, ConsentSource
+from makerlab.participants.services import induction_is_valid
 
 
 class CentreInstant(fields.DateTime):
@@ -112,8 +113,6 @@ class InductionOut(Schema):
     recorded_by_id = fields.Integer(allow_none=True)
 
     def _valid(self, obj: object) -> bool:
-        from makerlab.participants.services import induction_is_valid
-
         return induction_is_valid(obj)  # type: ignore[arg-type]
 
 

@@ -11,6 +11,7 @@ from flask.cli import AppGroup
 
 from makerlab.cli import fail
 from makerlab.errors import DomainError
+from makerlab.reports import exports, services
 
 report_group = AppGroup("report", help="Usage reports.")
 
@@ -26,8 +27,6 @@ report_group = AppGroup("report", help="Usage reports.")
               help="File to write ('-' for standard output).")
 def weekly_command(week: str, site_id: int | None, fmt: str, table: str, output: Path) -> None:
     """Write the weekly usage report of a week to a file."""
-    from makerlab.reports import exports, services
-
     try:
         if fmt == "pdf":
             report = services.build_weekly_report_with_comparison(week, site_id)

@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from makerlab.api.schemas import EmailAddress, Instant, ListArgs, Schema, page_schema
 from makerlab.db import MAX_ID
 from makerlab.enums import EnrolmentStatus, SessionStatus
+from makerlab.workshops.services import waitlist_position
 
 ID_RANGE = validate.Range(min=1, max=MAX_ID)
 
@@ -145,8 +146,6 @@ class EnrolmentOut(Schema):
     cancelled_at = Instant(site_attr="", allow_none=True)
 
     def _position(self, obj: Any) -> int | None:
-        from makerlab.workshops.services import waitlist_position
-
         return waitlist_position(obj)
 
 
