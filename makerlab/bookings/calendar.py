@@ -222,77 +222,26 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
     """Lay out one site-local week (Monday to Sunday) for ``units``."""
     zone = ZoneInfo(tz)
     days = [monday + dt.timedelta(days=i) for i in range(7)]
-    week_start = clock.local_midnight(days[0], tz)
-    week_end = clock.local_day_end(days[-1], tz)
-    ids = [u.id for u in units]
     rows = {u.id: Row(unit=u, cells=[Cell(day=d) for d in days]) for u in units}
     grid = WeekGrid(
         monday=monday, days=days, tz=tz, rows=list(rows.values()), today=clock.today(tz)
     )
-    if not ids:
+    if not units:
         return grid
+    # Day boundaries once (DST-correct), instead of per block and day.
+    bounds = [clock.local_midnight(d, tz) for d in days] + [clock.local_day_end(days[-1], tz)]
+    week_start, week_end = bounds[0], bounds[-1]
+    bookings = _bookings_overlapping(units, week_start, week_end)
+    blocks = _maintenance_overlapping(units, week_start, week_end)
+    _mark_closed_days(grid, _closures_overlapping(units, days[0], days[-1]))
 
     now = clock.now()
-    bookings = _bookings_overlapping(units, week_start, week_end)
-    blocks = db.session.execute(
-        sa.select(
-            MaintenanceBlock.equipment_id,
-            MaintenanceBlock.starts_at,
-            MaintenanceBlock.ends_at,
-            MaintenanceBlock.reason,
-        )
-        .where(
-            MaintenanceBlock.equipment_id.in_(ids),
-            MaintenanceBlock.starts_at < week_end,
-            MaintenanceBlock.ends_at > week_start,
-        )
-        .order_by(MaintenanceBlock.starts_at)
-    ).all()
-    site_ids = sorted({u.site_id for u in units})
-    closures = db.session.execute(
-        sa.select(Closure.site_id, Closure.starts_on, Closure.ends_on, Closure.reason).where(
-            Closure.site_id.in_(site_ids), Closure.starts_on <= days[-1], Closure.ends_on >= days[0]
-        )
-    ).all()
-
-    for closure in closures:
-        for row in grid.rows:
-            if row.unit.site_id != closure.site_id:
-                continue
-            for cell in row.cells:
-                if closure.starts_on <= cell.day <= closure.ends_on:
-                    cell.closed = closure.reason or ""
-
-    # Days without opening hours (Sundays, say) are closed too.
-    for row in grid.rows:
-        hours = row.unit.site.opening_hours or {}
-        for cell in row.cells:
-            if cell.closed is None and not hours.get(WEEKDAYS[cell.day.weekday()]):
-                cell.closed = ""
-
-    # Day boundaries once (DST-correct), instead of per block and day.
-    bounds = [clock.local_midnight(d, tz) for d in days] + [week_end]
-
-    def place(row: Row, start: dt.datetime, end: dt.datetime, **extra: Any) -> None:
-        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
-        for index, cell in enumerate(row.cells):
-            day_start, day_end = bounds[index], bounds[index + 1]
-            if start >= day_end or end <= day_start:
-                continue
-            cell.blocks.append(
-                Block(
-                    local_start=max(local_start, day_start.astimezone(zone)),
-                    local_end=min(local_end, day_end.astimezone(zone)),
-                    continues_before=start < day_start,
-                    continues_after=end > day_end,
-                    **extra,
-                )
-            )
-
     checked_out = BookingStatus.CHECKED_OUT.value
     for b in bookings:
-        place(
+        _place(
             rows[b.equipment_id],
+            bounds,
+            zone,
             b.starts_at,
             b.ends_at,
             kind="booking",
@@ -303,8 +252,89 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
             booked_by=b.name or b.email or "",
         )
     for m in blocks:
-        place(rows[m.equipment_id], m.starts_at, m.ends_at, kind="maintenance", label=m.reason)
+        _place(
+            rows[m.equipment_id],
+            bounds,
+            zone,
+            m.starts_at,
+            m.ends_at,
+            kind="maintenance",
+            label=m.reason,
+        )
     for row in grid.rows:
         for cell in row.cells:
             cell.blocks.sort(key=lambda block: block.local_start)
     return grid
+
+
+def _maintenance_overlapping(
+    units: list[Equipment], week_start: dt.datetime, week_end: dt.datetime
+) -> list[Any]:
+    return list(
+        db.session.execute(
+            sa.select(
+                MaintenanceBlock.equipment_id,
+                MaintenanceBlock.starts_at,
+                MaintenanceBlock.ends_at,
+                MaintenanceBlock.reason,
+            )
+            .where(
+                MaintenanceBlock.equipment_id.in_([u.id for u in units]),
+                MaintenanceBlock.starts_at < week_end,
+                MaintenanceBlock.ends_at > week_start,
+            )
+            .order_by(MaintenanceBlock.starts_at)
+        )
+    )
+
+
+def _closures_overlapping(units: list[Equipment], first: dt.date, last: dt.date) -> list[Any]:
+    site_ids = sorted({u.site_id for u in units})
+    return list(
+        db.session.execute(
+            sa.select(Closure.site_id, Closure.starts_on, Closure.ends_on, Closure.reason).where(
+                Closure.site_id.in_(site_ids), Closure.starts_on <= last, Closure.ends_on >= first
+            )
+        )
+    )
+
+
+def _mark_closed_days(grid: WeekGrid, closures: list[Any]) -> None:
+    """Closed days: closures (with their reason) and days without opening hours."""
+    for closure in closures:
+        for row in grid.rows:
+            if row.unit.site_id != closure.site_id:
+                continue
+            for cell in row.cells:
+                if closure.starts_on <= cell.day <= closure.ends_on:
+                    cell.closed = closure.reason or ""
+    for row in grid.rows:
+        hours = row.unit.site.opening_hours or {}
+        for cell in row.cells:
+            if cell.closed is None and not hours.get(WEEKDAYS[cell.day.weekday()]):
+                cell.closed = ""
+
+
+def _place(
+    row: Row,
+    bounds: list[dt.datetime],
+    zone: ZoneInfo,
+    start: dt.datetime,
+    end: dt.datetime,
+    **extra: Any,
+) -> None:
+    """Put ``[start, end)`` into the row's day cells it touches (``bounds``: the days' edges)."""
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    for index, cell in enumerate(row.cells):
+        day_start, day_end = bounds[index], bounds[index + 1]
+        if start >= day_end or end <= day_start:
+            continue
+        cell.blocks.append(
+            Block(
+                local_start=max(local_start, day_start.astimezone(zone)),
+                local_end=min(local_end, day_end.astimezone(zone)),
+                continues_before=start < day_start,
+                continues_after=end > day_end,
+                **extra,
+            )
+        )
