@@ -25,7 +25,7 @@ from makerlab.participants.models import Induction, Participant
 from makerlab.schools.models import School
 from makerlab.sites.models import Site
 from makerlab.workshops import services as workshops
-from makerlab.workshops.models import Enrolment, WorkshopSession
+from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
 DEMO_LOGINS = [
     ("admin", "admin@passage13.example", "Werkstatt-Admin-13", "Kim Technik"),
@@ -103,22 +103,47 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     site = db.session.scalar(sa.select(Site).order_by(Site.id))
     if site is None:
         raise RuntimeError("No site: run `flask --app wsgi db upgrade` first.")
+    today = clock.today(site.timezone)
+    schools = _seed_schools()
+    users = _seed_users(schools)
+    units = _seed_units(site)
+    people = _seed_participants(schools, today)
+    _seed_inductions(people, users["youth_worker"], today)
+    _seed_past_bookings(site, units, users["youth_worker"], today)
+    db.session.flush()
+    _seed_workshops(site, schools, users, today)
+    _seed_upcoming_bookings(site, units, users["youth_worker"], people, today)
+    db.session.commit()
+    return [(r, e, p) for r, e, p, _n in DEMO_LOGINS]
+
+
+def _seed_schools() -> list[School]:
     schools = [
         School(name=n, address=a, contact_email=f"sekretariat{i}@schule.example")
         for i, (n, a) in enumerate(SCHOOLS, 1)
     ]
     db.session.add_all(schools)
     db.session.flush()
-    users = {}
-    for role, email, password, name in DEMO_LOGINS:
-        users[role] = User(
+    return schools
+
+
+def _seed_users(schools: list[School]) -> dict[str, User]:
+    """One account per role (the teacher at the first school), with the printed passwords."""
+    users = {
+        role: User(
             email=email,
             role=role,
             name=name,
             password_hash=hash_password(password),
             school_id=schools[0].id if role == "teacher" else None,
         )
+        for role, email, password, name in DEMO_LOGINS
+    }
     db.session.add_all(users.values())
+    return users
+
+
+def _seed_units(site: Site) -> list[Equipment]:
     units = [
         Equipment(
             site_id=site.id,
@@ -135,10 +160,12 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
     ]
     db.session.add_all(units)
     db.session.flush()
-    today = clock.today(site.timezone)
-    people = []
-    for first, last, born, school_index in PARTICIPANTS:
-        p = Participant(
+    return units
+
+
+def _seed_participants(schools: list[School], today: dt.date) -> list[Participant]:
+    people = [
+        Participant(
             first_name=first,
             last_name=last,
             birth_date=born,
@@ -152,9 +179,15 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
             photo_consent=first != "Leon",
             may_go_home_alone=born.year <= 2011,
         )
-        people.append(p)
+        for first, last, born, school_index in PARTICIPANTS
+    ]
     db.session.add_all(people)
     db.session.flush()
+    return people
+
+
+def _seed_inductions(people: list[Participant], by: User, today: dt.date) -> None:
+    """3D-printer inductions for the first four, a laser-cutter one for the fourth."""
     for p in people[:4]:
         db.session.add(
             Induction(
@@ -162,7 +195,7 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
                 category="3d_printer",
                 completed_on=today - dt.timedelta(days=40),
                 valid_until=today + dt.timedelta(days=325),
-                recorded_by_id=users["youth_worker"].id,
+                recorded_by_id=by.id,
             )
         )
     db.session.add(
@@ -171,15 +204,9 @@ def seed(if_empty: bool = False) -> list[tuple[str, str, str]] | None:
             category="laser_cutter",
             completed_on=today - dt.timedelta(days=20),
             valid_until=None,
-            recorded_by_id=users["youth_worker"].id,
+            recorded_by_id=by.id,
         )
     )
-    _seed_past_bookings(site, units, users["youth_worker"], today)
-    db.session.flush()
-    _seed_workshops(site, schools, users, today)
-    _seed_upcoming_bookings(site, units, users["youth_worker"], people, today)
-    db.session.commit()
-    return [(r, e, p) for r, e, p, _n in DEMO_LOGINS]
 
 
 def existing_demo_logins() -> list[tuple[str, str, str]]:
@@ -216,29 +243,7 @@ def _seed_workshops(
             facilitator_id=users["youth_worker"].id,
             equipment_needs=needs,
         )
-        past_day = _next_weekday(today, i, weeks_ahead=-2)
-        past = WorkshopSession(
-            workshop_id=workshop.id,
-            site_id=site.id,
-            starts_at=_at(past_day, 9, site.timezone),
-            ends_at=_at(past_day, 12, site.timezone),
-            capacity=24,
-            location="Werkstatt",
-        )
-        db.session.add(past)
-        db.session.flush()
-        db.session.add(
-            Enrolment(
-                session_id=past.id,
-                school_id=schools[i % 2].id,
-                class_name=f"{7 + i}b",
-                headcount=18,
-                seats=18,
-                contact_email=f"klasse{7 + i}b@schule.example",
-                status="confirmed",
-                attended_count=16,
-            )
-        )
+        _seed_past_run(site, workshop, schools[i % 2], _next_weekday(today, i, weeks_ahead=-2), i)
         for weeks_ahead in (1, 3):
             day = _next_weekday(today, i, weeks_ahead=weeks_ahead)
             try:
@@ -261,6 +266,36 @@ def _seed_workshops(
                 )
             except DomainError:
                 continue  # e.g. a closure the demo centre was given meanwhile
+
+
+def _seed_past_run(site: Site, workshop: Workshop, school: School, day: dt.date, i: int) -> None:
+    """A session that took place, with a class whose attendance is recorded.
+
+    Written directly: planning it through the service would book its equipment,
+    and bookings in the past are refused.
+    """
+    past = WorkshopSession(
+        workshop_id=workshop.id,
+        site_id=site.id,
+        starts_at=_at(day, 9, site.timezone),
+        ends_at=_at(day, 12, site.timezone),
+        capacity=24,
+        location="Werkstatt",
+    )
+    db.session.add(past)
+    db.session.flush()
+    db.session.add(
+        Enrolment(
+            session_id=past.id,
+            school_id=school.id,
+            class_name=f"{7 + i}b",
+            headcount=18,
+            seats=18,
+            contact_email=f"klasse{7 + i}b@schule.example",
+            status="confirmed",
+            attended_count=16,
+        )
+    )
 
 
 def _seed_upcoming_bookings(
