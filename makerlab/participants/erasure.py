@@ -175,17 +175,21 @@ def audit_conditions(participant_id: int) -> list[sa.ColumnElement[bool]]:
 def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -> None:
     """Remove the person's values from audit history and any text that mentions them."""
     everything = _replacer(_substring_pattern(terms.all))
-    strong = _replacer(_substring_pattern(terms.strong))
-    words = _replacer(_word_pattern(terms.weak))
-    audit = db.metadata.tables[AuditEntry.__tablename__]
-    bookings = db.metadata.tables[Booking.__tablename__]
-    enrolments = db.metadata.tables[Enrolment.__tablename__]
-    booking_ids = sa.select(booking_participants.c.booking_id).where(
-        booking_participants.c.participant_id == participant_id
-    )
-    enrolment_ids = sa.select(Enrolment.id).where(Enrolment.participant_id == participant_id)
+    _scrub_audit_about(participant_id, personal_fields, everything)
+    _scrub_linked_rows(participant_id, everything)
+    _scrub_consent_mails(participant_id, everything)
+    if terms.weak:
+        _scrub_name_mentions(terms.weak)
+    if terms.strong:
+        _scrub_everywhere(terms.strong)
 
-    # 1. Audit entries about the person: personal fields become "[erased]".
+
+def _scrub_audit_about(
+    participant_id: int, personal_fields: tuple[str, ...], everything: Callable[[Any], Any]
+) -> None:
+    """Audit entries about the person: personal fields become "[erased]", mentions go."""
+    audit = db.metadata.tables[AuditEntry.__tablename__]
+
     def scrub_changes(entity_is_participant: bool) -> Callable[[Any], Any]:
         def replace(changes: Any) -> Any:
             if not isinstance(changes, dict):
@@ -204,7 +208,16 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
     _rewrite(audit, [audit.c.changes], conditions[0], scrub_changes(True))
     _rewrite(audit, [audit.c.changes], sa.or_(*conditions[1:]), scrub_changes(False))
 
-    # 2. Rows linked to the person: any mention of either name goes.
+
+def _scrub_linked_rows(participant_id: int, everything: Callable[[Any], Any]) -> None:
+    """Bookings and enrolments of the person, and their history: any mention of a name goes."""
+    audit = db.metadata.tables[AuditEntry.__tablename__]
+    bookings = db.metadata.tables[Booking.__tablename__]
+    enrolments = db.metadata.tables[Enrolment.__tablename__]
+    booking_ids = sa.select(booking_participants.c.booking_id).where(
+        booking_participants.c.participant_id == participant_id
+    )
+    enrolment_ids = sa.select(Enrolment.id).where(Enrolment.participant_id == participant_id)
     _rewrite(
         bookings,
         [bookings.c.purpose, bookings.c.return_note],
@@ -227,7 +240,9 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
         everything,
     )
 
-    # The consent e-mails sent about them (their links die with the erasure).
+
+def _scrub_consent_mails(participant_id: int, everything: Callable[[Any], Any]) -> None:
+    """The consent e-mails sent about them (their links die with the erasure)."""
     requests = sa.select(ConsentRequest.id).where(ConsentRequest.participant_id == participant_id)
     keys = [email_key(request_id) for request_id in db.session.scalars(requests)]
     if keys:
@@ -239,31 +254,36 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
             everything,
         )
 
-    # 3. Free-text columns elsewhere naming them (whole words), and their audit history.
-    if terms.weak:
-        for table_name, names in NAME_COLUMNS.items():
-            table = db.metadata.tables[table_name]
-            cols = [table.c[n] for n in names]
-            match = sa.or_(*(_contains(c, t) for c in cols for t in terms.weak))
-            _rewrite(table, cols, match, words)
-        match = sa.and_(
-            audit.c.entity.in_(list(NAME_COLUMNS)),
-            sa.or_(*(_contains(audit.c.changes, t) for t in terms.weak)),
-        )
-        _rewrite(audit, [audit.c.changes], match, words)
 
-    # 4. The full name and the guardian's contacts anywhere else.
-    if terms.strong:
-        for table in db.metadata.sorted_tables:
-            if table.name == "participants":
-                cols = [table.c[n] for n in PARTICIPANT_FREE_TEXT]
-            else:
-                cols = [
-                    c
-                    for c in table.columns
-                    if _is_text(c) and (table.name, c.name) not in _SKIP_COLUMNS
-                ]
-            if not cols:
-                continue
-            match = sa.or_(*(_contains(c, t) for c in cols for t in terms.strong))
-            _rewrite(table, cols, match, strong)
+def _scrub_name_mentions(weak: tuple[str, ...]) -> None:
+    """Free-text columns elsewhere naming them (whole words), and their audit history."""
+    words = _replacer(_word_pattern(weak))
+    for table_name, names in NAME_COLUMNS.items():
+        table = db.metadata.tables[table_name]
+        cols = [table.c[n] for n in names]
+        match = sa.or_(*(_contains(c, t) for c in cols for t in weak))
+        _rewrite(table, cols, match, words)
+    audit = db.metadata.tables[AuditEntry.__tablename__]
+    match = sa.and_(
+        audit.c.entity.in_(list(NAME_COLUMNS)),
+        sa.or_(*(_contains(audit.c.changes, t) for t in weak)),
+    )
+    _rewrite(audit, [audit.c.changes], match, words)
+
+
+def _scrub_everywhere(strong: tuple[str, ...]) -> None:
+    """The full name and the guardian's contacts in any text column of any table."""
+    replace = _replacer(_substring_pattern(strong))
+    for table in db.metadata.sorted_tables:
+        if table.name == "participants":
+            cols = [table.c[n] for n in PARTICIPANT_FREE_TEXT]
+        else:
+            cols = [
+                c
+                for c in table.columns
+                if _is_text(c) and (table.name, c.name) not in _SKIP_COLUMNS
+            ]
+        if not cols:
+            continue
+        match = sa.or_(*(_contains(c, t) for c in cols for t in strong))
+        _rewrite(table, cols, match, replace)
