@@ -58,66 +58,78 @@ def normalise(recurrence: Any) -> dict[str, Any]:
             }
         )
     clean: dict[str, Any] = {"frequency": frequency}
-    interval = recurrence.get("interval")
-    if interval is not None:
-        if not _whole_number(interval) or not 1 <= interval <= MAX_INTERVAL:
-            raise Invalid(
-                {
-                    "recurrence.interval": [
-                        _(
-                            "The interval must be a whole number from 1 to %(max)d.",
-                            max=MAX_INTERVAL,
-                        )
-                    ]
-                }
-            )
-        if interval > 1:
-            clean["interval"] = interval
+    interval = _interval(recurrence.get("interval"))
+    if interval > 1:
+        clean["interval"] = interval
     weekdays = recurrence.get("weekdays")
     if weekdays is not None:
-        if frequency != "weekly":
-            raise Invalid(
-                {"recurrence.weekdays": [_("Weekdays can only be chosen for weekly bookings.")]}
-            )
-        if (
-            not isinstance(weekdays, list | tuple)
-            or not weekdays
-            or not all(isinstance(d, str) and d in WEEKDAYS for d in weekdays)
-        ):
-            raise Invalid(
-                {
-                    "recurrence.weekdays": [
-                        _("Weekdays are a list of mon, tue, … sun (at least one).")
-                    ]
-                }
-            )
-        clean["weekdays"] = [d for d in WEEKDAYS if d in weekdays]
+        clean["weekdays"] = _weekdays(weekdays, frequency)
     if count is not None:
-        if not _whole_number(count) or not 1 <= count <= MAX_OCCURRENCES:
-            raise Invalid(
-                {
-                    "recurrence.count": [
-                        _(
-                            "The number of occurrences must be between 1 and %(max)d.",
-                            max=MAX_OCCURRENCES,
-                        )
-                    ]
-                }
-            )
-        clean["count"] = count
+        clean["count"] = _count(count)
     else:
-        if isinstance(until, str):
-            try:
-                until = dt.date.fromisoformat(until)
-            except ValueError:
-                raise Invalid({"recurrence.until": [_("Not a valid date.")]}) from None
-        if isinstance(until, dt.datetime):
-            until = until.date()
-        if not isinstance(until, dt.date):
-            raise Invalid({"recurrence.until": [_("Not a valid date.")]})
-        clock.check_year(until, "recurrence.until")
-        clean["until"] = until.isoformat()
+        clean["until"] = _until(until).isoformat()
     return clean
+
+
+def _interval(interval: Any) -> int:
+    if interval is None:
+        return 1
+    if not _whole_number(interval) or not 1 <= interval <= MAX_INTERVAL:
+        raise Invalid(
+            {
+                "recurrence.interval": [
+                    _("The interval must be a whole number from 1 to %(max)d.", max=MAX_INTERVAL)
+                ]
+            }
+        )
+    return int(interval)
+
+
+def _weekdays(weekdays: Any, frequency: str) -> list[str]:
+    """The chosen days of a weekly series, Monday first."""
+    if frequency != "weekly":
+        raise Invalid(
+            {"recurrence.weekdays": [_("Weekdays can only be chosen for weekly bookings.")]}
+        )
+    if (
+        not isinstance(weekdays, list | tuple)
+        or not weekdays
+        or not all(isinstance(d, str) and d in WEEKDAYS for d in weekdays)
+    ):
+        raise Invalid(
+            {"recurrence.weekdays": [_("Weekdays are a list of mon, tue, … sun (at least one).")]}
+        )
+    return [d for d in WEEKDAYS if d in weekdays]
+
+
+def _count(count: Any) -> int:
+    if not _whole_number(count) or not 1 <= count <= MAX_OCCURRENCES:
+        raise Invalid(
+            {
+                "recurrence.count": [
+                    _(
+                        "The number of occurrences must be between 1 and %(max)d.",
+                        max=MAX_OCCURRENCES,
+                    )
+                ]
+            }
+        )
+    return int(count)
+
+
+def _until(until: Any) -> dt.date:
+    """The last day of a series: a date, a date-time or an ISO date."""
+    if isinstance(until, str):
+        try:
+            until = dt.date.fromisoformat(until)
+        except ValueError:
+            raise Invalid({"recurrence.until": [_("Not a valid date.")]}) from None
+    if isinstance(until, dt.datetime):
+        until = until.date()
+    if not isinstance(until, dt.date):
+        raise Invalid({"recurrence.until": [_("Not a valid date.")]})
+    clock.check_year(until, "recurrence.until")
+    return until
 
 
 def _whole_number(value: Any) -> bool:
