@@ -3,17 +3,22 @@
 A calendar app recognises an event by its UID. A session carries the same
 UID (``session-<id>@<host>``) in every feed and every e-mail, so a teacher
 who subscribes to a feed and receives the invitation keeps one event, which
-later mails update instead of duplicating.
+later mails update instead of duplicating. Its ``SEQUENCE`` is the session's
+``sequence`` (raised when its time, place or status change), so a calendar
+knows which version is newer; e-mails carry ``METHOD:REQUEST`` (add or
+update) or ``METHOD:CANCEL`` (remove), as iTIP (RFC 5546) asks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from email.utils import parseaddr
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress
 
 from makerlab.enums import SessionStatus
 from makerlab.sites.models import Site
@@ -40,13 +45,14 @@ def session_uid(session_id: int) -> str:
     return f"session-{session_id}@{uid_host()}"
 
 
-def document(events: Iterable[Event], *, name: str | None = None) -> bytes:
+def document(events: Iterable[Event], *, name: str | None = None,
+             method: str = "PUBLISH") -> bytes:
     """An iCalendar document holding ``events`` (``name`` is shown by calendar apps)."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     if name:
         cal.add("x-wr-calname", name)
     for event in events:
@@ -65,6 +71,7 @@ def session_event(
     """A workshop session as an event: title, time, place, description and ``notes``."""
     event = Event()
     event.add("uid", session_uid(session.id))
+    event.add("sequence", session.sequence or 0)
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     event.add("dtstart", session.starts_at.astimezone(dt.UTC))
     event.add("dtend", session.ends_at.astimezone(dt.UTC))
@@ -80,3 +87,31 @@ def session_event(
     if url:
         event.add("url", url)
     return event
+
+
+def invitation(session: WorkshopSession, site: Site | None, *, attendee: str,
+               stamp: dt.datetime, cancel: bool = False) -> dict[str, Any]:
+    """An e-mail attachment that adds or updates (or, ``cancel``, removes) the session.
+
+    The centre's sender address is the organizer and the contact the one
+    attendee, as iTIP wants for ``REQUEST`` and ``CANCEL``.
+    """
+    method = "CANCEL" if cancel else "REQUEST"
+    event = session_event(session, site, stamp=stamp)
+    organizer = parseaddr(str(current_app.config.get("MAIL_DEFAULT_SENDER") or ""))
+    if organizer[1]:
+        address = vCalAddress(f"mailto:{organizer[1]}")
+        if organizer[0]:
+            address.params["cn"] = organizer[0]
+        event.add("organizer", address)
+    guest = vCalAddress(f"mailto:{attendee}")
+    guest.params.update({"role": "REQ-PARTICIPANT", "partstat": "ACCEPTED", "rsvp": "FALSE"})
+    event.add("attendee", guest)
+    if cancel:
+        event.pop("status", None)
+        event.add("status", "CANCELLED")
+    return {
+        "filename": "workshop.ics",
+        "mimetype": f"text/calendar; method={method}",
+        "content": document([event], method=method).decode(),
+    }

@@ -7,7 +7,7 @@ from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.notifications.models import Notification
 from makerlab.participants.models import ConsentRecord, Induction, Participant
 from makerlab.schools.models import School
-from makerlab.sites.models import Closure, Site
+from makerlab.sites.models import Closure, Site, Term
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Participant",
     "School",
     "Site",
+    "Term",
     "User",
     "Workshop",
     "WorkshopSession",

@@ -53,7 +53,7 @@ NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("equipment.index", _l("Equipment"), "equipment.view"),
     ("workshops.index", _l("Workshops"), "workshops.view"),
     ("participants.index", _l("Participants"), "participants.view"),
-    ("reports.weekly", _l("Reports"), "reports.view"),
+    ("reports.period", _l("Reports"), "reports.view"),
 ]
 # Less frequent pages, in the account menu.
 MENU_ITEMS: list[tuple[str, Any, str | None]] = [

@@ -7,13 +7,19 @@ get ``centre_name``, ``centre_contact`` and whatever the caller passes.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+from babel.dates import format_date, format_time
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from werkzeug.routing import BuildError
 
+from makerlab.auth.models import User
+from makerlab.extensions import db
 from makerlab.notifications.models import Notification
 from makerlab.notifications.outbox import enqueue
 
@@ -30,6 +36,35 @@ def public_url(endpoint: str, fallback_path: str, **values: Any) -> str:
             return url_for(endpoint, _external=True, **values)
         except BuildError:
             return base + fallback_path
+
+
+def when(starts_at: dt.datetime, ends_at: dt.datetime, tz: str, locale: str) -> dict[str, str]:
+    """Day and times of a range, in the site's zone and the reader's language."""
+    zone = ZoneInfo(tz)
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    same_day = start.date() == end.date()
+    return {
+        "day": format_date(start.date(), format="full", locale=locale),
+        "start": format_time(start.time(), format="short", locale=locale),
+        "end": format_time(end.time(), format="short", locale=locale),
+        "end_day": "" if same_day else format_date(end.date(), format="full", locale=locale),
+    }
+
+
+def locale_for_address(address: str) -> str:
+    """The language of whoever reads ``address``: an active user's setting, else the default.
+
+    Class contacts and guardians have no account, so they get the centre's
+    language (German); a teacher who is the contact gets their own.
+    """
+    user = db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == address.strip().lower(),
+                              User.active.is_(True))
+    )
+    languages = current_app.config["LANGUAGES"]
+    if user is not None and user.locale in languages:
+        return str(user.locale)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def render_email(template: str, locale: str, **context: Any) -> tuple[str, str, str | None]:

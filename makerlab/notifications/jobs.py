@@ -77,6 +77,11 @@ def overdue_kits() -> int | None:
     return _run("overdue-kits", reminders.queue_overdue_notices)
 
 
+def induction_expiry() -> int | None:
+    """Queue (and send) the notice of inductions expiring within 30 days."""
+    return _run("induction-expiry", reminders.queue_induction_expiry_notices)
+
+
 def weekly_report() -> int | None:
     """Queue (and send) last week's report to coordinators."""
     return _run("weekly-report", reminders.queue_weekly_report)

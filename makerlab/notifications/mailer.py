@@ -51,8 +51,11 @@ def _key_digest(key: str) -> str:
 
 def _attach(msg: EmailMessage, attachment: dict[str, Any]) -> None:
     mimetype = str(attachment.get("mimetype") or "application/octet-stream")
-    maintype, _sep, subtype = mimetype.partition("/")
-    subtype = subtype.split(";", 1)[0].strip() or "octet-stream"
+    maintype, _sep, rest = mimetype.partition("/")
+    subtype, *raw_params = (part.strip() for part in rest.split(";"))
+    subtype = subtype or "octet-stream"
+    # "text/calendar; method=REQUEST": calendar apps read the method from here.
+    params = dict(p.partition("=")[::2] for p in raw_params if "=" in p)
     filename = str(attachment.get("filename") or "attachment")
     content = attachment.get("content") or ""
     if attachment.get("encoding") == "base64":
@@ -60,7 +63,7 @@ def _attach(msg: EmailMessage, attachment: dict[str, Any]) -> None:
         data = base64.b64decode(content)
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     elif maintype == "text":
-        msg.add_attachment(str(content), subtype=subtype, filename=filename)
+        msg.add_attachment(str(content), subtype=subtype, filename=filename, params=params)
     else:
         msg.add_attachment(
             str(content).encode(), maintype=maintype, subtype=subtype, filename=filename

@@ -10,24 +10,27 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import logging
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_date, format_time
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
-from makerlab import ical
+from makerlab import clock, ical
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
+from makerlab.categories import label as category_label
 from makerlab.db import begin_write
 from makerlab.enums import BookingStatus, EnrolmentStatus, Role, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
-from makerlab.notifications.emails import public_url, queue_email
+from makerlab.notifications.emails import public_url, queue_email, when
 from makerlab.notifications.models import Notification
+from makerlab.participants.models import Induction, Participant
 from makerlab.participants.services import purge_inactive
 from makerlab.reports.exports import render_pdf
 from makerlab.reports.services import build_weekly_report_with_comparison
@@ -38,6 +41,7 @@ log = logging.getLogger(__name__)
 
 BOOKING_REMINDER_AHEAD = dt.timedelta(hours=24)
 SESSION_REMINDER_AHEAD = dt.timedelta(hours=48)
+INDUCTION_NOTICE_AHEAD = dt.timedelta(days=30)
 
 
 def stamp(instant: dt.datetime) -> str:
@@ -51,19 +55,6 @@ def recipient_locale(user: User | None) -> str:
     if user is not None and user.locale in current_app.config["LANGUAGES"]:
         return str(user.locale)
     return default
-
-
-def when(starts_at: dt.datetime, ends_at: dt.datetime, tz: str, locale: str) -> dict[str, str]:
-    """Day and times of a range, in the site's zone and the reader's language."""
-    zone = ZoneInfo(tz)
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    same_day = start.date() == end.date()
-    return {
-        "day": format_date(start.date(), format="full", locale=locale),
-        "start": format_time(start.time(), format="short", locale=locale),
-        "end": format_time(end.time(), format="short", locale=locale),
-        "end_day": "" if same_day else format_date(end.date(), format="full", locale=locale),
-    }
 
 
 def _existing_keys(keys: list[str]) -> set[str]:
@@ -174,15 +165,12 @@ def queue_session_reminders(now: dt.datetime) -> int:
         session = enrolment.session
         site = sites[session.site_id]
         locale = recipient_locale(users.get(contact.lower()))
-        ics = ical.document([ical.session_event(session, site, stamp=now)]).decode()
         if queue_email(
             dedupe_key=keys[enrolment.id],
             to=contact,
             template="session_reminder",
             locale=locale,
-            attachments=[
-                {"filename": "workshop.ics", "mimetype": "text/calendar", "content": ics}
-            ],
+            attachments=[ical.invitation(session, site, attendee=contact, stamp=now)],
             workshop_title=session.workshop.title,
             workshop_description=session.workshop.description,
             school_name=enrolment.school.name if enrolment.school else "",
@@ -318,6 +306,81 @@ def queue_weekly_report(now: dt.datetime) -> int:
             has_pdf=pdf is not None,
         ):
             queued += 1
+    return queued
+
+
+def expiring_inductions(today: dt.date) -> list[Induction]:
+    """Inductions that end within 30 days, not renewed and not yet announced."""
+    renewal = aliased(Induction)
+    renewed = sa.exists().where(
+        renewal.participant_id == Induction.participant_id,
+        renewal.category == Induction.category,
+        renewal.id != Induction.id,
+        sa.or_(renewal.valid_until.is_(None), renewal.valid_until > Induction.valid_until),
+    )
+    return list(db.session.scalars(
+        sa.select(Induction)
+        .join(Participant, Participant.id == Induction.participant_id)
+        .where(
+            Induction.valid_until.is_not(None),
+            Induction.valid_until >= today,
+            Induction.valid_until <= today + INDUCTION_NOTICE_AHEAD,
+            Induction.expiry_notice_on.is_(None),
+            Participant.erased_at.is_(None),
+            ~renewed,
+        )
+        .order_by(Induction.valid_until, Participant.last_name, Participant.first_name,
+                  Induction.id)
+    ))
+
+
+def queue_induction_expiry_notices(now: dt.datetime) -> int:
+    """Tell every youth worker and coordinator once, in one notice, whose inductions expire.
+
+    Each induction is announced once, 30 days before its ``valid_until`` (or
+    at the next run, if recorded closer to it); the notice's key names the
+    inductions it lists, so a second run or process adds nothing.
+    """
+    begin_write(db.session())
+    today = clock.today(str(current_app.config["TIMEZONE"]))
+    inductions = expiring_inductions(today)
+    if not inductions:
+        return 0
+    people = {p.id: p for p in db.session.scalars(
+        sa.select(Participant).where(Participant.id.in_({i.participant_id for i in inductions})))}
+    digest = hashlib.sha256(",".join(str(i.id) for i in inductions).encode()).hexdigest()[:16]
+    staff = db.session.scalars(
+        sa.select(User)
+        .where(User.role.in_([Role.YOUTH_WORKER.value, Role.COORDINATOR.value]),
+               User.active.is_(True))
+        .order_by(User.id)
+    ).all()
+    queued = 0
+    for user in staff:
+        locale = recipient_locale(user)
+        with force_locale(locale):
+            rows = [{
+                "name": f"{people[i.participant_id].first_name or ''} "
+                        f"{people[i.participant_id].last_name or ''}".strip(),
+                "category": category_label(i.category),
+                "valid_until": format_date(i.valid_until, format="medium", locale=locale),
+                "days": (i.valid_until - today).days if i.valid_until else 0,
+                "link": public_url("participants.detail",
+                                   f"/participants/{i.participant_id}",
+                                   participant_id=i.participant_id),
+            } for i in inductions]
+        if queue_email(
+            dedupe_key=f"induction-expiry:{today.isoformat()}:{digest}:u{user.id}",
+            to=user.email,
+            template="induction_expiry",
+            locale=locale,
+            user_name=user.name or user.email,
+            inductions=rows,
+        ):
+            queued += 1
+    for induction in inductions:
+        induction.expiry_notice_on = today
+    db.session.flush()
     return queued
 
 

@@ -158,6 +158,8 @@ class Induction(Base):
     category: Mapped[str] = mapped_column(sa.String(40))
     completed_on: Mapped[dt.date] = mapped_column(sa.Date)
     valid_until: Mapped[dt.date | None] = mapped_column(sa.Date)
+    # The day staff were told it expires soon (one notice, 30 days ahead).
+    expiry_notice_on: Mapped[dt.date | None] = mapped_column(sa.Date)
     recorded_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -104,13 +104,7 @@ def utilization_bars(units: Sequence[dict[str, Any]], *, title: str,
                          f'fill="{INK}">{escape(short)}</text>')
     parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" '
                  f'y2="{top + plot_h}" stroke="{INK}" stroke-width="1"/>')
-    # Legend: one swatch per category, along the top.
-    x = left
-    for category, colour in colours.items():
-        label = str(category_labels.get(category, category))
-        parts.append(f'<rect x="{x:.1f}" y="6" width="10" height="10" fill="{colour}"/>')
-        parts.append(f'<text x="{x + 14:.1f}" y="15" fill="{INK}">{escape(label)}</text>')
-        x += 24 + 6.2 * len(label)
+    parts.append(_legend(colours, category_labels, left))  # one swatch per category, on top
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
 
@@ -125,15 +119,19 @@ def _ramp(fraction: float) -> str:
 
 def weekday_hour_heatmap(heatmap: dict[str, Any], *, title: str, weekday_labels: Sequence[str],
                          closed_label: str, scale_label: str, decimal: str = ".") -> Markup:
-    """Units in use (booked unit-hours) per local weekday and hour, as a grid of cells.
+    """Units in use on average per local weekday and hour, as a grid of cells.
 
     Cells outside opening hours are hatched grey; the darker a cell, the more
     units were in use (the scale shows the busiest hour's average number of
     units in use). Cell values are in tooltips only: a number in each of
     168 cells made the chart busy and slowed the PDF down.
     """
-    booked: list[list[int]] = heatmap["booked_minutes"]
     capacity: list[list[int]] = heatmap["capacity_minutes"]
+    # Average units in use: booked minutes per occurrence of the weekday-hour
+    # (once a week, so a week shows the week itself; a year, its average).
+    times = heatmap.get("occurrences") or [[1] * 24 for _day in range(7)]
+    booked = [[heatmap["booked_minutes"][d][h] / max(times[d][h], 1) for h in range(24)]
+              for d in range(7)]
     used_hours = [h for h in range(24) if any(booked[d][h] or capacity[d][h] for d in range(7))]
     first, last = (min(used_hours), max(used_hours)) if used_hours else (8, 19)
     hours = list(range(first, last + 1))
@@ -191,3 +189,105 @@ def weekday_hour_heatmap(heatmap: dict[str, Any], *, title: str, weekday_labels:
                  f"{peak_text}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+def month_columns(months: Sequence[dict[str, Any]], *, title: str, month_labels: Sequence[str],
+                  category_labels: dict[str, str], hours: Any, empty_text: str) -> Markup:
+    """Booked hours per month as columns stacked by category, the total above each."""
+    width, left, right, top, plot_h = 720.0, 46.0, 8.0, 30.0, 130.0
+    height = top + plot_h + 24
+    categories = sorted({c for m in months for c in m["categories"]})
+    colours = category_colours(categories)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'class="chart chart-months" role="img" aria-label="{_attr(title)}" '
+             f'font-family="{_attr(FONT)}" font-size="10">',
+             f"<title>{escape(title)}</title>"]
+    peak = max((m["booked_hours"] for m in months), default=0.0)
+    if not months or peak <= 0:
+        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+                     f'fill="{MUTED}">{escape(empty_text)}</text></svg>')
+        return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+    scale = _nice_ceiling(peak)
+    for i in range(5):
+        value = scale * i / 4
+        yy = top + plot_h * (1 - i / 4)
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}" '
+                     f'stroke="{INK if i == 0 else GRID}" stroke-width="{1 if i == 0 else 0.6}"/>')
+        parts.append(f'<text x="{left - 4}" y="{yy + 3:.1f}" text-anchor="end" fill="{MUTED}">'
+                     f"{escape(hours(value))}</text>")
+    slot = (width - left - right) / len(months)
+    bar_w = max(3.0, min(40.0, slot * 0.7))
+    for i, month in enumerate(months):
+        cx = left + slot * (i + 0.5)
+        base = top + plot_h
+        for category in categories:
+            value = month["categories"].get(category, {}).get("booked_hours", 0.0)
+            if value <= 0:
+                continue
+            h = plot_h * value / scale
+            parts.append(f'<rect x="{cx - bar_w / 2:.1f}" y="{base - h:.1f}" width="{bar_w:.1f}" '
+                         f'height="{h:.1f}" fill="{colours[category]}"><title>'
+                         f'{escape(month_labels[i])}, {escape(category_labels[category])}: '
+                         f"{escape(hours(value))}</title></rect>")
+            base -= h
+        if len(months) <= 24 and month["booked_hours"] > 0:
+            total = escape(hours(month["booked_hours"]))
+            parts.append(f'<text x="{cx:.1f}" y="{base - 3:.1f}" text-anchor="middle" '
+                         f'font-size="8" fill="{INK}">{total}</text>')
+        if len(months) <= 24 or i % 3 == 0:
+            parts.append(f'<text x="{cx:.1f}" y="{top + plot_h + 14:.1f}" text-anchor="middle" '
+                         f'fill="{INK}">{escape(month_labels[i])}</text>')
+    parts.append(_legend(colours, category_labels, left))
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+def category_bars(categories: Sequence[dict[str, Any]], *, title: str,
+                  category_labels: dict[str, str], hours: Any, percent: Any,
+                  empty_text: str) -> Markup:
+    """One horizontal bar of booked hours per category, with its utilization."""
+    width, left, right, row_h, top = 720.0, 150.0, 130.0, 20.0, 6.0
+    height = top + row_h * max(len(categories), 1) + 6
+    colours = category_colours([c["category"] for c in categories])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" '
+             f'class="chart chart-categories" role="img" aria-label="{_attr(title)}" '
+             f'font-family="{_attr(FONT)}" font-size="10">',
+             f"<title>{escape(title)}</title>"]
+    peak = max((c["booked_hours"] for c in categories), default=0.0)
+    if not categories:
+        parts.append(f'<text x="{width / 2}" y="{height / 2 + 3}" text-anchor="middle" '
+                     f'fill="{MUTED}">{escape(empty_text)}</text></svg>')
+        return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+    plot_w = width - left - right
+    for i, cat in enumerate(categories):
+        yy = top + i * row_h
+        label = category_labels[cat["category"]]
+        w = plot_w * cat["booked_hours"] / peak if peak else 0.0
+        parts.append(f'<text x="{left - 6}" y="{yy + 13:.1f}" text-anchor="end" fill="{INK}">'
+                     f"{escape(label)}</text>")
+        parts.append(f'<rect x="{left}" y="{yy + 3:.1f}" width="{max(w, 0.5):.1f}" '
+                     f'height="{row_h - 6:.1f}" fill="{colours[cat["category"]]}"/>')
+        parts.append(f'<text x="{left + w + 5:.1f}" y="{yy + 13:.1f}" fill="{INK}">'
+                     f'{escape(hours(cat["booked_hours"]))} · {escape(percent(cat["utilization"]))}'
+                     "</text>")
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704 - every text above is escaped
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above ``value``."""
+    magnitude = 10 ** math.floor(math.log10(value))
+    for step in (1, 2, 2.5, 5, 10):
+        if step * magnitude >= value:
+            return float(step * magnitude)
+    return float(10 * magnitude)
+
+
+def _legend(colours: dict[str, str], category_labels: dict[str, str], x: float) -> str:
+    parts = []
+    for category, colour in colours.items():
+        label = str(category_labels.get(category, category))
+        parts.append(f'<rect x="{x:.1f}" y="6" width="10" height="10" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 14:.1f}" y="15" fill="{INK}">{escape(label)}</text>')
+        x += 24 + 6.2 * len(label)
+    return "".join(parts)

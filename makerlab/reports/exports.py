@@ -1,7 +1,10 @@
-"""The weekly report as files: CSV (one table per file), XLSX (one sheet per table), PDF.
+"""The report as files: CSV (one table per file), XLSX (one sheet per table), PDF.
 
-All formats take the dict of :func:`makerlab.reports.services.build_weekly_report`,
-so their numbers are the page's numbers. Column names are the JSON keys.
+Every format takes the dict of :mod:`makerlab.reports.services`, so its
+numbers are the page's numbers. Files speak the current language (the
+request's, or the one the CLI forces): German files have German headings,
+category names, ``12,5`` and ``22.03.2027``; English ones English headings,
+``12.5`` and ISO dates (``2027-03-22``). JSON keeps its keys and slugs.
 """
 
 from __future__ import annotations
@@ -13,34 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from weasyprint import HTML
 
 from makerlab.categories import label as category_label
 from makerlab.reports import charts
-from makerlab.reports.services import (
-    AGE_BANDS,
-    KEY_FIGURES,
-    build_comparison,
-    build_weekly_report,
-    comparison_weeks,
+from makerlab.reports.services import KEY_FIGURES, comparison_for
+from makerlab.reports.tables import (
+    AGE_BAND_LABELS,
+    DATE_COLUMNS,
+    HOUR_COLUMNS,
+    TABLE_LABELS,
+    age_rows,
+    table,
+    tables_of,
 )
 
 CSS_PATH = Path(__file__).resolve().parent.parent / "static" / "report.css"
-
-FIGURE_COLUMNS = ("booked_hours", "booked_minutes", "open_hours", "open_minutes", "utilization",
-                  "bookings", "loans", "overdue_returns")
-WORKSHOP_COLUMNS = ("sessions", "seats_offered", "seats_confirmed", "attended", "schools_reached",
-                    "participants_reached")
-TABLES: dict[str, tuple[str, ...]] = {
-    "units": ("id", "name", "category", "site_id", *FIGURE_COLUMNS),
-    "categories": ("category", "units", *FIGURE_COLUMNS),
-    "workshops": ("week", *WORKSHOP_COLUMNS),
-    "age_bands": ("age_band", "participants"),
-}
-HOUR_COLUMNS = {"booked_hours", "open_hours"}
 
 FIGURE_LABELS: dict[str, Any] = {
     "booked_hours": _l("Booked hours"),
@@ -57,72 +51,87 @@ FIGURE_LABELS: dict[str, Any] = {
 }
 
 
-def table_rows(report: dict[str, Any], table: str) -> tuple[tuple[str, ...], list[list[Any]]]:
-    """Columns and typed rows of one of the report's tables."""
-    columns = TABLES[table]
-    if table == "units":
-        rows = [[unit[c] for c in columns] for unit in report["units"]]
-    elif table == "categories":
-        rows = [[cat[c] for c in columns] for cat in report["categories"]]
-    elif table == "workshops":
-        rows = [[report["week"], *(report["workshops"][c] for c in WORKSHOP_COLUMNS)]]
-    else:
-        rows = [[band, report["age_bands"][band]] for band in AGE_BANDS]
-    return columns, rows
+def is_german() -> bool:
+    """True when the current language writes ``12,5`` and ``22.03.2027``."""
+    locale = get_locale()
+    return locale is None or locale.language == "de"
 
 
-def to_csv(report: dict[str, Any], table: str = "units", *, decimal_comma: bool = False) -> bytes:
+def _csv_cell(value: Any, german: bool) -> Any:
+    if isinstance(value, float):
+        text = f"{value:.4f}".rstrip("0").rstrip(".")
+        return text.replace(".", ",") if german else text
+    if isinstance(value, dt.date):
+        return value.strftime("%d.%m.%Y") if german else value.isoformat()
+    return value
+
+
+def to_csv(report: dict[str, Any], name: str) -> bytes:
     """One table as CSV, UTF-8 with BOM so Excel reads umlauts.
 
-    ``decimal_comma`` writes German numbers (``12,5``) separated by ``;``,
-    which is what a German Excel opens without an import dialog.
+    German files are separated by ``;`` with decimal commas, which is what a
+    German Excel opens without an import dialog; English ones by ``,``.
     """
-    columns, rows = table_rows(report, table)
+    german = is_german()
+    _keys, headings, rows = table(report, name)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if decimal_comma else ",", lineterminator="\r\n")
-    writer.writerow(columns)
+    writer = csv.writer(buffer, delimiter=";" if german else ",", lineterminator="\r\n")
+    writer.writerow(headings)
     for row in rows:
-        cells = []
-        for value in row:
-            if isinstance(value, float):
-                text = f"{value:.4f}".rstrip("0").rstrip(".")
-                cells.append(text.replace(".", ",") if decimal_comma else text)
-            else:
-                cells.append(value)
-        writer.writerow(cells)
+        writer.writerow([_csv_cell(value, german) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+def _sheet_title(label: str, taken: set[str]) -> str:
+    """A valid, unique sheet name (31 characters, none of ``[]:*?/\\``)."""
+    title = "".join(ch for ch in label if ch not in "[]:*?/\\")[:31] or "Sheet"
+    while title in taken:
+        title = title[:29] + f"{len(taken):02d}"
+    taken.add(title)
+    return title
+
+
 def to_xlsx(report: dict[str, Any]) -> bytes:
-    """All tables as one workbook, one sheet each, with numbers as numbers."""
+    """All tables as one workbook, one sheet each; numbers and dates as typed cells."""
     # Not at the top: openpyxl takes 0.3 s to import and only this download needs it.
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    german = is_german()
+    date_format = "DD.MM.YYYY" if german else "YYYY-MM-DD"
     book = Workbook()
     book.remove(book.active)
-    for table in TABLES:
-        sheet = book.create_sheet(title=table)
-        columns, rows = table_rows(report, table)
-        sheet.append(list(columns))
+    taken: set[str] = set()
+    for name in tables_of(report):
+        sheet = book.create_sheet(title=_sheet_title(str(TABLE_LABELS[name]), taken))
+        keys, headings, rows = table(report, name)
+        sheet.append(headings)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
             sheet.append(row)
-        for index, column in enumerate(columns, start=1):
-            letter = get_column_letter(index)
-            fmt = "0.0%" if column == "utilization" else "0.00" if column in HOUR_COLUMNS else None
+        for index, key in enumerate(keys, start=1):
+            fmt = ("0.0%" if key == "utilization" else "0.00" if key in HOUR_COLUMNS
+                   else date_format if key in DATE_COLUMNS else None)
             if fmt:
                 for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
                     cell.number_format = fmt
-            width = max([len(str(column))] + [len(str(r[index - 1])) for r in rows[:200]])
-            sheet.column_dimensions[letter].width = min(40, max(8, width + 2))
+            width = max([len(headings[index - 1])] + [len(str(r[index - 1])) for r in rows[:200]])
+            sheet.column_dimensions[get_column_letter(index)].width = min(40, max(8, width + 2))
         sheet.freeze_panes = "A2"
-    book.properties.title = f"{_('Weekly usage report')} {report['week']}"
+    book.properties.title = f"{_('Usage report')} {report_label(report)}"
+    book.properties.language = "de-DE" if german else "en"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def report_label(report: dict[str, Any]) -> str:
+    """``2027-W12`` for a week, ``2026-09-01 – 2027-07-31`` for a period."""
+    if "week" in report:
+        return str(report["week"])
+    return f"{report['starts_on']} – {report['ends_on']}"
 
 
 def _day(day: dt.date) -> str:
@@ -132,7 +141,7 @@ def _day(day: dt.date) -> str:
 def _hours(value: float) -> str:
     """Hours as h:mm (to the minute)."""
     minutes = round(value * 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
+    return f"{_number(minutes // 60)}:{minutes % 60:02d}"
 
 
 def _percent(value: float) -> str:
@@ -154,14 +163,8 @@ def _signed(value: float, kind: str) -> str:
     return sign + _number(abs(value))
 
 
-def template_context(report: dict[str, Any],
-                     comparison: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What ``reports/_report.html`` needs: the report, charts, labels and formatters."""
-    weekday_labels = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
-    decimal = str(format_decimal(1.5, "0.0"))[1]
-    first = dt.date.fromisoformat(report["starts_on"])
-    last = dt.date.fromisoformat(report["ends_on"])
-    closure_labels = []
+def _closure_labels(report: dict[str, Any]) -> list[str]:
+    labels = []
     for site in report["sites"]:
         for closure in site["closures"]:
             starts, ends = (dt.date.fromisoformat(closure[k]) for k in ("starts_on", "ends_on"))
@@ -170,19 +173,32 @@ def template_context(report: dict[str, Any],
                 label += f" ({closure['reason']})"
             if len(report["sites"]) > 1:
                 label = f"{site['name']}: {label}"
-            closure_labels.append(label)
-    return {
+            labels.append(label)
+    return labels
+
+
+def template_context(report: dict[str, Any],
+                     comparison: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What ``reports/_report.html`` and ``reports/_period.html`` need: charts, labels, formats."""
+    weekday_labels = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    decimal = str(format_decimal(1.5, "0.0"))[1]
+    first = dt.date.fromisoformat(report["starts_on"])
+    last = dt.date.fromisoformat(report["ends_on"])
+    categories = {c["category"] for c in report["categories"]}
+    categories |= {c for m in report.get("per_month", []) for c in m["categories"]}
+    category_labels = {c: category_label(c) for c in categories}
+    closures = _closure_labels(report)
+    context = {
         "report": report,
         "comparison": comparison,
         "dates": {"first": f"{format_date(first, 'EEE')} {_day(first)}",
                   "last": f"{format_date(last, 'EEE')} {_day(last)}"},
         "generated": str(format_datetime(dt.datetime.fromisoformat(report["generated_at"]),
                                          "short")),
-        "age_band_labels": {
-            "<10": _("under 10"), "10-13": _("10 to 13"), "14-17": _("14 to 17"),
-            "18+": _("18 and older"),
-        },
-        "closure_labels": closure_labels,
+        "age_band_labels": {band: str(label) for band, label in AGE_BAND_LABELS.items()},
+        "age_rows": age_rows(report),
+        "closure_labels": closures if len(closures) <= 12 else [
+            _("%(num)d closures", num=len(closures))],
         "key_figures": [{"key": key, "value": report[section][key]}
                         for key, section in KEY_FIGURES],
         "site_name_of": {site["id"]: site["name"] for site in report["sites"]},
@@ -192,11 +208,11 @@ def template_context(report: dict[str, Any],
         "fmt_percent": _percent,
         "fmt_number": _number,
         "fmt_signed": _signed,
+        "fmt_day": _day,
         "utilization_chart": charts.utilization_bars(
             report["units"],
             title=_("Utilization per unit"),
-            category_labels={u["category"]: category_label(u["category"])
-                             for u in report["units"]},
+            category_labels=category_labels,
             empty_text=_("No units at this site."),
             percent=lambda v: f"{format_decimal(v * 100, '0')}\u202f%",
         ),
@@ -210,27 +226,37 @@ def template_context(report: dict[str, Any],
         ),
         "report_css": CSS_PATH.read_text(encoding="utf-8"),
     }
-
-
-def comparison_for(report: dict[str, Any]) -> dict[str, Any]:
-    """Build the previous week's and last year's reports and compare (same site)."""
-    previous_week, last_year_week = comparison_weeks(report["week"])
-    previous = build_weekly_report(previous_week, report["site_id"])
-    last_year = build_weekly_report(last_year_week, report["site_id"])
-    return {
-        "previous_week": previous_week,
-        "last_year_week": last_year_week,
-        "figures": build_comparison(report, previous, last_year),
-    }
+    if "per_month" in report:
+        month_labels = [str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMM yy"))
+                        for m in report["per_month"]]
+        context.update(
+            month_labels=month_labels,
+            month_names=[str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMMM y"))
+                         for m in report["per_month"]],
+            month_chart=charts.month_columns(
+                report["per_month"], title=_("Use per month"), month_labels=month_labels,
+                category_labels=category_labels, hours=lambda v: f"{_number(round(v))} h",
+                empty_text=_("Nothing was booked in this period."),
+            ),
+            category_chart=charts.category_bars(
+                report["categories"], title=_("Use per category"),
+                category_labels=category_labels, hours=lambda v: f"{_hours(v)} h",
+                percent=_percent, empty_text=_("No equipment."),
+            ),
+        )
+    return context
 
 
 def render_pdf(report: dict[str, Any], comparison: dict[str, Any] | None = None) -> bytes:
     """The printable report as PDF (WeasyPrint, same template as the page).
 
     Needs an app context only (no request), so the scheduler can attach it
-    to the Monday e-mail. The comparison is built when not given.
+    to the Monday e-mail. A weekly report's comparison is built when not given.
     """
-    if comparison is None:
-        comparison = report.get("comparison") or comparison_for(report)
-    html = render_template("reports/weekly_pdf.html", **template_context(report, comparison))
+    if "week" in report:
+        if comparison is None:
+            comparison = report.get("comparison") or comparison_for(report)
+        html = render_template("reports/weekly_pdf.html", **template_context(report, comparison))
+    else:
+        html = render_template("reports/period_pdf.html", **template_context(report))
     return bytes(HTML(string=html, base_url=current_app.root_path).write_pdf())

@@ -1,21 +1,22 @@
-"""The weekly usage report: one builder for the page, PDF, CSV, XLSX, JSON and CLI.
+"""The usage report of any period: one builder for the page, PDF, CSV, XLSX, JSON and CLI.
 
-Definitions (ISO week ``YYYY-Www`` in each site's local time, so a week with a
-DST change has 167 or 169 hours):
+A period is a range of site-local days ``[from, to)`` in each site's zone (so
+a period with a DST change has an hour more or less). The weekly report is
+the period of one ISO week (:func:`build_weekly_report`), with the same
+numbers. Definitions:
 
-- ``booked_hours``: non-cancelled bookings of the unit clipped to the week.
-- ``open_hours``: the site's opening hours in the week minus closure days
+- ``booked_hours``: non-cancelled bookings of the unit clipped to the period.
+- ``open_hours``: the site's opening hours in the period minus closure days
   (maintenance blocks do not reduce it).
 - ``utilization``: booked / open (0 when open is 0). Loans that run over
   nights count in full, so a kit can exceed 100 %.
-- ``bookings``: non-cancelled bookings overlapping the week.
+- ``bookings``: non-cancelled bookings overlapping the period.
 - ``loans``: non-cancelled bookings of the unit handed out (``checked_out_at``)
-  during the week, early hand-overs included.
+  during the period, early hand-overs included.
 - ``overdue_returns``: checked-out bookings that were overdue at some moment
-  of the week: the time from ``ends_at`` until the return (or until now, if
-  still out) is non-empty and overlaps the week. A kit returned late inside
-  the week counts, as does one still out past ``ends_at``.
-- workshops: ``sessions`` not cancelled that start in the week;
+  of the period: the time from ``ends_at`` until the return (or until now,
+  if still out) is non-empty and overlaps the period.
+- workshops: ``sessions`` not cancelled that start in the period;
   ``seats_offered`` their capacity; ``seats_confirmed`` the seats of their
   confirmed enrolments; ``attended`` the recorded ``attended_count`` of their
   enrolments that are not cancelled.
@@ -23,12 +24,19 @@ DST change has 167 or 169 hours):
   in those sessions that is confirmed or has attendance above zero.
 - named participants reached: distinct participants with an individual
   enrolment in those sessions that is confirmed or attended, or on a
-  non-cancelled booking overlapping the week. ``participants_reached`` is
-  their number plus the attended headcounts of class enrolments.
-- ``age_bands``: those named participants by age, where age is the ISO year
-  of the week (the year of its Thursday) minus ``birth_year``; ``birth_year``
-  survives erasure, so a past week's report does not change when someone is
-  erased. Participants without a birth year are counted in ``age_unknown``.
+  non-cancelled booking overlapping the period. ``participants_reached`` is
+  their number over the whole period (never a sum of weeks or months) plus
+  ``class_pupils``, the attended headcounts of class enrolments.
+- ``age_bands``: the named participants by age, where age is the year of the
+  period's middle day (a week's Thursday) minus ``birth_year``; the birth
+  year survives erasure, so a past report does not change when someone is
+  erased. Named participants without a birth year are ``age_unknown``;
+  class pupils have no ages at all and are counted apart (``class_pupils``).
+- ``per_month``: the same figures for each calendar month the period
+  touches; a booking counts (and its participants are reached) in the month
+  it starts, its hours in the months they fall in.
+- ``per_workshop``, ``per_school``: the sessions of the period by workshop,
+  and the class enrolments (confirmed or attended) by school.
 
 No names of participants appear anywhere (SPEC 14). Everything is computed
 with a fixed number of SQL statements (four), whatever the amount of data.
@@ -39,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,85 +62,24 @@ from makerlab.equipment.models import Equipment
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 from makerlab.participants.models import Participant
-from makerlab.reports.sql import epoch_seconds, greatest, least
+from makerlab.reports.periods import Period, Week, last_week, parse_period, parse_week
+from makerlab.reports.sql import epoch_seconds, greatest, least, span_overlaps
+from makerlab.schools.models import School
 from makerlab.sites.models import Closure, Site
 from makerlab.sites.services import open_intervals
-from makerlab.workshops.models import Enrolment, WorkshopSession
+from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
-WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+__all__ = ["Period", "Week", "last_week", "parse_period", "parse_week"]
+
 AGE_BANDS = ("<10", "10-13", "14-17", "18+")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True, order=True)
-class Week:
-    """An ISO week: ``year`` is the ISO year (the year of the week's Thursday)."""
-
-    year: int
-    number: int
-
-    @classmethod
-    def containing(cls, day: dt.date) -> Week:
-        iso = day.isocalendar()
-        return cls(iso.year, iso.week)
-
-    @property
-    def label(self) -> str:
-        return f"{self.year}-W{self.number:02d}"
-
-    @property
-    def monday(self) -> dt.date:
-        return dt.date.fromisocalendar(self.year, self.number, 1)
-
-    @property
-    def sunday(self) -> dt.date:
-        return self.monday + dt.timedelta(days=6)
-
-    @property
-    def thursday(self) -> dt.date:
-        return self.monday + dt.timedelta(days=3)
-
-    def shifted(self, weeks: int) -> Week:
-        return Week.containing(self.monday + dt.timedelta(weeks=weeks))
-
-    def a_year_earlier(self) -> Week:
-        """The same week number a year before (week 52 if that year has no week 53)."""
-        last = dt.date(self.year - 1, 12, 28).isocalendar().week
-        return Week(self.year - 1, min(self.number, last))
-
-    def window(self, timezone: str) -> tuple[dt.datetime, dt.datetime]:
-        """Monday 00:00 to the next Monday 00:00, site-local, as UTC instants."""
-        return (
-            clock.local_midnight(self.monday, timezone),
-            clock.local_midnight(self.monday + dt.timedelta(days=7), timezone),
-        )
-
-
-def parse_week(text: str | None) -> Week:
-    """Read ``YYYY-Www`` (e.g. ``2027-W12``); anything else is a 422 on ``week``."""
-    match = WEEK_PATTERN.match((text or "").strip())
-    if match is None:
-        raise Invalid({"week": [_("Give the week as YYYY-Www, for example 2027-W12.")]})
-    year, number = int(match.group(1)), int(match.group(2))
-    if not 1900 <= year <= 2999:
-        raise Invalid({"week": [_("The year must be between 1900 and 2999.")]})
-    try:
-        dt.date.fromisocalendar(year, number, 1)
-    except ValueError:
-        raise Invalid({"week": [_("The year %(year)d has no week %(number)d.",
-                                  year=year, number=number)]}) from None
-    return Week(year, number)
-
-
-def last_week(timezone: str) -> Week:
-    """The ISO week before the current one in ``timezone``: the usual report to print."""
-    return Week.containing(clock.today(timezone)).shifted(-1)
+Interval = tuple[dt.datetime, dt.datetime]
 
 
 class _Windows:
-    """Week start/end per site as SQL expressions (a CASE only if the zones differ)."""
+    """Period start/end per site as SQL expressions (a CASE only if the zones differ)."""
 
-    def __init__(self, windows: dict[int, tuple[dt.datetime, dt.datetime]]) -> None:
+    def __init__(self, windows: dict[int, Interval]) -> None:
         self.windows = windows
         self.lo = min(start for start, _end in windows.values())
         self.hi = max(end for _start, end in windows.values())
@@ -162,41 +109,96 @@ class _Windows:
         )
 
 
+class _Months:
+    """Which month of the period an instant or an offset falls in, as SQL ``CASE``.
+
+    ``starts[sid]`` are the UTC instants the period's months begin at, in the
+    site's zone (the first is the period's start).
+    """
+
+    def __init__(self, starts: dict[int, list[dt.datetime]]) -> None:
+        self.starts = starts
+        self.uniform = len({tuple(s) for s in starts.values()}) == 1
+
+    def _case(self, value: Any, bounds: Sequence[Any]) -> Any:
+        if len(bounds) <= 1:
+            return sa.literal(0, sa.Integer())
+        whens = [(value >= bound, sa.literal(i, sa.Integer()))
+                 for i, bound in reversed(list(enumerate(bounds))) if i > 0]
+        return sa.case(*whens, else_=sa.literal(0, sa.Integer()))
+
+    def _per_site(self, site_col: Any, bounds_of: Any) -> Any:
+        if self.uniform:
+            return self._case_for(next(iter(self.starts)), bounds_of)
+        return sa.case(
+            {sid: self._case_for(sid, bounds_of) for sid in self.starts}, value=site_col
+        )
+
+    def _case_for(self, sid: int, bounds_of: Any) -> Any:
+        value, bounds = bounds_of(sid)
+        return self._case(value, bounds)
+
+    def of_instant(self, instant: Any, site_col: Any) -> Any:
+        """Month index of an instant column."""
+        return self._per_site(site_col, lambda sid: (
+            instant, [sa.literal(s, UTCDateTime()) for s in self.starts[sid]]))
+
+    def of_offset(self, seconds: Any, site_col: Any) -> Any:
+        """Month index of seconds since the site's period start."""
+        return self._per_site(site_col, lambda sid: (
+            seconds,
+            [sa.literal(int((s - self.starts[sid][0]).total_seconds()), sa.BigInteger())
+             for s in self.starts[sid]],
+        ))
+
+
 def build_weekly_report(week: str, site_id: int | None = None) -> dict[str, Any]:
-    """Every figure of the weekly usage report for one ISO week, one site or all (JSON-able)."""
+    """The usage report of one ISO week (site-local), one site or all (JSON-able)."""
     iso_week = parse_week(week)
+    report = build_period_report(iso_week.monday, iso_week.monday + dt.timedelta(days=7),
+                                 site_id)
+    for site in report["sites"]:
+        site["hours_in_week"] = site["hours"]
+    report.update(week=iso_week.label, year=iso_week.year, number=iso_week.number)
+    return report
+
+
+def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
+                        site_id: int | None = None) -> dict[str, Any]:
+    """Every figure of the usage report for the days ``[first, end)``, one site or all."""
+    period = parse_period(first, end)
     sites = _load_sites(site_id)
-    windows = {site.id: iso_week.window(site.timezone) for site in sites}
+    windows = {site.id: period.window(site.timezone) for site in sites}
     win = _Windows(windows)
-    closures = _load_closures(sites, iso_week)
+    months = period.months()
+    month_starts = {site.id: [clock.local_midnight(m.first, site.timezone) for m in months]
+                    for site in sites}
+    by_month = _Months(month_starts)
+    closures = _load_closures(sites, period)
     open_by_site = {
         site.id: open_intervals(site, *windows[site.id], closures=closures[site.id])
         for site in sites
     }
-    open_seconds = {
-        sid: sum(int((end - start).total_seconds()) for start, end in intervals)
-        for sid, intervals in open_by_site.items()
-    }
+    open_seconds = {sid: _seconds(intervals) for sid, intervals in open_by_site.items()}
     site_ids = [site.id for site in sites]
     now = clock.now()
 
-    unit_rows, heat_rows, age_rows = _booking_figures(win, site_id, iso_week, now, site_ids)
-    units = _unit_rows(unit_rows, open_seconds)
-    heatmap = _heatmap(heat_rows, sites, windows, open_by_site, units)
-    workshops = _workshop_figures(win, site_id)
-    ages, named = _age_bands(age_rows)
-    workshops["participants_reached"] = named + workshops.pop("class_attended")
-
-    categories = _category_rows(units)
-    first = sites[0]
+    rows = _booking_figures(win, by_month, site_id, period, now, site_ids)
+    units = _unit_rows(rows["unit"], open_seconds)
+    workshop_rows = _workshop_rows(win, by_month, site_id)
+    ages, named = _age_bands(rows["age"])
+    workshops = _workshop_totals(workshop_rows)
+    class_pupils = workshops.pop("class_attended")
+    workshops["participants_reached"] = named + class_pupils
+    first_site = sites[0]
     return {
-        "week": iso_week.label,
-        "year": iso_week.year,
-        "number": iso_week.number,
-        "starts_on": iso_week.monday.isoformat(),
-        "ends_on": iso_week.sunday.isoformat(),
+        "from": period.first.isoformat(),
+        "to": period.end.isoformat(),
+        "starts_on": period.first.isoformat(),
+        "ends_on": period.last.isoformat(),
+        "days": period.days,
         "site_id": site_id,
-        "site_name": first.name if site_id is not None else None,
+        "site_name": first_site.name if site_id is not None else None,
         "sites": [
             {
                 "id": site.id,
@@ -204,7 +206,7 @@ def build_weekly_report(week: str, site_id: int | None = None) -> dict[str, Any]
                 "timezone": site.timezone,
                 "starts_at": windows[site.id][0].astimezone(ZoneInfo(site.timezone)).isoformat(),
                 "ends_at": windows[site.id][1].astimezone(ZoneInfo(site.timezone)).isoformat(),
-                "hours_in_week": (windows[site.id][1] - windows[site.id][0]).total_seconds() / 3600,
+                "hours": (windows[site.id][1] - windows[site.id][0]).total_seconds() / 3600,
                 "open_hours": open_seconds[site.id] / 3600,
                 "closures": [
                     {"starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(),
@@ -215,16 +217,27 @@ def build_weekly_report(week: str, site_id: int | None = None) -> dict[str, Any]
             for site in sites
         ],
         "units": units,
-        "categories": categories,
+        "categories": _category_rows(units),
         "totals": _summed(units),
         "workshops": workshops,
+        "per_month": _month_rows(months, month_starts, windows, open_by_site, units, rows,
+                                 workshop_rows),
+        "per_workshop": _per_workshop(workshop_rows),
+        "per_school": _per_school(workshop_rows),
+        "age_year": period.middle.year,
         "age_bands": ages,
         "age_unknown": named - sum(ages.values()),
         "named_participants": named,
-        "heatmap": heatmap,
-        "generated_at": now.astimezone(ZoneInfo(first.timezone)).isoformat(timespec="seconds"),
+        "class_pupils": class_pupils,
+        "heatmap": _heatmap(rows["heat"], sites, period, windows, open_by_site, units),
+        "generated_at": now.astimezone(ZoneInfo(first_site.timezone)).isoformat(
+            timespec="seconds"),
         "site_ids": site_ids,
     }
+
+
+def _seconds(intervals: list[Interval]) -> int:
+    return sum(int((end - start).total_seconds()) for start, end in intervals)
 
 
 def _load_sites(site_id: int | None) -> list[Site]:
@@ -239,13 +252,13 @@ def _load_sites(site_id: int | None) -> list[Site]:
     return sites
 
 
-def _load_closures(sites: list[Site], week: Week) -> dict[int, list[Closure]]:
+def _load_closures(sites: list[Site], period: Period) -> dict[int, list[Closure]]:
     rows = db.session.scalars(
         sa.select(Closure)
         .where(
             Closure.site_id.in_([site.id for site in sites]),
-            Closure.starts_on <= week.sunday,
-            Closure.ends_on >= week.monday,
+            Closure.starts_on <= period.last,
+            Closure.ends_on >= period.first,
         )
         .order_by(Closure.starts_on)
     )
@@ -265,26 +278,24 @@ def _site_scope(stmt: Any, site_id: int | None, win: _Windows) -> Any:
     return stmt
 
 
-def _not_cancelled() -> Any:
-    return Booking.status != BookingStatus.CANCELLED.value
+def _booking_figures(win: _Windows, by_month: _Months, site_id: int | None, period: Period,
+                     now: dt.datetime, unit_site_ids: list[int]) -> dict[str, list[Any]]:
+    """One statement, one pass over the period's bookings: every booking-based figure.
 
-
-def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt.datetime,
-                     unit_site_ids: list[int]) -> tuple[list[Any], list[Any], list[Any]]:
-    """One statement, one pass over bookings: unit figures, heat-map hours, age bands.
-
-    The bookings that matter for the week (overlapping it, handed out in it,
-    or overdue during it) are read once into a materialised CTE; the per-unit
-    sums, the hour-by-hour expansion for the heat map (a recursive CTE, so its
-    rows grow with booked hours, not with the table) and the named
-    participants reached all come from it. The three result shapes share one
-    ``UNION ALL``, told apart by ``kind``.
+    The bookings that matter (overlapping the period, handed out in it, or
+    overdue during it) are read once into a materialised CTE, found through
+    their report span (on PostgreSQL an index, see ``reports/sql.py``), so the
+    pass is bounded by the period, not by the table. From it come the per-unit
+    sums, the hour-by-hour expansion (a recursive CTE whose rows grow with
+    booked hours) for the heat map and the months, and the named
+    participants reached. The result shapes share one ``UNION ALL``, told
+    apart by ``kind``.
     """
     big = sa.BigInteger()
     zero, one = sa.literal(0, big), sa.literal(1, big)
     site = Equipment.site_id
     overlaps = sa.and_(Booking.starts_at < win.end(site), Booking.ends_at > win.start(site))
-    if win.uniform:  # plain bounds an index can use
+    if win.uniform:
         overlaps = sa.and_(Booking.starts_at < win.hi, Booking.ends_at > win.lo)
     handed_out = sa.and_(
         Booking.checked_out_at >= win.start(site), Booking.checked_out_at < win.end(site)
@@ -300,14 +311,14 @@ def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt
     clip_start = epoch_seconds(greatest(Booking.starts_at, win.start(site))) - start_epoch
     clip_end = epoch_seconds(least(Booking.ends_at, win.end(site))) - start_epoch
     site_col = site if not win.uniform else sa.literal(unit_site_ids[0], sa.Integer())
-    week = _site_scope(
+    selected = _site_scope(
         sa.select(
             Booking.id.label("id"),
             # "+ 0": grouping by the bare column tempts SQLite into walking the
             # whole (equipment_id, starts_at) index in order; a plain scan is faster.
             (Booking.equipment_id + 0).label("equipment_id"),
             site_col.label("site_id"),
-            sa.case((overlaps, one), else_=zero).label("in_week"),
+            sa.case((overlaps, one), else_=zero).label("in_period"),
             sa.case((overlaps, sa.cast(clip_start, big)), else_=zero).label("s"),
             sa.case((overlaps, sa.cast(clip_end, big)), else_=zero).label("e"),
             sa.case((handed_out, one), else_=zero).label("loan"),
@@ -315,54 +326,53 @@ def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt
         ),
         site_id, win,
     ).where(
-        _not_cancelled(),
-        # A superset of the three cases, written so that each branch can use an
-        # index on its own column (ends_at, checked_out_at, status, returned_at)
-        # where there is one; the CASEs above decide exactly.
-        sa.or_(
-            overlaps,
-            handed_out,
-            sa.and_(Booking.status == BookingStatus.CHECKED_OUT.value,
-                    Booking.ends_at < win.hi),
-            sa.and_(Booking.returned_at > win.lo, Booking.returned_at > Booking.ends_at,
-                    Booking.ends_at < win.hi),
-        ),
+        Booking.status != BookingStatus.CANCELLED.value,
+        # A superset of the three cases above; the CASEs decide exactly.
+        span_overlaps(sa.literal(win.lo, UTCDateTime()), sa.literal(win.hi, UTCDateTime())),
     )
-    wb = week.cte("week_bookings").prefix_with("MATERIALIZED")
+    pb = selected.cte("period_bookings").prefix_with("MATERIALIZED")
+    booked = pb.c.in_period == 1
 
     per_unit = (
         sa.select(
-            wb.c.equipment_id,
-            sa.func.sum(wb.c.e - wb.c.s).label("secs"),
-            sa.func.sum(wb.c.in_week).label("bookings"),
-            sa.func.sum(wb.c.loan).label("loans"),
-            sa.func.sum(wb.c.overdue).label("overdue"),
+            pb.c.equipment_id,
+            sa.func.sum(pb.c.e - pb.c.s).label("secs"),
+            sa.func.sum(pb.c.in_period).label("bookings"),
+            sa.func.sum(pb.c.loan).label("loans"),
+            sa.func.sum(pb.c.overdue).label("overdue"),
         )
-        .group_by(wb.c.equipment_id)
+        .group_by(pb.c.equipment_id)
         .subquery("per_unit")
     )
     hours = sa.select(
-        wb.c.site_id, sa.cast(wb.c.s // 3600, big).label("h"), wb.c.s, wb.c.e
-    ).where(wb.c.in_week == 1, wb.c.e > wb.c.s).cte("hours", recursive=True)
+        pb.c.site_id, pb.c.equipment_id, sa.cast(pb.c.s // 3600, big).label("h"), pb.c.s, pb.c.e
+    ).where(booked, pb.c.e > pb.c.s).cte("hours", recursive=True)
     hours = hours.union_all(
-        sa.select(hours.c.site_id, sa.cast(hours.c.h + 1, big), hours.c.s, hours.c.e).where(
-            (hours.c.h + 1) * 3600 < hours.c.e
-        )
+        sa.select(hours.c.site_id, hours.c.equipment_id, sa.cast(hours.c.h + 1, big),
+                  hours.c.s, hours.c.e)
+        .where((hours.c.h + 1) * 3600 < hours.c.e)
     )
     hour_secs = least(hours.c.e, (hours.c.h + 1) * 3600) - greatest(hours.c.s, hours.c.h * 3600)
+    hour_month = by_month.of_offset(hours.c.h * 3600, hours.c.site_id)
+    start_month = by_month.of_offset(pb.c.s, pb.c.site_id)
 
-    sessions = _week_sessions(win, site_id).subquery("age_sessions")
-    from_enrolments = sa.select(Enrolment.participant_id.label("pid")).where(
-        Enrolment.session_id.in_(sa.select(sessions.c.id)),
-        Enrolment.participant_id.is_not(None),
-        Enrolment.status != EnrolmentStatus.CANCELLED.value,
-        _reached(Enrolment.status),
+    sessions = _period_sessions(win, by_month, site_id).subquery("reach_sessions")
+    from_enrolments = (
+        sa.select(Enrolment.participant_id.label("pid"), sessions.c.month.label("month"))
+        .join(sessions, sessions.c.id == Enrolment.session_id)
+        .where(
+            Enrolment.participant_id.is_not(None),
+            Enrolment.status != EnrolmentStatus.CANCELLED.value,
+            _reached(Enrolment.status),
+        )
     )
-    from_bookings = sa.select(booking_participants.c.participant_id.label("pid")).where(
-        booking_participants.c.booking_id.in_(sa.select(wb.c.id).where(wb.c.in_week == 1))
+    from_bookings = (
+        sa.select(booking_participants.c.participant_id.label("pid"), start_month.label("month"))
+        .join(pb, pb.c.id == booking_participants.c.booking_id)
+        .where(booked)
     )
-    reached = sa.union(from_enrolments, from_bookings).subquery("reached")
-    age = sa.literal(iso_week.year, sa.Integer()) - Participant.birth_year
+    reached = sa.union(from_enrolments, from_bookings).cte("reached")
+    age = sa.literal(period.middle.year, sa.Integer()) - Participant.birth_year
     band = sa.case(
         (Participant.birth_year.is_(None), "unknown"),
         (age < 10, AGE_BANDS[0]),
@@ -393,19 +403,33 @@ def _booking_figures(win: _Windows, site_id: int | None, iso_week: Week, now: dt
         sa.literal("heat"), hours.c.site_id, hours.c.h, no_text, no_text, zero,
         sa.func.sum(hour_secs), zero, zero, zero,
     ).group_by(hours.c.site_id, hours.c.h)
+    unit_hours_q = sa.select(
+        sa.literal("unit_month_hours"), hours.c.equipment_id, hour_month, no_text, no_text, zero,
+        sa.func.sum(hour_secs), zero, zero, zero,
+    ).group_by(hours.c.equipment_id, hour_month)
+    unit_bookings_q = sa.select(
+        sa.literal("unit_month_bookings"), pb.c.equipment_id, start_month, no_text, no_text,
+        zero, sa.func.count(), zero, zero, zero,
+    ).where(booked).group_by(pb.c.equipment_id, start_month)
     age_q = (
-        sa.select(sa.literal("age"), zero, zero, band, no_text, zero, sa.func.count(), zero,
-                  zero, zero)
-        .where(Participant.id.in_(sa.select(reached.c.pid)))
+        sa.select(sa.literal("age"), zero, zero, band, no_text, zero,
+                  sa.func.count(sa.distinct(Participant.id)), zero, zero, zero)
+        .join(reached, reached.c.pid == Participant.id)
         .group_by(band)
     )
-    stmt = sa.union_all(units_q, heat_q, age_q).order_by("kind", "category", "name", "a")
-    units: list[Any] = []
-    heat: list[Any] = []
-    ages: list[Any] = []
+    month_age_q = (
+        sa.select(sa.literal("month_age"), zero, reached.c.month, band, no_text, zero,
+                  sa.func.count(), zero, zero, zero)
+        .join(reached, reached.c.pid == Participant.id)
+        .group_by(reached.c.month, band)
+    )
+    stmt = sa.union_all(
+        units_q, heat_q, unit_hours_q, unit_bookings_q, age_q, month_age_q
+    ).order_by("kind", "category", "name", "a", "b")
+    found: dict[str, list[Any]] = defaultdict(list)
     for row in db.session.execute(stmt):
-        {"unit": units, "heat": heat, "age": ages}[row.kind].append(row)
-    return units, heat, ages
+        found[row.kind].append(row)
+    return found
 
 
 def _unit_rows(rows: list[Any], open_seconds: dict[int, int]) -> list[dict[str, Any]]:
@@ -462,14 +486,32 @@ def _category_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"category": category, **_summed(rows)} for category, rows in grouped.items()]
 
 
-def _heatmap(rows: list[Any], sites: list[Site],
-             windows: dict[int, tuple[dt.datetime, dt.datetime]],
-             open_by_site: dict[int, list[tuple[dt.datetime, dt.datetime]]],
-             units: list[dict[str, Any]]) -> dict[str, Any]:
-    """Booked unit-minutes and open unit-minutes per local weekday and hour.
+def _local_hour_steps(start: dt.datetime, end: dt.datetime,
+                      zone: ZoneInfo) -> list[tuple[dt.datetime, float]]:
+    """``[start, end)`` cut at local hour boundaries: (local start, minutes) per piece."""
+    steps = []
+    cursor = start
+    while cursor < end:
+        local = cursor.astimezone(zone)
+        next_hour = (local.replace(minute=0, second=0, microsecond=0)
+                     + dt.timedelta(hours=1)).astimezone(dt.UTC)
+        # Across a DST change the local "next hour" can be ambiguous;
+        # never step less than a minute, never past the interval.
+        step_end = min(end, max(next_hour, cursor + dt.timedelta(minutes=1)))
+        steps.append((local, (step_end - cursor).total_seconds() / 60))
+        cursor = step_end
+    return steps
 
-    The rows count hours since each site's week start; mapping them to local
-    wall-clock cells here handles the 23- and 25-hour DST days.
+
+def _heatmap(rows: list[Any], sites: list[Site], period: Period,
+             windows: dict[int, Interval], open_by_site: dict[int, list[Interval]],
+             units: list[dict[str, Any]]) -> dict[str, Any]:
+    """Booked and open unit-minutes per local weekday and hour, summed over the period.
+
+    The rows count hours since each site's period start; mapping them to
+    local wall-clock cells here handles the 23- and 25-hour DST days.
+    ``occurrences`` says how often each weekday-hour occurs in the period, so
+    booked minutes / 60 / occurrences is the average number of units in use.
     """
     booked = [[0.0] * 24 for _day in range(7)]
     capacity = [[0.0] * 24 for _day in range(7)]
@@ -483,26 +525,27 @@ def _heatmap(rows: list[Any], sites: list[Site],
         unit_count[unit["site_id"]] += 1
     for sid, intervals in open_by_site.items():
         for start, end in intervals:
-            cursor = start
-            while cursor < end:
-                local = cursor.astimezone(zones[sid])
-                next_hour = (local.replace(minute=0, second=0, microsecond=0)
-                             + dt.timedelta(hours=1)).astimezone(dt.UTC)
-                # Across a DST change the local "next hour" can be ambiguous;
-                # never step less than a minute, never past the interval.
-                step_end = min(end, max(next_hour, cursor + dt.timedelta(minutes=1)))
-                minutes = (step_end - cursor).total_seconds() / 60
+            for local, minutes in _local_hour_steps(start, end, zones[sid]):
                 capacity[local.weekday()][local.hour] += minutes * unit_count[sid]
-                cursor = step_end
+    occurrences = [[0] * 24 for _day in range(7)]
+    first = sites[0]
+    start, end = windows[first.id]
+    cursor = start
+    while cursor < end:
+        local = cursor.astimezone(zones[first.id])
+        occurrences[local.weekday()][local.hour] += 1
+        cursor += dt.timedelta(hours=1)
     return {
         "weekdays": list(WEEKDAYS),
         "hours": list(range(24)),
         "booked_minutes": [[round(v) for v in day] for day in booked],
         "capacity_minutes": [[round(v) for v in day] for day in capacity],
+        "occurrences": occurrences,
     }
 
 
-def _week_sessions(win: _Windows, site_id: int | None) -> Any:
+def _period_sessions(win: _Windows, by_month: _Months, site_id: int | None) -> Any:
+    """The period's sessions (not cancelled, starting in it) with the month they start in."""
     conditions = [
         WorkshopSession.status != SessionStatus.CANCELLED.value,
         WorkshopSession.starts_at >= win.start(WorkshopSession.site_id),
@@ -510,7 +553,10 @@ def _week_sessions(win: _Windows, site_id: int | None) -> Any:
     ]
     if site_id is not None:
         conditions.append(WorkshopSession.site_id == site_id)
-    return sa.select(WorkshopSession.id, WorkshopSession.capacity).where(*conditions)
+    return sa.select(
+        WorkshopSession.id, WorkshopSession.capacity, WorkshopSession.workshop_id,
+        by_month.of_instant(WorkshopSession.starts_at, WorkshopSession.site_id).label("month"),
+    ).where(*conditions)
 
 
 def _reached(enrolment_status: Any) -> Any:
@@ -519,35 +565,118 @@ def _reached(enrolment_status: Any) -> Any:
     )
 
 
-def _workshop_figures(win: _Windows, site_id: int | None) -> dict[str, Any]:
-    """One statement of scalar subqueries over the week's sessions and enrolments."""
-    sessions = _week_sessions(win, site_id).cte("week_sessions")
-    in_week = Enrolment.session_id.in_(sa.select(sessions.c.id))
-    not_cancelled = Enrolment.status != EnrolmentStatus.CANCELLED.value
+def _workshop_rows(win: _Windows, by_month: _Months, site_id: int | None) -> dict[str, list[Any]]:
+    """One statement over the period's sessions and enrolments, by month, workshop and school."""
+    sessions = _period_sessions(win, by_month, site_id).cte("period_sessions")
+    big = sa.BigInteger()
+    zero = sa.literal(0, big)
+    no_text = sa.cast(sa.null(), sa.String())
+    confirmed = Enrolment.status == EnrolmentStatus.CONFIRMED.value
     is_class = Enrolment.participant_id.is_(None)
+    counted = sa.and_(Enrolment.status != EnrolmentStatus.CANCELLED.value)
+    school_reached = sa.and_(counted, is_class, _reached(Enrolment.status))
 
-    def total(expr: Any, *where: Any) -> Any:
-        return sa.select(sa.func.coalesce(sa.func.sum(expr), 0)).where(*where).scalar_subquery()
+    def total(expr: Any, where: Any) -> Any:
+        return sa.func.coalesce(sa.func.sum(sa.case((where, expr), else_=0)), 0)
 
-    stmt = sa.select(
-        sa.select(sa.func.count()).select_from(sessions).scalar_subquery(),
-        sa.select(sa.func.coalesce(sa.func.sum(sessions.c.capacity), 0)).scalar_subquery(),
-        total(Enrolment.seats, in_week, Enrolment.status == EnrolmentStatus.CONFIRMED.value),
-        total(Enrolment.attended_count, in_week, not_cancelled),
-        total(Enrolment.attended_count, in_week, not_cancelled, is_class),
-        sa.select(sa.func.count(sa.distinct(Enrolment.school_id)))
-        .where(in_week, not_cancelled, is_class, _reached(Enrolment.status))
-        .scalar_subquery(),
+    def enrolment_figures(kind: str, key: Any) -> Any:
+        return (
+            sa.select(
+                sa.literal(kind), key, no_text,
+                total(Enrolment.seats, confirmed),
+                total(sa.func.coalesce(Enrolment.attended_count, 0), counted),
+                total(sa.func.coalesce(Enrolment.attended_count, 0), sa.and_(counted, is_class)),
+                sa.func.count(sa.distinct(sa.case((school_reached, Enrolment.school_id)))),
+            )
+            .join(sessions, sessions.c.id == Enrolment.session_id)
+            .group_by(key)
+        )
+
+    month_sessions = sa.select(
+        sa.literal("month_sessions"), sessions.c.month, no_text, sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sessions.c.capacity), 0), zero, zero,
+    ).group_by(sessions.c.month)
+    workshop_sessions = (
+        sa.select(
+            sa.literal("workshop_sessions"), sessions.c.workshop_id, Workshop.title,
+            sa.func.count(), sa.func.coalesce(sa.func.sum(sessions.c.capacity), 0), zero, zero,
+        )
+        .join(Workshop, Workshop.id == sessions.c.workshop_id)
+        .group_by(sessions.c.workshop_id, Workshop.title)
     )
-    row = db.session.execute(stmt).one()
+    schools = (
+        sa.select(
+            sa.literal("school"), Enrolment.school_id, School.name,
+            sa.func.count(sa.distinct(Enrolment.session_id)), sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.func.coalesce(Enrolment.attended_count, 0)), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((confirmed, Enrolment.seats), else_=0)), 0),
+        )
+        .join(sessions, sessions.c.id == Enrolment.session_id)
+        .join(School, School.id == Enrolment.school_id)
+        .where(school_reached)
+        .group_by(Enrolment.school_id, School.name)
+    )
+    schools_total = (
+        sa.select(
+            sa.literal("schools_total"), zero, no_text,
+            sa.func.count(sa.distinct(Enrolment.school_id)), zero, zero, zero,
+        )
+        .join(sessions, sessions.c.id == Enrolment.session_id)
+        .where(school_reached)
+    )
+    stmt = sa.union_all(
+        month_sessions,
+        enrolment_figures("month_enrolments", sessions.c.month),
+        workshop_sessions,
+        enrolment_figures("workshop_enrolments", sessions.c.workshop_id),
+        schools,
+        schools_total,
+    )
+    found: dict[str, list[Any]] = defaultdict(list)
+    for row in db.session.execute(stmt):
+        found[row[0]].append(row)
+    return found
+
+
+def _workshop_totals(rows: dict[str, list[Any]]) -> dict[str, int]:
+    """The period's workshop figures (sums of the months; schools distinct over the period)."""
+    sessions = rows["month_sessions"]
+    enrolments = rows["month_enrolments"]
     return {
-        "sessions": int(row[0]),
-        "seats_offered": int(row[1]),
-        "seats_confirmed": int(row[2]),
-        "attended": int(row[3]),
-        "class_attended": int(row[4]),
-        "schools_reached": int(row[5]),
+        "sessions": sum(int(r[3]) for r in sessions),
+        "seats_offered": sum(int(r[4]) for r in sessions),
+        "seats_confirmed": sum(int(r[3]) for r in enrolments),
+        "attended": sum(int(r[4]) for r in enrolments),
+        "class_attended": sum(int(r[5]) for r in enrolments),
+        "schools_reached": sum(int(r[3]) for r in rows["schools_total"]),
     }
+
+
+def _per_workshop(rows: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    enrolments = {r[1]: r for r in rows["workshop_enrolments"]}
+    result = []
+    for r in rows["workshop_sessions"]:
+        e = enrolments.get(r[1])
+        result.append({
+            "id": int(r[1]),
+            "title": r[2],
+            "sessions": int(r[3]),
+            "seats_offered": int(r[4]),
+            "seats_confirmed": int(e[3]) if e else 0,
+            "attended": int(e[4]) if e else 0,
+            "class_pupils": int(e[5]) if e else 0,
+            "schools_reached": int(e[6]) if e else 0,
+        })
+    return sorted(result, key=lambda w: (-w["sessions"], _natural(w["title"]), w["id"]))
+
+
+def _per_school(rows: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    result = [
+        {"id": int(r[1]), "name": r[2], "sessions": int(r[3]), "classes": int(r[4]),
+         "pupils_attended": int(r[5]), "seats_confirmed": int(r[6])}
+        for r in rows["school"]
+    ]
+    return sorted(result, key=lambda s: (-s["pupils_attended"], _natural(s["name"]), s["id"]))
 
 
 def _age_bands(rows: list[Any]) -> tuple[dict[str, int], int]:
@@ -559,6 +688,81 @@ def _age_bands(rows: list[Any]) -> tuple[dict[str, int], int]:
         if row.name in counts:
             counts[row.name] = int(row.v1)
     return counts, named
+
+
+def _month_rows(months: list[Period], month_starts: dict[int, list[dt.datetime]],
+                windows: dict[int, Interval], open_by_site: dict[int, list[Interval]],
+                units: list[dict[str, Any]], rows: dict[str, list[Any]],
+                workshop_rows: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The figures of each calendar month the period touches."""
+    category_of = {u["id"]: u["category"] for u in units}
+    units_at: dict[int, int] = defaultdict(int)
+    for unit in units:
+        units_at[unit["site_id"]] += 1
+    open_secs = [0] * len(months)
+    for sid, intervals in open_by_site.items():
+        bounds = [*month_starts[sid], windows[sid][1]]
+        for start, end in intervals:
+            for i in range(len(months)):
+                lo, hi = max(start, bounds[i]), min(end, bounds[i + 1])
+                if lo < hi:
+                    open_secs[i] += int((hi - lo).total_seconds()) * units_at[sid]
+    booked = [0] * len(months)
+    bookings = [0] * len(months)
+    categories: list[dict[str, dict[str, Any]]] = [{} for _m in months]
+
+    def category(month: int, unit_id: int) -> dict[str, Any]:
+        slug = category_of.get(unit_id, "")
+        return categories[month].setdefault(slug, {"booked_minutes": 0, "bookings": 0})
+
+    for r in rows["unit_month_hours"]:
+        index, secs = int(r.b), int(r.v1)
+        booked[index] += secs
+        category(index, r.a)["booked_minutes"] += secs / 60
+    for r in rows["unit_month_bookings"]:
+        index, count = int(r.b), int(r.v1)
+        bookings[index] += count
+        category(index, r.a)["bookings"] += count
+    ages: list[dict[str, int]] = [dict.fromkeys(AGE_BANDS, 0) for _m in months]
+    named = [0] * len(months)
+    for r in rows["month_age"]:
+        index = int(r.b)
+        named[index] += int(r.v1)
+        if r.name in ages[index]:
+            ages[index][r.name] = int(r.v1)
+    sessions = {int(r[1]): r for r in workshop_rows["month_sessions"]}
+    enrolments = {int(r[1]): r for r in workshop_rows["month_enrolments"]}
+    result = []
+    for i, month in enumerate(months):
+        s, e = sessions.get(i), enrolments.get(i)
+        class_pupils = int(e[5]) if e else 0
+        result.append({
+            "month": month.first.strftime("%Y-%m"),
+            "starts_on": month.first.isoformat(),
+            "ends_on": month.last.isoformat(),
+            "booked_hours": booked[i] / 3600,
+            "booked_minutes": round(booked[i] / 60),
+            "open_hours": open_secs[i] / 3600,
+            "open_minutes": round(open_secs[i] / 60),
+            "utilization": booked[i] / open_secs[i] if open_secs[i] else 0.0,
+            "bookings": bookings[i],
+            "categories": {
+                slug: {"booked_hours": c["booked_minutes"] / 60,
+                       "booked_minutes": round(c["booked_minutes"]), "bookings": c["bookings"]}
+                for slug, c in sorted(categories[i].items())
+            },
+            "sessions": int(s[3]) if s else 0,
+            "seats_offered": int(s[4]) if s else 0,
+            "seats_confirmed": int(e[3]) if e else 0,
+            "attended": int(e[4]) if e else 0,
+            "schools_reached": int(e[6]) if e else 0,
+            "named_participants": named[i],
+            "class_pupils": class_pupils,
+            "participants_reached": named[i] + class_pupils,
+            "age_bands": ages[i],
+            "age_unknown": named[i] - sum(ages[i].values()),
+        })
+    return result
 
 
 # Figures compared with the previous week and the same week a year earlier:
@@ -603,12 +807,17 @@ def build_comparison(report: dict[str, Any], previous: dict[str, Any],
 def build_weekly_report_with_comparison(week: str, site_id: int | None = None) -> dict[str, Any]:
     """The report plus ``comparison`` with the previous week and the same week last year."""
     report = build_weekly_report(week, site_id)
-    previous_week, last_year_week = comparison_weeks(week)
-    previous = build_weekly_report(previous_week, site_id)
-    last_year = build_weekly_report(last_year_week, site_id)
-    report["comparison"] = {
+    report["comparison"] = comparison_for(report)
+    return report
+
+
+def comparison_for(report: dict[str, Any]) -> dict[str, Any]:
+    """Build the previous week's and last year's reports and compare (same site)."""
+    previous_week, last_year_week = comparison_weeks(report["week"])
+    previous = build_weekly_report(previous_week, report["site_id"])
+    last_year = build_weekly_report(last_year_week, report["site_id"])
+    return {
         "previous_week": previous_week,
         "last_year_week": last_year_week,
         "figures": build_comparison(report, previous, last_year),
     }
-    return report

@@ -64,3 +64,40 @@ def _epoch_default(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
 @compiles(epoch_seconds, "sqlite")
 def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+# The time a booking matters to a report: from its start (or an earlier
+# hand-over) to its end (or a late return, or without end while a kit is
+# still out). Migration 0007 indexes exactly this expression on PostgreSQL
+# (GiST), so a report finds the bookings of its period without reading the
+# whole table; keep both texts identical.
+REPORT_SPAN_SQL = (
+    "tstzrange(LEAST(starts_at, COALESCE(checked_out_at, starts_at)), "
+    "CASE WHEN checked_out_at IS NOT NULL AND returned_at IS NULL "
+    "THEN 'infinity'::timestamptz "
+    "ELSE GREATEST(ends_at, COALESCE(returned_at, ends_at)) END, '[)')"
+)
+
+
+class span_overlaps(FunctionElement[bool]):  # noqa: N801
+    """A booking's report span overlaps ``[lo, hi)`` (arguments: lo, hi)."""
+
+    inherit_cache = True
+    name = "span_overlaps"
+    type = sa.Boolean()
+
+
+@compiles(span_overlaps, "postgresql")
+def _span_overlaps_pg(element: span_overlaps, compiler: Any, **kw: Any) -> str:
+    lo, hi = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"{REPORT_SPAN_SQL} && tstzrange({lo}, {hi}, '[)')"
+
+
+@compiles(span_overlaps)
+def _span_overlaps_default(element: span_overlaps, compiler: Any, **kw: Any) -> str:
+    lo, hi = (compiler.process(clause, **kw) for clause in element.clauses)
+    return (
+        f"(min(starts_at, coalesce(checked_out_at, starts_at)) < {hi} AND "
+        f"(CASE WHEN checked_out_at IS NOT NULL AND returned_at IS NULL THEN 1 "
+        f"ELSE max(ends_at, coalesce(returned_at, ends_at)) > {lo} END))"
+    )

@@ -1,17 +1,38 @@
-"""The weekly report in the browser: the printable page and its downloads."""
+"""Reports in the browser: the weekly and the period report, their downloads, school terms.
+
+Downloads speak the language of the page (the request's UI language).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
 
+from makerlab import clock
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.pages import permission_required
 from makerlab.reports import exports, services
+from makerlab.reports.forms import TermForm
+from makerlab.reports.periods import Period, Week, parse_period, parse_slug, shortcuts
+from makerlab.reports.tables import PERIOD_TABLES, TABLE_LABELS, WEEKLY_TABLES
+from makerlab.sites import services as sites
 from makerlab.sites.models import Site
 
 bp = Blueprint("reports", __name__)
@@ -20,6 +41,7 @@ MIMETYPES = {
     "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
 }
 
 
@@ -33,32 +55,49 @@ def _site_id_arg() -> int | None:
     return int(raw)
 
 
-def _default_week() -> str:
-    return services.last_week(current_app.config["TIMEZONE"]).label
+def _error_text(error: Invalid) -> str:
+    return " ".join(m for messages in error.errors.values() for m in messages)
+
+
+def _download(body: bytes, fmt: str, name: str) -> Response:
+    response = Response(body, mimetype=MIMETYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _csv_table(tables: dict[str, tuple[str, ...]], default: str) -> str:
+    table = request.args.get("table", default)
+    if table not in tables:
+        raise Invalid({"table": [_("Choose one of: %(tables)s.", tables=", ".join(tables))]})
+    return table
+
+
+# --------------------------------------------------------------------------- weekly
 
 
 @bp.route("/reports/weekly")
 @permission_required("reports.view")
 def weekly() -> Any:
     """The report for ``?week=`` (default: last week), with comparisons, made for printing."""
-    week = (request.args.get("week") or "").strip() or _default_week()
-    sites = db.session.execute(sa.select(Site.id, Site.name).order_by(Site.id)).all()
-    context: dict[str, Any] = {"week": week, "sites": sites, "site_id": None, "error": None}
+    tz = current_app.config["TIMEZONE"]
+    week = (request.args.get("week") or "").strip() or services.last_week(tz).label
+    site_list = sites.list_sites()
+    context: dict[str, Any] = {"week": week, "sites": site_list, "site_id": None, "error": None}
     try:
         site_id = _site_id_arg()
         context["site_id"] = site_id
         report = services.build_weekly_report_with_comparison(week, site_id)
     except Invalid as error:
-        context["error"] = " ".join(m for messages in error.errors.values() for m in messages)
+        context["error"] = _error_text(error)
         return render_template("reports/weekly.html", report=None, **context), 422
     current = services.parse_week(week)
     context.update(
         previous_week=current.shifted(-1).label,
         next_week=current.shifted(1).label,
-        this_week=services.Week.containing(
-            services.clock.today(current_app.config["TIMEZONE"])
-        ).label,
-        csv_tables=list(exports.TABLES),
+        this_week=Week.containing(clock.today(tz)).label,
+        csv_tables=list(WEEKLY_TABLES),
+        table_labels=TABLE_LABELS,
     )
     context.update(exports.template_context(report, report["comparison"]))
     return render_template("reports/weekly.html", **context)
@@ -67,28 +106,144 @@ def weekly() -> Any:
 @bp.route("/reports/weekly/<week>.<fmt>")
 @permission_required("reports.view")
 def weekly_download(week: str, fmt: str) -> Any:
-    """``/reports/weekly/YYYY-Www.pdf|csv|xlsx`` (CSV: ``?table=``, ``?decimal=comma``)."""
-    if fmt not in MIMETYPES:
+    """``/reports/weekly/YYYY-Www.pdf|csv|xlsx`` (CSV: ``?table=``), in the page's language."""
+    if fmt not in MIMETYPES or fmt == "json":
         raise NotFound(_("Reports can be downloaded as PDF, CSV or XLSX."))
     site_id = _site_id_arg()
-    table = request.args.get("table", "units")
-    if fmt == "csv" and table not in exports.TABLES:
-        raise Invalid({"table": [_("Choose one of: %(tables)s.",
-                                   tables=", ".join(exports.TABLES))]})
+    table = _csv_table(WEEKLY_TABLES, "units") if fmt == "csv" else ""
     if fmt == "pdf":
         report = services.build_weekly_report_with_comparison(week, site_id)
-        body = exports.render_pdf(report, report["comparison"])
-        name = f"makerlab-report-{report['week']}.pdf"
-    elif fmt == "csv":
-        report = services.build_weekly_report(week, site_id)
-        body = exports.to_csv(report, table,
-                              decimal_comma=request.args.get("decimal") == "comma")
-        name = f"makerlab-report-{report['week']}-{table}.csv"
-    else:
-        report = services.build_weekly_report(week, site_id)
-        body = exports.to_xlsx(report)
-        name = f"makerlab-report-{report['week']}.xlsx"
-    response = Response(body, mimetype=MIMETYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        return _download(exports.render_pdf(report, report["comparison"]), fmt,
+                         f"makerlab-report-{report['week']}.pdf")
+    report = services.build_weekly_report(week, site_id)
+    if fmt == "csv":
+        return _download(exports.to_csv(report, table), fmt,
+                         f"makerlab-report-{report['week']}-{table}.csv")
+    return _download(exports.to_xlsx(report), fmt, f"makerlab-report-{report['week']}.xlsx")
+
+
+# --------------------------------------------------------------------------- any period
+
+
+def _terms(site_id: int | None) -> list[tuple[str, dt.date, dt.date]]:
+    site = site_id if site_id is not None else sites.default_site().id
+    return [(t.name, t.starts_on, t.ends_on) for t in db.session.scalars(sites.terms_of(site))]
+
+
+def _period_url(chosen: Period, site_id: int | None) -> str:
+    args = {"from": chosen.first.isoformat(), "to": chosen.end.isoformat()}
+    if site_id is not None:
+        args["site_id"] = str(site_id)
+    return url_for("reports.period", **args)
+
+
+def _default_period(today: dt.date) -> Period:
+    """The month before this one: what the youth office asks for."""
+    first = today.replace(day=1)
+    return Period((first - dt.timedelta(days=1)).replace(day=1), first)
+
+
+@bp.route("/reports")
+@permission_required("reports.view")
+def period() -> Any:
+    """The report of ``?from=&to=`` (``to`` exclusive; default: last month), with shortcuts."""
+    tz = current_app.config["TIMEZONE"]
+    today = clock.today(tz)
+    site_list = sites.list_sites()
+    raw_from = (request.args.get("from") or "").strip()
+    raw_to = (request.args.get("to") or "").strip()
+    context: dict[str, Any] = {"sites": site_list, "site_id": None, "error": None,
+                               "from_": raw_from, "to": raw_to, "shortcuts": []}
+    try:
+        site_id = _site_id_arg()
+        context["site_id"] = site_id
+        context["shortcuts"] = shortcuts(today, _terms(site_id))
+        chosen = parse_period(raw_from, raw_to) if raw_from or raw_to else _default_period(today)
+        context.update(from_=chosen.first.isoformat(), to=chosen.end.isoformat())
+        report = services.build_period_report(chosen.first, chosen.end, site_id)
+    except Invalid as error:
+        context["error"] = _error_text(error)
+        return render_template("reports/period.html", report=None, **context), 422
+    named = next((s.label for s in context["shortcuts"]
+                  if s.period == chosen and s.group in ("term", "year", "month")), None)
+    context.update(
+        period=chosen,
+        period_name=named,
+        shortcut_links=[(s.label, _period_url(s.period, site_id), s.period == chosen)
+                        for s in context["shortcuts"]],
+        csv_tables=list(PERIOD_TABLES),
+        table_labels=TABLE_LABELS,
+    )
+    context.update(exports.template_context(report))
+    return render_template("reports/period.html", **context)
+
+
+@bp.route("/reports/<period>.<fmt>")
+@permission_required("reports.view")
+def period_download(period: str, fmt: str) -> Any:
+    """``/reports/YYYY-MM-DD_YYYY-MM-DD.pdf|csv|xlsx|json`` (CSV: ``?table=``)."""
+    if fmt not in MIMETYPES:
+        raise NotFound(_("Reports can be downloaded as PDF, CSV, XLSX or JSON."))
+    chosen = parse_slug(period)
+    site_id = _site_id_arg()
+    table = _csv_table(PERIOD_TABLES, "months") if fmt == "csv" else ""
+    report = services.build_period_report(chosen.first, chosen.end, site_id)
+    name = f"makerlab-report-{chosen.slug}"
+    if fmt == "pdf":
+        return _download(exports.render_pdf(report), fmt, f"{name}.pdf")
+    if fmt == "csv":
+        return _download(exports.to_csv(report, table), fmt, f"{name}-{table}.csv")
+    if fmt == "xlsx":
+        return _download(exports.to_xlsx(report), fmt, f"{name}.xlsx")
+    body = json.dumps(report, ensure_ascii=False, indent=2).encode()
+    return _download(body, fmt, f"{name}.json")
+
+
+# --------------------------------------------------------------------------- school terms
+
+
+def _terms_page(site: Site, form: TermForm, status: int = 200) -> Any:
+    terms = [
+        (term, format_date(term.starts_on, "medium"), format_date(term.ends_on, "medium"),
+         _period_url(Period(term.starts_on, term.ends_on + dt.timedelta(days=1)), site.id))
+        for term in db.session.scalars(sites.terms_of(site.id))
+    ]
+    return render_template("reports/terms.html", site=site, sites=sites.list_sites(),
+                           terms=terms, form=form, delete_form=FlaskForm()), status
+
+
+def _site_for_terms(site_id: int | None) -> Site:
+    return sites.get_site(current_user, site_id) if site_id else sites.default_site()
+
+
+@bp.route("/reports/terms", methods=["GET", "POST"])
+@permission_required("sites.manage")
+def terms() -> Any:
+    """School terms and years of a site: listed, added, deleted; the report offers them."""
+    site = _site_for_terms(request.args.get("site_id", type=int))
+    form = TermForm()
+    if not form.validate_on_submit():
+        return _terms_page(site, form, 422 if form.is_submitted() else 200)
+    try:
+        term = sites.add_term(current_user, site, name=form.name.data or "",
+                              starts_on=form.starts_on.data, ends_on=form.ends_on.data)
+    except Invalid as error:
+        db.session.rollback()
+        for field, messages in error.errors.items():
+            getattr(form, field, form.name).errors = list(messages)
+        return _terms_page(site, form, 422)
+    db.session.commit()
+    flash(_("Added %(name)s.", name=term.name), "success")
+    return redirect(url_for("reports.terms", site_id=site.id))
+
+
+@bp.route("/reports/terms/<int:term_id>/delete", methods=["POST"])
+@permission_required("sites.manage")
+def delete_term(term_id: int) -> Any:
+    term = sites.get_term(current_user, term_id)
+    site_id, name = term.site_id, term.name
+    if FlaskForm().validate_on_submit():
+        sites.delete_term(current_user, term)
+        db.session.commit()
+        flash(_("Deleted %(name)s.", name=name), "success")
+    return redirect(url_for("reports.terms", site_id=site_id))

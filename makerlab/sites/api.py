@@ -10,7 +10,7 @@ from makerlab.api.schemas import ListArgs, paginate
 from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.sites import services
-from makerlab.sites.models import Closure, Site
+from makerlab.sites.models import Closure, Site, Term
 from makerlab.sites.schemas import (
     ClosureIn,
     ClosureOut,
@@ -19,9 +19,12 @@ from makerlab.sites.schemas import (
     SiteOut,
     SitePage,
     SitePatch,
+    TermIn,
+    TermOut,
+    TermPage,
 )
 
-blp = api_blueprint("sites_api", __name__, "Sites, opening hours and closures")
+blp = api_blueprint("sites_api", __name__, "Sites, opening hours, closures and terms")
 
 
 @blp.route("/sites")
@@ -93,4 +96,36 @@ class ClosureItem(MethodView):
     def delete(self, closure: Closure) -> None:
         """Remove a closure."""
         services.delete_closure(current_actor(), closure)
+        commit_for_response(db.session)
+
+
+@blp.route("/sites/<int:site_id>/terms")
+class SiteTerms(MethodView):
+    @require("sites.view")
+    @resolve("site_id", services.get_site, "site")
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, TermPage)
+    def get(self, args: dict[str, Any], site: Site) -> Any:
+        """School terms and years of a site (named ranges of days for reports), latest first."""
+        return paginate(services.terms_of(site.id), args)
+
+    @require("sites.manage")
+    @resolve("site_id", services.get_site, "site")
+    @blp.arguments(TermIn)
+    @blp.response(201, TermOut)
+    def post(self, payload: dict[str, Any], site: Site) -> Any:
+        """Name a range of days (``ends_on`` inclusive); the report page offers it as a shortcut."""
+        term = services.add_term(current_actor(), site, **payload)
+        commit_for_response(db.session)
+        return term
+
+
+@blp.route("/terms/<int:term_id>")
+class TermItem(MethodView):
+    @require("sites.manage")
+    @resolve("term_id", services.get_term, "term")
+    @blp.response(204)
+    def delete(self, term: Term) -> None:
+        """Remove a term."""
+        services.delete_term(current_actor(), term)
         commit_for_response(db.session)

@@ -40,3 +40,19 @@ class Closure(Base):
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
 
     site: Mapped[Site] = relationship(back_populates="closures")
+
+
+class Term(Base):
+    """A named range of days kept for reports: a school term or year (``ends_on`` inclusive)."""
+
+    __tablename__ = "terms"
+    __table_args__ = (
+        sa.CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
+        sa.UniqueConstraint("site_id", "name", name="uq_terms_site_name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    starts_on: Mapped[dt.date] = mapped_column(sa.Date)
+    ends_on: Mapped[dt.date] = mapped_column(sa.Date)

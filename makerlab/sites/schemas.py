@@ -66,3 +66,27 @@ class ClosureOut(Schema):
 
 
 ClosurePage = page_schema(ClosureOut, "ClosurePage")
+
+
+class TermIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120),
+                         metadata={"example": "Schuljahr 2026/27"})
+    starts_on = fields.Date(required=True, metadata={"example": "2026-08-01"})
+    ends_on = fields.Date(required=True, metadata={"description": "inclusive",
+                                                   "example": "2027-07-31"})
+
+    @validates_schema
+    def _order(self, data: dict[str, Any], **_kw: Any) -> None:
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("The last day cannot be before the first day.", "ends_on")
+
+
+class TermOut(Schema):
+    id = fields.Integer()
+    site_id = fields.Integer()
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+
+
+TermPage = page_schema(TermOut, "TermPage")

@@ -15,10 +15,10 @@ from flask_babel import gettext as _
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.db import begin_write, is_postgres
+from makerlab.db import begin_write, is_possible_id, is_postgres
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
-from makerlab.sites.models import Closure, Site
+from makerlab.sites.models import Closure, Site, Term
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
@@ -339,6 +339,43 @@ def get_closure(actor: User | None, closure_id: int) -> Closure:
 def delete_closure(actor: User | None, closure: Closure) -> None:
     """Reopen the days of a closure."""
     db.session.delete(closure)
+    db.session.flush()
+
+
+def terms_of(site_id: int) -> sa.Select[Term]:
+    """A site's school terms and years, the latest first."""
+    return (sa.select(Term).where(Term.site_id == site_id)
+            .order_by(Term.starts_on.desc(), Term.ends_on.desc(), Term.id))
+
+
+def add_term(actor: User, site: Site, *, name: str, starts_on: dt.date, ends_on: dt.date) -> Term:
+    """Name a range of days (``ends_on`` inclusive) for reports: a school term or year."""
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [_("Please enter a name.")]
+    elif db.session.scalar(sa.select(Term.id).where(Term.site_id == site.id, Term.name == name)):
+        errors["name"] = [_("This site has a term of this name already.")]
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("The last day cannot be before the first day.")]
+    if errors:
+        raise Invalid(errors)
+    term = Term(site_id=site.id, name=name, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(term)
+    db.session.flush()
+    return term
+
+
+def get_term(actor: User, term_id: int) -> Term:
+    term = db.session.get(Term, term_id) if is_possible_id(term_id) else None
+    if term is None:
+        raise NotFound(_("No such term."))
+    return term
+
+
+def delete_term(actor: User, term: Term) -> None:
+    """Forget a term (reports of its days stay possible by date)."""
+    db.session.delete(term)
     db.session.flush()
 
 

@@ -18,6 +18,7 @@ from makerlab.workshops.schemas import (
     EnrolmentListArgs,
     EnrolmentOut,
     EnrolmentPage,
+    SessionCancelArgs,
     SessionIn,
     SessionListArgs,
     SessionOut,
@@ -116,10 +117,12 @@ class SessionItem(MethodView):
 
     @require("sessions.manage")
     @resolve("session_id", services.get_session, "session")
+    @blp.arguments(SessionCancelArgs, location="query")
     @blp.response(200, SessionOut)
-    def delete(self, session: WorkshopSession) -> Any:
-        """Cancel a session: its bookings are cancelled and every enrolled contact is told."""
-        services.cancel_session(current_actor(), session)
+    def delete(self, args: dict[str, Any], session: WorkshopSession) -> Any:
+        """Cancel a session: its bookings are cancelled and every enrolled contact is told
+        (with ``?reason=``, and a calendar update that removes the session)."""
+        services.cancel_session(current_actor(), session, args["reason"])
         commit_for_response(db.session)
         return services.session_view(session)
 

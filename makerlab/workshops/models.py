@@ -57,6 +57,9 @@ class WorkshopSession(Base):
     location: Mapped[str] = mapped_column(sa.String(200), default="")
     status: Mapped[str] = mapped_column(sa.String(20), default=SessionStatus.SCHEDULED.value)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The calendar revision (iCalendar SEQUENCE): raised when the time, the
+    # place or the status change, so calendars replace their copy.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     workshop: Mapped[Workshop] = relationship()

@@ -4,7 +4,14 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import EmailAddress, Instant, ListArgs, Schema, page_schema
+from makerlab.api.schemas import (
+    EmailAddress,
+    Instant,
+    ListArgs,
+    QuerySchema,
+    Schema,
+    page_schema,
+)
 from makerlab.db import MAX_ID
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.workshops.services import waitlist_position
@@ -89,6 +96,11 @@ class SessionPatch(Schema):
     capacity = fields.Integer(validate=validate.Range(min=0, max=10_000))
     site_id = fields.Integer(validate=ID_RANGE)
     location = fields.String(validate=validate.Length(max=200))
+
+
+class SessionCancelArgs(QuerySchema):
+    reason = fields.String(load_default="", validate=validate.Length(max=500),
+                           metadata={"description": "Told to every enrolled contact"})
 
 
 class SessionOut(Schema):

@@ -28,12 +28,12 @@ from makerlab.db import hold_write_lock, is_possible_id, lock_for_update
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.errors import Conflict, Forbidden, Invalid, NotFound
 from makerlab.extensions import db
-from makerlab.notifications.emails import queue_email
 from makerlab.participants.models import Participant
 from makerlab.participants.rules import consent_and_age_problems
 from makerlab.schools.models import School
 from makerlab.sites.models import Site
 from makerlab.sites.services import find_site
+from makerlab.workshops import mails
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
 CONFIRMED = EnrolmentStatus.CONFIRMED.value
@@ -346,6 +346,8 @@ def update_session(actor: User, session: WorkshopSession, **changes: Any) -> Wor
                 ),
                 errors={"capacity": [_("At least %(taken)d seats are needed.", taken=taken)]},
             )
+    relocated = changes.get("location") is not None and changes["location"].strip() != (
+        session.location or "")
     with db.session.begin_nested():
         if moved:
             release_equipment(actor, session)
@@ -358,14 +360,29 @@ def update_session(actor: User, session: WorkshopSession, **changes: Any) -> Wor
             session.capacity = capacity
         if changes.get("location") is not None:
             session.location = changes["location"].strip()
+        if moved or relocated:
+            session.sequence += 1
         db.session.flush()
+    if moved or relocated:
+        mails.session_changed(active_enrolments(session), session)
     if capacity is not None:
         promote_waitlist(session)
     return session
 
 
-def cancel_session(actor: User, session: WorkshopSession) -> WorkshopSession:
-    """Cancel a session: free its equipment and tell every enrolled contact."""
+def active_enrolments(session: WorkshopSession) -> list[Enrolment]:
+    """Confirmed and waitlisted enrolments of a session, in enrolment order."""
+    return list(db.session.scalars(
+        sa.select(Enrolment)
+        .options(selectinload(Enrolment.participant), selectinload(Enrolment.school))
+        .where(Enrolment.session_id == session.id, Enrolment.status.in_(ACTIVE))
+        .order_by(Enrolment.created_at, Enrolment.id)
+    ))
+
+
+def cancel_session(actor: User, session: WorkshopSession, reason: str = "") -> WorkshopSession:
+    """Cancel a session: free its equipment and tell every enrolled contact (with ``reason``)."""
+    _refuse_nul(reason=reason)
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled already."))
@@ -373,16 +390,11 @@ def cancel_session(actor: User, session: WorkshopSession) -> WorkshopSession:
     now = clock.now()
     session.status = SessionStatus.CANCELLED.value
     session.cancelled_at = now
-    enrolments = db.session.scalars(
-        sa.select(Enrolment)
-        .options(selectinload(Enrolment.participant))
-        .where(Enrolment.session_id == session.id, Enrolment.status.in_(ACTIVE))
-        .order_by(Enrolment.id)
-    ).all()
-    for enrolment in enrolments:
+    session.sequence += 1
+    for enrolment in active_enrolments(session):
         enrolment.status = CANCELLED
         enrolment.cancelled_at = now
-        _notify(enrolment, session, "session_cancelled", f"session-cancelled-{enrolment.id}")
+        mails.session_cancelled(enrolment, session, (reason or "").strip())
     db.session.flush()
     return session
 
@@ -664,6 +676,7 @@ def enrol(
     enrolment.session = session
     db.session.add(enrolment)
     db.session.flush()
+    mails.enrolment_received(enrolment, session, waitlist_position(enrolment))
     return enrolment
 
 
@@ -679,9 +692,12 @@ def cancel_enrolment(actor: User, enrolment: Enrolment) -> list[Enrolment]:
     db.session.refresh(enrolment)
     if enrolment.status == CANCELLED:
         raise Conflict(_("This enrolment has been cancelled already."))
+    was_confirmed = enrolment.status == CONFIRMED
     enrolment.status = CANCELLED
     enrolment.cancelled_at = clock.now()
     db.session.flush()
+    if was_confirmed:
+        mails.enrolment_cancelled(enrolment, session)
     return promote_waitlist(session)
 
 
@@ -709,7 +725,7 @@ def promote_waitlist(session: WorkshopSession) -> list[Enrolment]:
             promoted.append(enrolment)
     db.session.flush()
     for enrolment in promoted:
-        _notify(enrolment, session, "enrolment_promoted", f"enrolment-promoted-{enrolment.id}")
+        mails.enrolment_promoted(enrolment, session)
     return promoted
 
 
@@ -752,43 +768,3 @@ def _attendance_problem(enrolment: Enrolment, attended_count: int) -> str | None
     if attended_count < 0 or attended_count > enrolment.seats:
         return _("Enter a number between 0 and %(max)d.", max=enrolment.seats)
     return None
-
-
-# --------------------------------------------------------------------------- contacts
-
-
-def contact_of(enrolment: Enrolment) -> str | None:
-    """Where news about an enrolment goes: the class contact or the guardian."""
-    if enrolment.participant_id is not None:
-        participant = enrolment.participant
-        return participant.guardian_email if participant and participant.erased_at is None else None
-    return enrolment.contact_email
-
-
-def _recipient_locale(enrolment: Enrolment) -> str:
-    user = db.session.get(User, enrolment.enrolled_by_id) if enrolment.enrolled_by_id else None
-    if user is not None and is_teacher(user) and user.locale:
-        return user.locale
-    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-
-
-def _notify(enrolment: Enrolment, session: WorkshopSession, template: str, key: str) -> None:
-    to = contact_of(enrolment)
-    if not to:
-        return
-    site = find_site(session.site_id)
-    tz = site.timezone if site else current_app.config["TIMEZONE"]
-    queue_email(
-        dedupe_key=key,
-        to=to,
-        template=template,
-        locale=_recipient_locale(enrolment),
-        workshop_title=session.workshop.title,
-        starts_at=clock.to_local(session.starts_at, tz),
-        ends_at=clock.to_local(session.ends_at, tz),
-        location=session.location,
-        site_name=site.name if site else "",
-        class_name=enrolment.class_name,
-        participant_name=enrolment.participant.first_name if enrolment.participant else None,
-        seats=enrolment.seats,
-    )

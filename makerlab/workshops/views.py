@@ -362,7 +362,8 @@ def equipment_check(workshop_id: int) -> Any:
 @permission_required("sessions.manage")
 def cancel_session(session_id: int) -> Any:
     session = services.get_session(current_user, session_id)
-    sent = submit(ActionForm(), lambda: services.cancel_session(current_user, session))
+    reason = (request.form.get("reason") or "")[:500]
+    sent = submit(ActionForm(), lambda: services.cancel_session(current_user, session, reason))
     if sent.done:
         flash(
             _(

@@ -60,64 +60,101 @@ def test_json_route_is_for_staff(app: Any, api_as: Any) -> None:
     assert api_as("teacher").get(f"/api/v1/reports/weekly?week={WEEK}").status_code == 403
 
 
-def _csv(client: Any, table: str, extra: str = "") -> list[dict[str, str]]:
-    response = client.get(f"/reports/weekly/{WEEK}.csv?site_id=1&table={table}{extra}")
+ENGLISH_CATEGORIES = {"3d_printer": "3D printer", "laser_cutter": "Laser cutter",
+                      "podcast_kit": "Podcast kit", "synth_kit": "Synthesizer kit"}
+ENGLISH_BANDS = {"under 10": "<10", "10 to 13": "10-13", "14 to 17": "14-17",
+                 "18 and older": "18+"}
+
+
+def _csv(client: Any, table: str, *, german: bool = False) -> list[dict[str, str]]:
+    response = client.get(f"/reports/weekly/{WEEK}.csv?site_id=1&table={table}")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     raw = response.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     _no_names(text)
-    delimiter = ";" if "decimal=comma" in extra else ","
-    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+    return list(csv.DictReader(io.StringIO(text), delimiter=";" if german else ","))
 
 
-def test_csv_tables(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
-    login_as("coordinator")
-    units = {row["name"]: row for row in _csv(client, "units")}
+def test_csv_tables_in_english(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
+    login_as("coordinator", locale="en")
+    units = {row["Name"]: row for row in _csv(client, "units")}
     for name, (category, minutes, bookings, loans, overdue) in EXPECTED_UNITS.items():
         row = units[name]
-        assert row["category"] == category
-        assert int(row["booked_minutes"]) == minutes
-        assert round(float(row["booked_hours"]) * 60) == minutes
-        assert int(row["open_minutes"]) == OPEN_MINUTES
-        assert (int(row["bookings"]), int(row["loans"]), int(row["overdue_returns"])) == (
+        assert row["Category"] == ENGLISH_CATEGORIES[category]
+        assert int(row["Booked minutes"]) == minutes
+        assert round(float(row["Booked hours"]) * 60) == minutes
+        assert int(row["Open minutes"]) == OPEN_MINUTES
+        assert (int(row["Bookings"]), int(row["Loans"]), int(row["Overdue returns"])) == (
             bookings, loans, overdue)
-    categories = {row["category"]: row for row in _csv(client, "categories")}
-    assert int(categories["3d_printer"]["booked_minutes"]) == 290
-    assert int(categories["3d_printer"]["units"]) == 2
+    assert units["Prusa MK4 #1"]["Booked hours"] == "4.8333"
+    categories = {row["Category"]: row for row in _csv(client, "categories")}
+    assert int(categories["3D printer"]["Booked minutes"]) == 290
+    assert int(categories["3D printer"]["Units"]) == 2
     (workshops,) = _csv(client, "workshops")
-    assert {k: int(workshops[k]) for k in EXPECTED_WORKSHOPS} == EXPECTED_WORKSHOPS
-    bands = {row["age_band"]: int(row["participants"]) for row in _csv(client, "age_bands")}
-    assert bands == EXPECTED_AGE_BANDS
-    german = {row["name"]: row for row in _csv(client, "units", "&decimal=comma")}
-    assert german["Podcast-Koffer 1"]["booked_hours"] == "66"
-    assert german["Prusa MK4 #1"]["booked_hours"] == "4,8333"
+    assert workshops["Week"] == WEEK
+    assert int(workshops["Young people reached"]) == EXPECTED_WORKSHOPS["participants_reached"]
+    assert int(workshops["Schools reached"]) == EXPECTED_WORKSHOPS["schools_reached"]
+    bands = {row["Age band"]: int(row["Participants"]) for row in _csv(client, "age_bands")}
+    assert {ENGLISH_BANDS[k]: v for k, v in bands.items() if k in ENGLISH_BANDS} == (
+        EXPECTED_AGE_BANDS)
+    # Class pupils have no ages: their own row, so the table adds up to the reach.
+    assert bands["age unknown"] == 0 and bands["class pupils, age unknown"] == 20
+    assert sum(bands.values()) == EXPECTED_WORKSHOPS["participants_reached"]
     assert client.get(f"/reports/weekly/{WEEK}.csv?table=names").status_code == 422
 
 
-def test_xlsx_workbook(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
-    login_as("youth_worker")
+def test_csv_tables_in_german(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
+    login_as("coordinator", locale="de")
+    units = {row["Name"]: row for row in _csv(client, "units", german=True)}
+    header = list(units["Prusa MK4 #1"])
+    assert "Gebuchte Stunden" in header and "booked_hours" not in header
+    assert units["Prusa MK4 #1"]["Kategorie"] == "3D-Drucker"
+    assert units["Prusa MK4 #1"]["Gebuchte Stunden"] == "4,8333"
+    assert units["Podcast-Koffer 1"]["Gebuchte Stunden"] == "66"
+    assert units["Podcast-Koffer 1"]["Auslastung"].startswith("1,")
+    bands = {row["Altersgruppe"]: row["Teilnehmende"] for row in
+             _csv(client, "age_bands", german=True)}
+    assert bands["unter 10"] == "1" and bands["Schulklassen, Alter unbekannt"] == "20"
+
+
+def test_xlsx_workbook_in_english(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
+    login_as("youth_worker", locale="en")
     response = client.get(f"/reports/weekly/{WEEK}.xlsx?site_id=1")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.get_data()))
-    assert book.sheetnames == ["units", "categories", "workshops", "age_bands"]
-    rows = list(book["units"].iter_rows(values_only=True))
+    assert book.sheetnames == ["Units", "Categories", "Workshops", "Age bands"]
+    rows = list(book["Units"].iter_rows(values_only=True))
     header = rows[0]
-    units = {r[header.index("name")]: dict(zip(header, r, strict=True)) for r in rows[1:]}
-    for name, (_category, minutes, bookings, loans, overdue) in EXPECTED_UNITS.items():
+    units = {r[header.index("Name")]: dict(zip(header, r, strict=True)) for r in rows[1:]}
+    for name, (category, minutes, bookings, loans, overdue) in EXPECTED_UNITS.items():
         row = units[name]
-        assert isinstance(row["booked_hours"], float | int)
-        assert round(row["booked_hours"] * 60) == minutes
-        assert row["booked_minutes"] == minutes and row["open_minutes"] == OPEN_MINUTES
-        assert (row["bookings"], row["loans"], row["overdue_returns"]) == (bookings, loans, overdue)
-    workshop_rows = list(book["workshops"].iter_rows(values_only=True))
-    assert dict(zip(workshop_rows[0], workshop_rows[1], strict=True)) == {
-        "week": WEEK, **EXPECTED_WORKSHOPS}
-    bands = dict(list(book["age_bands"].iter_rows(values_only=True))[1:])
-    assert bands == EXPECTED_AGE_BANDS
+        assert row["Category"] == ENGLISH_CATEGORIES[category]
+        assert isinstance(row["Booked hours"], float | int)
+        assert round(row["Booked hours"] * 60) == minutes
+        assert row["Booked minutes"] == minutes and row["Open minutes"] == OPEN_MINUTES
+        assert (row["Bookings"], row["Loans"], row["Overdue returns"]) == (
+            bookings, loans, overdue)
+    workshop_rows = list(book["Workshops"].iter_rows(values_only=True))
+    figures = dict(zip(workshop_rows[0], workshop_rows[1], strict=True))
+    assert figures["Week"] == WEEK
+    assert figures["Young people reached"] == EXPECTED_WORKSHOPS["participants_reached"]
+    bands = dict(list(book["Age bands"].iter_rows(values_only=True))[1:])
+    assert {ENGLISH_BANDS[k]: v for k, v in bands.items() if k in ENGLISH_BANDS} == (
+        EXPECTED_AGE_BANDS)
     cells = " ".join(str(c) for s in book for r in s.iter_rows(values_only=True) for c in r)
     _no_names(cells)
+
+
+def test_xlsx_workbook_in_german(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
+    login_as("youth_worker", locale="de")
+    book = load_workbook(io.BytesIO(client.get(f"/reports/weekly/{WEEK}.xlsx").get_data()))
+    assert book.sheetnames == ["Geräte", "Kategorien", "Workshops", "Altersgruppen"]
+    header = next(book["Kategorien"].iter_rows(values_only=True))
+    assert header[:3] == ("Kategorie", "Geräte", "Gebuchte Stunden")
+    names = [r[0] for r in list(book["Kategorien"].iter_rows(values_only=True))[1:]]
+    assert "3D-Drucker" in names and "3d_printer" not in names
 
 
 def _pdf_text(data: bytes, tmp_path: Path) -> str:
