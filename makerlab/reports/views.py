@@ -131,9 +131,9 @@ def _terms(site_id: int | None) -> list[tuple[str, dt.date, dt.date]]:
 
 
 def _period_url(chosen: Period, site_id: int | None) -> str:
-    args = {"from": chosen.first.isoformat(), "to": chosen.end.isoformat()}
+    args: dict[str, Any] = {"from": chosen.first.isoformat(), "to": chosen.end.isoformat()}
     if site_id is not None:
-        args["site_id"] = str(site_id)
+        args["site_id"] = site_id
     return url_for("reports.period", **args)
 
 

@@ -29,7 +29,17 @@ CONTEXTS = {
                     "overdue_days": 2},
     "weekly_report": {"user_name": "Jens", "week": "2027-W10", "link": "http://x/r",
                       "has_pdf": True},
+    "induction_expiry": {"user_name": "Kai", "inductions": [
+        {"name": "Ayla Muster", "category": "Lasercutter", "valid_until": "31.03.2027",
+         "days": 30, "link": "http://x/participants/1"}]},
 }
+ENROLMENT = {"workshop_title": "Löten", "site_name": "Passage 13", "site_address": "",
+             "location": "Raum 1", "school_name": "GS", "class_name": "7b", "seats": 20,
+             "participant_name": None, "has_calendar": True, "position": 2, "too_large": False,
+             "waitlisted": False, "reason": "Krankheit"}
+for _name in ("enrolment_confirmed", "enrolment_waitlisted", "enrolment_promoted",
+              "enrolment_cancelled", "session_changed", "session_cancelled"):
+    CONTEXTS[_name] = ENROLMENT
 
 
 @pytest.mark.parametrize("template", sorted(CONTEXTS))

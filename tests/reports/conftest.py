@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from makerlab import clock
@@ -149,3 +150,36 @@ def scenario(app: Flask, make_school: Callable[..., Any]) -> dict[str, Any]:
     klass(s0, "D", 15, "confirmed", 15)
     db.session.commit()
     return {"units": units, "people": people, "schools": schools}
+
+
+# ---------------------------------------------------------------- March and April 2027
+# The week above plus an April session and booking, so that people come back
+# across weeks and months: young people reached must be counted once over the
+# period, not once per week or month (hand count in tests/reports/test_period.py).
+SPRING = ("2027-03-01", "2027-05-01")
+
+
+@pytest.fixture
+def spring(scenario: dict[str, Any]) -> dict[str, Any]:
+    """``scenario`` plus p7, an April session (p1 and p4 again, school A again) and booking."""
+    people, schools, units = scenario["people"], scenario["schools"], scenario["units"]
+    p7 = Participant(first_name="Zoraida", last_name="Wendehals", birth_year=2016)
+    db.session.add(p7)
+    workshop = db.session.scalar(sa.select(Workshop))
+    s5 = WorkshopSession(workshop_id=workshop.id, site_id=1, starts_at=local(2027, 4, 14, 10),
+                         ends_at=local(2027, 4, 14, 12), capacity=16, status="scheduled")
+    db.session.add(s5)
+    db.session.flush()
+    for key, attended in (("p1", 1), ("p4", 0)):
+        db.session.add(Enrolment(session_id=s5.id, participant_id=people[key].id, seats=1,
+                                 status="confirmed", attended_count=attended))
+    db.session.add(Enrolment(session_id=s5.id, participant_id=p7.id, seats=1,
+                             status="confirmed", attended_count=1))
+    db.session.add(Enrolment(session_id=s5.id, school_id=schools["A"].id, class_name="8a",
+                             headcount=12, seats=12, status="confirmed", attended_count=11,
+                             contact_email="lehrerin@schule.example"))
+    _booking(units["Prusa MK4 #2"], local(2027, 4, 20, 10), local(2027, 4, 20, 12),
+             participants=[people["p3"], p7])
+    db.session.commit()
+    clock.set_frozen(local(2027, 5, 3, 8, 0))
+    return {**scenario, "p7": p7}
