@@ -1,4 +1,4 @@
-"""Benchmark of the weekly usage report on a busy year.
+"""Benchmark of the usage reports (a week and a whole year) on a busy year.
 
     .venv/bin/python bench/report.py                      # SQLite in a temporary folder
     .venv/bin/python bench/report.py --postgres           # a throwaway PostgreSQL cluster
@@ -11,6 +11,12 @@ builder alone and the API route), the HTML page (three reports: the week, the
 week before, the same week a year earlier), the PDF, and the number of SQL
 statements for a busy week, an empty week and a week in a bigger database.
 Targets on a 2-core machine: JSON < 150 ms, PDF < 3 s, statements constant.
+
+Then the period report of the whole year (2026-01-01 to 2027-01-01): median
+and p95 of the builder and of ``GET /api/v1/reports``, the PDF, the statement
+count for the year, a month and an empty period, and on PostgreSQL whether the
+pass over the bookings uses the report-span index for a month (it must not
+read the whole table). Targets: JSON p95 < 300 ms, PDF < 5 s (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -44,6 +50,9 @@ WEEKS = 52
 BUSY_WEEK = "2026-W52"  # "last week" when the report is printed on 2026-12-28
 MID_WEEK = "2026-W26"
 EMPTY_WEEK = "2027-W10"
+YEAR = ("2026-01-01", "2027-01-01")
+MONTH = ("2026-06-01", "2026-07-01")
+EMPTY_PERIOD = ("2027-03-01", "2027-04-01")
 PASSWORD = "Bench-Passwort-2026"
 # Indexes proposed for the report (not in the migrations): with --with-indexes
 # they are created in the benchmark database before measuring.
@@ -234,13 +243,16 @@ def statements() -> Any:
 
 
 class Timing:
-    """Median wall-clock and CPU time of this process (the machine is shared)."""
+    """Median (and p95) wall-clock and CPU time of this process (the machine is shared)."""
 
     def __init__(self, wall: list[float], cpu: list[float]) -> None:
         self.wall, self.cpu = statistics.median(wall), statistics.median(cpu)
+        ordered = sorted(wall)
+        self.p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered)) - 1))]
 
     def __str__(self) -> str:
-        return f"median {self.wall:7.1f} ms (CPU of this process {self.cpu:7.1f} ms)"
+        return (f"median {self.wall:7.1f} ms, p95 {self.p95:7.1f} ms "
+                f"(CPU of this process {self.cpu:7.1f} ms)")
 
 
 def median_ms(action: Callable[[], Any], runs: int) -> Timing:
@@ -280,6 +292,93 @@ def server_time_ms(week: str, runs: int = 5) -> float:
         totals.append(total)
     db.session.rollback()
     return statistics.median(totals)
+
+
+def _bookings_statement(first: str, end: str) -> tuple[str, Any]:
+    """The period report's statement over the bookings, as sent to the database."""
+    from makerlab.reports.services import build_period_report
+
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        captured.append((statement, parameters))
+
+    db.session.rollback()
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        build_period_report(first, end)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return next((st, params) for st, params in captured if "period_bookings" in st)
+
+
+def bookings_scan(first: str, end: str) -> str:
+    """How the database reaches the bookings for a period (index or whole table)."""
+    statement, parameters = _bookings_statement(first, end)
+    conn = db.session.connection()
+    if db.engine.dialect.name != "postgresql":
+        plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters).all()
+        found = [row[-1] for row in plan if "bookings" in row[-1] and "booking_participants"
+                 not in row[-1]]
+        db.session.rollback()
+        return "; ".join(found[:2])
+    plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement,
+                                parameters).scalar()
+    db.session.rollback()
+    found = []
+
+    def walk(node: dict[str, Any]) -> None:
+        if node.get("Relation Name") == "bookings":
+            where = node.get("Index Name") or "whole table"
+            found.append(f"{node['Node Type']} ({where}), {node.get('Actual Rows')} rows")
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return "; ".join(dict.fromkeys(found))
+
+
+def period_figures(app: Any, client: Any, headers: dict[str, str], runs: int) -> list[str]:
+    """The whole year as a period report: builder, API (p95), PDF, statements, index use."""
+    from makerlab.reports.services import build_period_report
+
+    lines = []
+    with app.app_context():
+        clock.set_frozen(at(dt.date(2026, 12, 28), 7))
+        report = build_period_report(*YEAR)
+        lines.append(f"{YEAR[0]}..{YEAR[1]}: {report['totals']['bookings']} bookings, "
+                     f"{report['workshops']['sessions']} sessions, "
+                     f"{report['workshops']['participants_reached']} young people reached "
+                     f"({report['named_participants']} named)")
+        counted = []
+        for period in (YEAR, MONTH, EMPTY_PERIOD):
+            db.session.rollback()
+            with statements() as seen:
+                build_period_report(*period)
+            counted.append(f"{period[0]}..{period[1]} {len(seen)}")
+        builder = median_ms(lambda: (db.session.rollback(), build_period_report(*YEAR)), runs)
+        month_builder = median_ms(lambda: (db.session.rollback(), build_period_report(*MONTH)),
+                                  runs)
+        scans = {period: bookings_scan(*period) for period in (MONTH, YEAR)}
+        db.session.remove()
+    query = f"from={YEAR[0]}&to={YEAR[1]}"
+    api = median_ms(lambda: check(client.get(f"/api/v1/reports?{query}", headers=headers)),
+                    max(runs, 20))
+    slug = "_".join(YEAR)
+    pdf = median_ms(lambda: check(client.get(f"/reports/{slug}.pdf")), max(3, runs // 3))
+    size = len(check(client.get(f"/reports/{slug}.pdf")).get_data())
+    html = median_ms(lambda: check(client.get(f"/reports?{query}")), max(3, runs // 3))
+    lines += [
+        f"period builder, the year:            {builder}",
+        f"period builder, a month:             {month_builder}",
+        f"GET /api/v1/reports (the year):      {api}",
+        f"GET /reports?from=&to= (HTML, year): {html}",
+        f"GET /reports/{slug}.pdf: {pdf}, {size // 1024} KiB",
+        "SQL statements per period report: " + ", ".join(counted),
+        f"bookings for {MONTH[0]}..{MONTH[1]}: {scans[MONTH]}",
+        f"bookings for the year: {scans[YEAR]}",
+    ]
+    return lines
 
 
 def check(response: Any) -> Any:
@@ -353,11 +452,14 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
     pdf = median_ms(lambda: check(client.get(f"/reports/weekly/{BUSY_WEEK}.pdf")),
                     max(3, runs // 3))
     size = len(check(client.get(f"/reports/weekly/{BUSY_WEEK}.pdf")).get_data())
+    period_lines = period_figures(app, client, headers, runs)
 
     doubled, total = None, None
     with app.app_context():
         if not seeded:
-            return _print(builder, api, html, pdf, size, counted, total, doubled, server_ms)
+            _print(builder, api, html, pdf, size, counted, total, doubled, server_ms)
+            print("\n".join(period_lines))
+            return
         # Twice the data: the statement count must not change.
         clock.set_frozen(at(dt.date(2026, 12, 28), 7))
         from makerlab.bookings.models import Booking
@@ -374,10 +476,17 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
         with statements() as seen:
             build_weekly_report(BUSY_WEEK)
         doubled = len(seen)
+        from makerlab.reports.services import build_period_report
+
+        db.session.rollback()
+        with statements() as seen:
+            build_period_report(*YEAR)
+        period_lines.append(f"SQL statements for the year with {total} bookings: {len(seen)}")
         db.session.remove()
         db.engine.dispose()
     clock.set_frozen(None)
     _print(builder, api, html, pdf, size, counted, total, doubled, server_ms)
+    print("\n".join(period_lines))
 
 
 def _print(builder: dict[str, Timing], api: Timing, html: Timing, pdf: Timing, size: int,

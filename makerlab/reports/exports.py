@@ -23,6 +23,7 @@ from weasyprint import HTML
 
 from makerlab.categories import label as category_label
 from makerlab.reports import charts
+from makerlab.reports.periods import Period, describe
 from makerlab.reports.services import KEY_FIGURES, comparison_for
 from makerlab.reports.tables import (
     AGE_BAND_LABELS,
@@ -193,6 +194,8 @@ def template_context(report: dict[str, Any],
         "comparison": comparison,
         "dates": {"first": f"{format_date(first, 'EEE')} {_day(first)}",
                   "last": f"{format_date(last, 'EEE')} {_day(last)}"},
+        "first_day": first,
+        "last_day": last,
         "generated": str(format_datetime(dt.datetime.fromisoformat(report["generated_at"]),
                                          "short")),
         "age_band_labels": {band: str(label) for band, label in AGE_BAND_LABELS.items()},
@@ -247,16 +250,21 @@ def template_context(report: dict[str, Any],
     return context
 
 
-def render_pdf(report: dict[str, Any], comparison: dict[str, Any] | None = None) -> bytes:
+def render_pdf(report: dict[str, Any], comparison: dict[str, Any] | None = None, *,
+               name: str | None = None) -> bytes:
     """The printable report as PDF (WeasyPrint, same template as the page).
 
     Needs an app context only (no request), so the scheduler can attach it
-    to the Monday e-mail. A weekly report's comparison is built when not given.
+    to the Monday e-mail. A weekly report's comparison is built when not given;
+    a period report is headed ``name`` (a school term's), else its own name
+    (a month, a year) or its dates.
     """
     if "week" in report:
         if comparison is None:
             comparison = report.get("comparison") or comparison_for(report)
         html = render_template("reports/weekly_pdf.html", **template_context(report, comparison))
     else:
-        html = render_template("reports/period_pdf.html", **template_context(report))
+        first, end = (dt.date.fromisoformat(report[k]) for k in ("from", "to"))
+        html = render_template("reports/period_pdf.html", **template_context(report),
+                               period_name=name or describe(Period(first, end)))
     return bytes(HTML(string=html, base_url=current_app.root_path).write_pdf())

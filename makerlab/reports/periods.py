@@ -173,6 +173,21 @@ def parse_slug(slug: str) -> Period:
     return parse_period(first, end)
 
 
+def describe(period: Period) -> str | None:
+    """A name for a period that has one: a month, an ISO week, a calendar or school year."""
+    first, end = period.first, period.end
+    if first.day == 1 and end == next_month(first):
+        return str(format_date(first, "MMMM y"))
+    if first.weekday() == 0 and period.days == 7:
+        week = Week.containing(first)
+        return _("Week %(number)d / %(year)d", number=week.number, year=week.year)
+    if (first.month, first.day) == (1, 1) and end == dt.date(first.year + 1, 1, 1):
+        return _("Year %(year)d", year=first.year)
+    if school_year_of(first) == period:
+        return _("School year %(first)d/%(second)02d", first=first.year, second=end.year % 100)
+    return None
+
+
 def month_of(day: dt.date) -> Period:
     first = day.replace(day=1)
     return Period(first, next_month(first))

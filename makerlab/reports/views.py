@@ -30,7 +30,14 @@ from makerlab.extensions import db
 from makerlab.pages import permission_required
 from makerlab.reports import exports, services
 from makerlab.reports.forms import TermForm
-from makerlab.reports.periods import Period, Week, parse_period, parse_slug, shortcuts
+from makerlab.reports.periods import (
+    Period,
+    Week,
+    describe,
+    parse_period,
+    parse_slug,
+    shortcuts,
+)
 from makerlab.reports.tables import PERIOD_TABLES, TABLE_LABELS, WEEKLY_TABLES
 from makerlab.sites import services as sites
 from makerlab.sites.models import Site
@@ -137,6 +144,14 @@ def _period_url(chosen: Period, site_id: int | None) -> str:
     return url_for("reports.period", **args)
 
 
+def _period_name(chosen: Period, site_id: int | None) -> str | None:
+    """The site's term of exactly these days, else the period's own name (a month, ...)."""
+    terms = _terms(site_id)
+    named = next((name for name, starts, ends in terms
+                  if Period(starts, ends + dt.timedelta(days=1)) == chosen), None)
+    return named or describe(chosen)
+
+
 def _default_period(today: dt.date) -> Period:
     """The month before this one: what the youth office asks for."""
     first = today.replace(day=1)
@@ -164,11 +179,9 @@ def period() -> Any:
     except Invalid as error:
         context["error"] = _error_text(error)
         return render_template("reports/period.html", report=None, **context), 422
-    named = next((s.label for s in context["shortcuts"]
-                  if s.period == chosen and s.group in ("term", "year", "month")), None)
     context.update(
         period=chosen,
-        period_name=named,
+        period_name=_period_name(chosen, site_id),
         shortcut_links=[(s.label, _period_url(s.period, site_id), s.period == chosen)
                         for s in context["shortcuts"]],
         csv_tables=list(PERIOD_TABLES),
@@ -190,7 +203,8 @@ def period_download(period: str, fmt: str) -> Any:
     report = services.build_period_report(chosen.first, chosen.end, site_id)
     name = f"makerlab-report-{chosen.slug}"
     if fmt == "pdf":
-        return _download(exports.render_pdf(report), fmt, f"{name}.pdf")
+        return _download(exports.render_pdf(report, name=_period_name(chosen, site_id)), fmt,
+                         f"{name}.pdf")
     if fmt == "csv":
         return _download(exports.to_csv(report, table), fmt, f"{name}-{table}.csv")
     if fmt == "xlsx":
