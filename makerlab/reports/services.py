@@ -39,7 +39,8 @@ numbers. Definitions:
   and the class enrolments (confirmed or attended) by school.
 
 No names of participants appear anywhere (SPEC 14). Everything is computed
-with a fixed number of SQL statements (four), whatever the amount of data.
+with a fixed number of SQL statements (four: sites, closures and the two of
+:mod:`makerlab.reports.queries`), whatever the amount of data.
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,101 +55,17 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from makerlab import clock
-from makerlab.bookings.models import Booking, booking_participants
-from makerlab.db import UTCDateTime
-from makerlab.enums import BookingStatus, EnrolmentStatus, EquipmentStatus, SessionStatus
-from makerlab.equipment.models import Equipment
 from makerlab.errors import Invalid
 from makerlab.extensions import db
-from makerlab.participants.models import Participant
+from makerlab.reports import queries
 from makerlab.reports.periods import Period, Week, last_week, parse_period, parse_week
-from makerlab.reports.sql import epoch_seconds, greatest, least, span_overlaps
-from makerlab.schools.models import School
+from makerlab.reports.queries import AGE_BANDS, Interval, Months, Windows
 from makerlab.sites.models import Closure, Site
 from makerlab.sites.services import open_intervals
-from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
-__all__ = ["Period", "Week", "last_week", "parse_period", "parse_week"]
+__all__ = ["AGE_BANDS", "Period", "Week", "last_week", "parse_period", "parse_week"]
 
-AGE_BANDS = ("<10", "10-13", "14-17", "18+")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-Interval = tuple[dt.datetime, dt.datetime]
-
-
-class _Windows:
-    """Period start/end per site as SQL expressions (a CASE only if the zones differ)."""
-
-    def __init__(self, windows: dict[int, Interval]) -> None:
-        self.windows = windows
-        self.lo = min(start for start, _end in windows.values())
-        self.hi = max(end for _start, end in windows.values())
-        self.uniform = len(set(windows.values())) == 1
-
-    def _pick(self, site_col: Any, index: int) -> Any:
-        if self.uniform:
-            return sa.literal(next(iter(self.windows.values()))[index], UTCDateTime())
-        return sa.case(
-            {sid: sa.literal(w[index], UTCDateTime()) for sid, w in self.windows.items()},
-            value=site_col,
-        )
-
-    def start(self, site_col: Any) -> Any:
-        return self._pick(site_col, 0)
-
-    def end(self, site_col: Any) -> Any:
-        return self._pick(site_col, 1)
-
-    def start_epoch(self, site_col: Any) -> Any:
-        if self.uniform:
-            return sa.literal(int(self.lo.timestamp()), sa.BigInteger())
-        return sa.case(
-            {sid: sa.literal(int(w[0].timestamp()), sa.BigInteger())
-             for sid, w in self.windows.items()},
-            value=site_col,
-        )
-
-
-class _Months:
-    """Which month of the period an instant or an offset falls in, as SQL ``CASE``.
-
-    ``starts[sid]`` are the UTC instants the period's months begin at, in the
-    site's zone (the first is the period's start).
-    """
-
-    def __init__(self, starts: dict[int, list[dt.datetime]]) -> None:
-        self.starts = starts
-        self.uniform = len({tuple(s) for s in starts.values()}) == 1
-
-    def _case(self, value: Any, bounds: Sequence[Any]) -> Any:
-        if len(bounds) <= 1:
-            return sa.literal(0, sa.Integer())
-        whens = [(value >= bound, sa.literal(i, sa.Integer()))
-                 for i, bound in reversed(list(enumerate(bounds))) if i > 0]
-        return sa.case(*whens, else_=sa.literal(0, sa.Integer()))
-
-    def _per_site(self, site_col: Any, bounds_of: Any) -> Any:
-        if self.uniform:
-            return self._case_for(next(iter(self.starts)), bounds_of)
-        return sa.case(
-            {sid: self._case_for(sid, bounds_of) for sid in self.starts}, value=site_col
-        )
-
-    def _case_for(self, sid: int, bounds_of: Any) -> Any:
-        value, bounds = bounds_of(sid)
-        return self._case(value, bounds)
-
-    def of_instant(self, instant: Any, site_col: Any) -> Any:
-        """Month index of an instant column."""
-        return self._per_site(site_col, lambda sid: (
-            instant, [sa.literal(s, UTCDateTime()) for s in self.starts[sid]]))
-
-    def of_offset(self, seconds: Any, site_col: Any) -> Any:
-        """Month index of seconds since the site's period start."""
-        return self._per_site(site_col, lambda sid: (
-            seconds,
-            [sa.literal(int((s - self.starts[sid][0]).total_seconds()), sa.BigInteger())
-             for s in self.starts[sid]],
-        ))
 
 
 def build_weekly_report(week: str, site_id: int | None = None) -> dict[str, Any]:
@@ -169,11 +85,11 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
     period = parse_period(first, end)
     sites = _load_sites(site_id)
     windows = {site.id: period.window(site.timezone) for site in sites}
-    win = _Windows(windows)
+    win = Windows(windows)
     months = period.months()
     month_starts = {site.id: [clock.local_midnight(m.first, site.timezone) for m in months]
                     for site in sites}
-    by_month = _Months(month_starts)
+    by_month = Months(month_starts)
     closures = _load_closures(sites, period)
     open_by_site = {
         site.id: open_intervals(site, *windows[site.id], closures=closures[site.id])
@@ -183,9 +99,9 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
     site_ids = [site.id for site in sites]
     now = clock.now()
 
-    rows = _booking_figures(win, by_month, site_id, period, now, site_ids)
+    rows = queries.booking_figures(win, by_month, site_id, period, now, site_ids)
     units = _unit_rows(rows["unit"], open_seconds)
-    workshop_rows = _workshop_rows(win, by_month, site_id)
+    workshop_rows = queries.workshop_rows(win, by_month, site_id)
     ages, named = _age_bands(rows["age"])
     workshops = _workshop_totals(workshop_rows)
     class_pupils = workshops.pop("class_attended")
@@ -266,170 +182,6 @@ def _load_closures(sites: list[Site], period: Period) -> dict[int, list[Closure]
     for closure in rows:
         by_site[closure.site_id].append(closure)
     return by_site
-
-
-def _site_scope(stmt: Any, site_id: int | None, win: _Windows) -> Any:
-    """Join the unit when its site matters (one site asked for, or zones differ)."""
-    if site_id is None and win.uniform:
-        return stmt
-    stmt = stmt.join(Equipment, Equipment.id == Booking.equipment_id)
-    if site_id is not None:
-        stmt = stmt.where(Equipment.site_id == site_id)
-    return stmt
-
-
-def _booking_figures(win: _Windows, by_month: _Months, site_id: int | None, period: Period,
-                     now: dt.datetime, unit_site_ids: list[int]) -> dict[str, list[Any]]:
-    """One statement, one pass over the period's bookings: every booking-based figure.
-
-    The bookings that matter (overlapping the period, handed out in it, or
-    overdue during it) are read once into a materialised CTE, found through
-    their report span (on PostgreSQL an index, see ``reports/sql.py``), so the
-    pass is bounded by the period, not by the table. From it come the per-unit
-    sums, the hour-by-hour expansion (a recursive CTE whose rows grow with
-    booked hours) for the heat map and the months, and the named
-    participants reached. The result shapes share one ``UNION ALL``, told
-    apart by ``kind``.
-    """
-    big = sa.BigInteger()
-    zero, one = sa.literal(0, big), sa.literal(1, big)
-    site = Equipment.site_id
-    overlaps = sa.and_(Booking.starts_at < win.end(site), Booking.ends_at > win.start(site))
-    if win.uniform:
-        overlaps = sa.and_(Booking.starts_at < win.hi, Booking.ends_at > win.lo)
-    handed_out = sa.and_(
-        Booking.checked_out_at >= win.start(site), Booking.checked_out_at < win.end(site)
-    )
-    out_until = sa.func.coalesce(Booking.returned_at, sa.literal(now, UTCDateTime()))
-    overdue = sa.and_(
-        Booking.checked_out_at.is_not(None),
-        Booking.ends_at < win.end(site),
-        out_until > win.start(site),
-        out_until > Booking.ends_at,
-    )
-    start_epoch = win.start_epoch(site)
-    clip_start = epoch_seconds(greatest(Booking.starts_at, win.start(site))) - start_epoch
-    clip_end = epoch_seconds(least(Booking.ends_at, win.end(site))) - start_epoch
-    site_col = site if not win.uniform else sa.literal(unit_site_ids[0], sa.Integer())
-    selected = _site_scope(
-        sa.select(
-            Booking.id.label("id"),
-            # "+ 0": grouping by the bare column tempts SQLite into walking the
-            # whole (equipment_id, starts_at) index in order; a plain scan is faster.
-            (Booking.equipment_id + 0).label("equipment_id"),
-            site_col.label("site_id"),
-            sa.case((overlaps, one), else_=zero).label("in_period"),
-            sa.case((overlaps, sa.cast(clip_start, big)), else_=zero).label("s"),
-            sa.case((overlaps, sa.cast(clip_end, big)), else_=zero).label("e"),
-            sa.case((handed_out, one), else_=zero).label("loan"),
-            sa.case((overdue, one), else_=zero).label("overdue"),
-        ),
-        site_id, win,
-    ).where(
-        Booking.status != BookingStatus.CANCELLED.value,
-        # A superset of the three cases above; the CASEs decide exactly.
-        span_overlaps(sa.literal(win.lo, UTCDateTime()), sa.literal(win.hi, UTCDateTime())),
-    )
-    pb = selected.cte("period_bookings").prefix_with("MATERIALIZED")
-    booked = pb.c.in_period == 1
-
-    per_unit = (
-        sa.select(
-            pb.c.equipment_id,
-            sa.func.sum(pb.c.e - pb.c.s).label("secs"),
-            sa.func.sum(pb.c.in_period).label("bookings"),
-            sa.func.sum(pb.c.loan).label("loans"),
-            sa.func.sum(pb.c.overdue).label("overdue"),
-        )
-        .group_by(pb.c.equipment_id)
-        .subquery("per_unit")
-    )
-    hours = sa.select(
-        pb.c.site_id, pb.c.equipment_id, sa.cast(pb.c.s // 3600, big).label("h"), pb.c.s, pb.c.e
-    ).where(booked, pb.c.e > pb.c.s).cte("hours", recursive=True)
-    hours = hours.union_all(
-        sa.select(hours.c.site_id, hours.c.equipment_id, sa.cast(hours.c.h + 1, big),
-                  hours.c.s, hours.c.e)
-        .where((hours.c.h + 1) * 3600 < hours.c.e)
-    )
-    hour_secs = least(hours.c.e, (hours.c.h + 1) * 3600) - greatest(hours.c.s, hours.c.h * 3600)
-    hour_month = by_month.of_offset(hours.c.h * 3600, hours.c.site_id)
-    start_month = by_month.of_offset(pb.c.s, pb.c.site_id)
-
-    sessions = _period_sessions(win, by_month, site_id).subquery("reach_sessions")
-    from_enrolments = (
-        sa.select(Enrolment.participant_id.label("pid"), sessions.c.month.label("month"))
-        .join(sessions, sessions.c.id == Enrolment.session_id)
-        .where(
-            Enrolment.participant_id.is_not(None),
-            Enrolment.status != EnrolmentStatus.CANCELLED.value,
-            _reached(Enrolment.status),
-        )
-    )
-    from_bookings = (
-        sa.select(booking_participants.c.participant_id.label("pid"), start_month.label("month"))
-        .join(pb, pb.c.id == booking_participants.c.booking_id)
-        .where(booked)
-    )
-    reached = sa.union(from_enrolments, from_bookings).cte("reached")
-    age = sa.literal(period.middle.year, sa.Integer()) - Participant.birth_year
-    band = sa.case(
-        (Participant.birth_year.is_(None), "unknown"),
-        (age < 10, AGE_BANDS[0]),
-        (age <= 13, AGE_BANDS[1]),
-        (age <= 17, AGE_BANDS[2]),
-        else_=AGE_BANDS[3],
-    )
-    no_text = sa.cast(sa.null(), sa.String())
-    units_q = (
-        sa.select(
-            sa.literal("unit").label("kind"), Equipment.id.label("a"),
-            Equipment.site_id.label("b"), Equipment.name.label("name"),
-            Equipment.category.label("category"),
-            sa.case((Equipment.loanable, one), else_=zero).label("c"),
-            sa.func.coalesce(per_unit.c.secs, 0).label("v1"),
-            sa.func.coalesce(per_unit.c.bookings, 0).label("v2"),
-            sa.func.coalesce(per_unit.c.loans, 0).label("v3"),
-            sa.func.coalesce(per_unit.c.overdue, 0).label("v4"),
-        )
-        .outerjoin(per_unit, per_unit.c.equipment_id == Equipment.id)
-        .where(
-            Equipment.site_id.in_(unit_site_ids),
-            sa.or_(Equipment.status != EquipmentStatus.RETIRED.value,
-                   per_unit.c.secs.is_not(None)),
-        )
-    )
-    heat_q = sa.select(
-        sa.literal("heat"), hours.c.site_id, hours.c.h, no_text, no_text, zero,
-        sa.func.sum(hour_secs), zero, zero, zero,
-    ).group_by(hours.c.site_id, hours.c.h)
-    unit_hours_q = sa.select(
-        sa.literal("unit_month_hours"), hours.c.equipment_id, hour_month, no_text, no_text, zero,
-        sa.func.sum(hour_secs), zero, zero, zero,
-    ).group_by(hours.c.equipment_id, hour_month)
-    unit_bookings_q = sa.select(
-        sa.literal("unit_month_bookings"), pb.c.equipment_id, start_month, no_text, no_text,
-        zero, sa.func.count(), zero, zero, zero,
-    ).where(booked).group_by(pb.c.equipment_id, start_month)
-    age_q = (
-        sa.select(sa.literal("age"), zero, zero, band, no_text, zero,
-                  sa.func.count(sa.distinct(Participant.id)), zero, zero, zero)
-        .join(reached, reached.c.pid == Participant.id)
-        .group_by(band)
-    )
-    month_age_q = (
-        sa.select(sa.literal("month_age"), zero, reached.c.month, band, no_text, zero,
-                  sa.func.count(), zero, zero, zero)
-        .join(reached, reached.c.pid == Participant.id)
-        .group_by(reached.c.month, band)
-    )
-    stmt = sa.union_all(
-        units_q, heat_q, unit_hours_q, unit_bookings_q, age_q, month_age_q
-    ).order_by("kind", "category", "name", "a", "b")
-    found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt):
-        found[row.kind].append(row)
-    return found
 
 
 def _unit_rows(rows: list[Any], open_seconds: dict[int, int]) -> list[dict[str, Any]]:
@@ -542,100 +294,6 @@ def _heatmap(rows: list[Any], sites: list[Site], period: Period,
         "capacity_minutes": [[round(v) for v in day] for day in capacity],
         "occurrences": occurrences,
     }
-
-
-def _period_sessions(win: _Windows, by_month: _Months, site_id: int | None) -> Any:
-    """The period's sessions (not cancelled, starting in it) with the month they start in."""
-    conditions = [
-        WorkshopSession.status != SessionStatus.CANCELLED.value,
-        WorkshopSession.starts_at >= win.start(WorkshopSession.site_id),
-        WorkshopSession.starts_at < win.end(WorkshopSession.site_id),
-    ]
-    if site_id is not None:
-        conditions.append(WorkshopSession.site_id == site_id)
-    return sa.select(
-        WorkshopSession.id, WorkshopSession.capacity, WorkshopSession.workshop_id,
-        by_month.of_instant(WorkshopSession.starts_at, WorkshopSession.site_id).label("month"),
-    ).where(*conditions)
-
-
-def _reached(enrolment_status: Any) -> Any:
-    return sa.or_(
-        enrolment_status == EnrolmentStatus.CONFIRMED.value, Enrolment.attended_count > 0
-    )
-
-
-def _workshop_rows(win: _Windows, by_month: _Months, site_id: int | None) -> dict[str, list[Any]]:
-    """One statement over the period's sessions and enrolments, by month, workshop and school."""
-    sessions = _period_sessions(win, by_month, site_id).cte("period_sessions")
-    big = sa.BigInteger()
-    zero = sa.literal(0, big)
-    no_text = sa.cast(sa.null(), sa.String())
-    confirmed = Enrolment.status == EnrolmentStatus.CONFIRMED.value
-    is_class = Enrolment.participant_id.is_(None)
-    counted = sa.and_(Enrolment.status != EnrolmentStatus.CANCELLED.value)
-    school_reached = sa.and_(counted, is_class, _reached(Enrolment.status))
-
-    def total(expr: Any, where: Any) -> Any:
-        return sa.func.coalesce(sa.func.sum(sa.case((where, expr), else_=0)), 0)
-
-    def enrolment_figures(kind: str, key: Any) -> Any:
-        return (
-            sa.select(
-                sa.literal(kind), key, no_text,
-                total(Enrolment.seats, confirmed),
-                total(sa.func.coalesce(Enrolment.attended_count, 0), counted),
-                total(sa.func.coalesce(Enrolment.attended_count, 0), sa.and_(counted, is_class)),
-                sa.func.count(sa.distinct(sa.case((school_reached, Enrolment.school_id)))),
-            )
-            .join(sessions, sessions.c.id == Enrolment.session_id)
-            .group_by(key)
-        )
-
-    month_sessions = sa.select(
-        sa.literal("month_sessions"), sessions.c.month, no_text, sa.func.count(),
-        sa.func.coalesce(sa.func.sum(sessions.c.capacity), 0), zero, zero,
-    ).group_by(sessions.c.month)
-    workshop_sessions = (
-        sa.select(
-            sa.literal("workshop_sessions"), sessions.c.workshop_id, Workshop.title,
-            sa.func.count(), sa.func.coalesce(sa.func.sum(sessions.c.capacity), 0), zero, zero,
-        )
-        .join(Workshop, Workshop.id == sessions.c.workshop_id)
-        .group_by(sessions.c.workshop_id, Workshop.title)
-    )
-    schools = (
-        sa.select(
-            sa.literal("school"), Enrolment.school_id, School.name,
-            sa.func.count(sa.distinct(Enrolment.session_id)), sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.func.coalesce(Enrolment.attended_count, 0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((confirmed, Enrolment.seats), else_=0)), 0),
-        )
-        .join(sessions, sessions.c.id == Enrolment.session_id)
-        .join(School, School.id == Enrolment.school_id)
-        .where(school_reached)
-        .group_by(Enrolment.school_id, School.name)
-    )
-    schools_total = (
-        sa.select(
-            sa.literal("schools_total"), zero, no_text,
-            sa.func.count(sa.distinct(Enrolment.school_id)), zero, zero, zero,
-        )
-        .join(sessions, sessions.c.id == Enrolment.session_id)
-        .where(school_reached)
-    )
-    stmt = sa.union_all(
-        month_sessions,
-        enrolment_figures("month_enrolments", sessions.c.month),
-        workshop_sessions,
-        enrolment_figures("workshop_enrolments", sessions.c.workshop_id),
-        schools,
-        schools_total,
-    )
-    found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt):
-        found[row[0]].append(row)
-    return found
 
 
 def _workshop_totals(rows: dict[str, list[Any]]) -> dict[str, int]:
