@@ -116,3 +116,30 @@ def test_bad_periods_are_refused(app: Any, first: str, end: str, field: str) -> 
     with pytest.raises(Invalid) as caught:
         build_period_report(first, end)
     assert field in caught.value.errors
+
+
+def test_postgres_finds_the_period_bookings_through_their_index(spring: dict[str, Any],
+                                                                backend: str) -> None:
+    """The pass over bookings is bounded by the period: the planner can use the GiST index
+    of migration 0004 (its expression must match reports/sql.py's word for word)."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite reads the table")
+    import sqlalchemy as sa
+
+    captured: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_a: Any) -> None:
+        captured.append((statement, parameters))
+
+    db.session.commit()
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        build_period_report("2027-04-01", "2027-05-01")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next(c for c in captured if "period_bookings" in c[0])
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement,
+                                                                 parameters))
+    assert "ix_bookings_report_span" in plan, plan
