@@ -75,3 +75,31 @@ def _pages(pdf: bytes) -> int:
         if line.startswith("Pages:"):
             return int(line.split()[1])
     return 0
+
+
+def test_period_page_on_a_desktop_and_a_phone(
+    spring: dict[str, Any], served: str, make_user: Any, browser_page: Any, tmp_path: Path,
+) -> None:
+    page = browser_page
+    user = make_user("coordinator")
+    page.goto(served + "/login")
+    page.fill("input[name=email]", user.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(f"{served}/reports?from=2027-03-01&to=2027-05-01&site_id=1")
+    for chart in ("chart-months", "chart-categories", "chart-heatmap"):
+        assert page.locator(f"svg.{chart}").is_visible(), chart
+    text = page.locator("article.report").inner_text()
+    assert "Schulklassen, Alter unbekannt" in text and "Podcast-Werkstatt" in text
+    for name in PARTICIPANT_NAMES:
+        assert name not in page.content()
+    shots = Path(os.environ.get("REPORT_SCREENSHOTS", tmp_path))
+    page.screenshot(path=str(shots / "period-screen.png"), full_page=True)
+    page.locator("nav.shortcuts a", has_text="Letzte 12 Monate").click()
+    page.wait_for_load_state()
+    assert page.locator("nav.shortcuts a[aria-current=page]").inner_text() == "Letzte 12 Monate"
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{served}/reports?from=2027-03-01&to=2027-05-01")
+    page.screenshot(path=str(shots / "period-phone.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
