@@ -121,7 +121,7 @@ def test_bad_periods_are_refused(app: Any, first: str, end: str, field: str) -> 
 def test_postgres_finds_the_period_bookings_through_their_index(spring: dict[str, Any],
                                                                 backend: str) -> None:
     """The pass over bookings is bounded by the period: the planner can use the GiST index
-    of migration 0004 (its expression must match reports/sql.py's word for word)."""
+    of migration 0007 (its expression must match reports/sql.py's word for word)."""
     if backend != "postgresql":
         pytest.skip("PostgreSQL only: SQLite reads the table")
     import sqlalchemy as sa
