@@ -128,4 +128,9 @@ def _configure_database(app: Flask) -> None:
         options.setdefault("pool_recycle", 1800)
         options.setdefault("pool_size", 10)
         options.setdefault("max_overflow", 20)
+        if uri.startswith("postgresql"):
+            # PostgreSQL's JIT compiles the report's year-long pass for
+            # 150-200 ms and wins nothing back; no query here is long enough
+            # to profit (bench/README.md, "Reports for any period").
+            options.setdefault("connect_args", {"options": "-c jit=off"})
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +18,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.participants.models import Participant
 from makerlab.reports.periods import Period
-from makerlab.reports.sql import epoch_seconds, greatest, least, span_overlaps
+from makerlab.reports.sql import bucket, epoch_seconds, greatest, least, span_overlaps
 from makerlab.schools.models import School
 from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
 
@@ -61,7 +60,7 @@ class Windows:
 
 
 class Months:
-    """Which month of the period an instant or an offset falls in, as SQL ``CASE``.
+    """Which month of the period an instant or an offset falls in, in SQL.
 
     ``starts[sid]`` are the UTC instants the period's months begin at, in the
     site's zone (the first is the period's start).
@@ -71,36 +70,38 @@ class Months:
         self.starts = starts
         self.uniform = len({tuple(s) for s in starts.values()}) == 1
 
-    def _case(self, value: Any, bounds: Sequence[Any]) -> Any:
-        if len(bounds) <= 1:
-            return sa.literal(0, sa.Integer())
-        whens = [(value >= bound, sa.literal(i, sa.Integer()))
-                 for i, bound in reversed(list(enumerate(bounds))) if i > 0]
-        return sa.case(*whens, else_=sa.literal(0, sa.Integer()))
-
-    def _per_site(self, site_col: Any, bounds_of: Any) -> Any:
+    def _per_site(self, site_col: Any, of_site: Any) -> Any:
         if self.uniform:
-            return self._case_for(next(iter(self.starts)), bounds_of)
-        return sa.case(
-            {sid: self._case_for(sid, bounds_of) for sid in self.starts}, value=site_col
-        )
+            return of_site(next(iter(self.starts)))
+        return sa.case({sid: of_site(sid) for sid in self.starts}, value=site_col)
 
-    def _case_for(self, sid: int, bounds_of: Any) -> Any:
-        value, bounds = bounds_of(sid)
-        return self._case(value, bounds)
+    def _offsets(self, sid: int) -> list[Any]:
+        first = self.starts[sid][0]
+        return [sa.literal(int((s - first).total_seconds()), sa.BigInteger())
+                for s in self.starts[sid][1:]]
 
     def of_instant(self, instant: Any, site_col: Any) -> Any:
-        """Month index of an instant column."""
-        return self._per_site(site_col, lambda sid: (
-            instant, [sa.literal(s, UTCDateTime()) for s in self.starts[sid]]))
+        """Month index (0 ..) of an instant column."""
+        def of_site(sid: int) -> Any:
+            later = [sa.literal(s, UTCDateTime()) for s in self.starts[sid][1:]]
+            return bucket(instant, *later) if later else sa.literal(0, sa.Integer())
+        return self._per_site(site_col, of_site)
 
     def of_offset(self, seconds: Any, site_col: Any) -> Any:
-        """Month index of seconds since the site's period start."""
-        return self._per_site(site_col, lambda sid: (
-            seconds,
-            [sa.literal(int((s - self.starts[sid][0]).total_seconds()), sa.BigInteger())
-             for s in self.starts[sid]],
-        ))
+        """Month index (0 ..) of seconds since the site's period start."""
+        def of_site(sid: int) -> Any:
+            later = self._offsets(sid)
+            return bucket(seconds, *later) if later else sa.literal(0, sa.Integer())
+        return self._per_site(site_col, of_site)
+
+    def ending_by(self, seconds: Any, site_col: Any) -> Any:
+        """For a whole-second end offset: the first month boundary at or after it (1 ..)."""
+        def of_site(sid: int) -> Any:
+            later = self._offsets(sid)
+            if not later:
+                return sa.literal(1, sa.Integer())
+            return bucket(seconds - 1, *later) + 1
+        return self._per_site(site_col, of_site)
 
 
 def _site_scope(stmt: Any, site_id: int | None, win: Windows) -> Any:
@@ -120,11 +121,11 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
     The bookings that matter (overlapping the period, handed out in it, or
     overdue during it) are read once into a materialised CTE, found through
     their report span (on PostgreSQL an index, see ``reports/sql.py``), so the
-    pass is bounded by the period, not by the table. From it come the per-unit
-    sums, the hour-by-hour expansion (a recursive CTE whose rows grow with
-    booked hours) for the heat map and the months, and the named
-    participants reached. The result shapes share one ``UNION ALL``, told
-    apart by ``kind``.
+    pass is bounded by the period, not by the table. From it come sums of
+    starts and ends per unit and month and per site and hour (from which
+    :mod:`makerlab.reports.services` gets booked time, see below), loans,
+    overdue returns, and the named participants reached. The result shapes
+    share one ``UNION ALL``, told apart by ``kind``.
     """
     big = sa.BigInteger()
     zero, one = sa.literal(0, big), sa.literal(1, big)
@@ -145,14 +146,14 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
     start_epoch = win.start_epoch(site)
     clip_start = epoch_seconds(greatest(Booking.starts_at, win.start(site))) - start_epoch
     clip_end = epoch_seconds(least(Booking.ends_at, win.end(site))) - start_epoch
-    site_col = site if not win.uniform else sa.literal(unit_site_ids[0], sa.Integer())
     selected = _site_scope(
         sa.select(
             Booking.id.label("id"),
             # "+ 0": grouping by the bare column tempts SQLite into walking the
             # whole (equipment_id, starts_at) index in order; a plain scan is faster.
             (Booking.equipment_id + 0).label("equipment_id"),
-            site_col.label("site_id"),
+            # The site only when the zones differ (every column costs a year's pass).
+            *([] if win.uniform else [site.label("site_id")]),
             sa.case((overlaps, one), else_=zero).label("in_period"),
             sa.case((overlaps, sa.cast(clip_start, big)), else_=zero).label("s"),
             sa.case((overlaps, sa.cast(clip_end, big)), else_=zero).label("e"),
@@ -167,29 +168,12 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
     )
     pb = selected.cte("period_bookings").prefix_with("MATERIALIZED")
     booked = pb.c.in_period == 1
-
-    per_unit = (
-        sa.select(
-            pb.c.equipment_id,
-            sa.func.sum(pb.c.e - pb.c.s).label("secs"),
-            sa.func.sum(pb.c.in_period).label("bookings"),
-            sa.func.sum(pb.c.loan).label("loans"),
-            sa.func.sum(pb.c.overdue).label("overdue"),
-        )
-        .group_by(pb.c.equipment_id)
-        .subquery("per_unit")
-    )
-    hours = sa.select(
-        pb.c.site_id, pb.c.equipment_id, sa.cast(pb.c.s // 3600, big).label("h"), pb.c.s, pb.c.e
-    ).where(booked, pb.c.e > pb.c.s).cte("hours", recursive=True)
-    hours = hours.union_all(
-        sa.select(hours.c.site_id, hours.c.equipment_id, sa.cast(hours.c.h + 1, big),
-                  hours.c.s, hours.c.e)
-        .where((hours.c.h + 1) * 3600 < hours.c.e)
-    )
-    hour_secs = least(hours.c.e, (hours.c.h + 1) * 3600) - greatest(hours.c.s, hours.c.h * 3600)
-    hour_month = by_month.of_offset(hours.c.h * 3600, hours.c.site_id)
-    start_month = by_month.of_offset(pb.c.s, pb.c.site_id)
+    site_of = (sa.literal(unit_site_ids[0], sa.Integer()) if win.uniform
+               else pb.c.site_id)
+    start_month = by_month.of_offset(pb.c.s, site_of)
+    end_month = by_month.ending_by(pb.c.e, site_of)
+    start_hour = sa.cast(pb.c.s // 3600, big)
+    end_hour = sa.cast((pb.c.e + 3599) // 3600, big)
 
     sessions = _period_sessions(win, by_month, site_id).subquery("reach_sessions")
     from_enrolments = (
@@ -204,7 +188,10 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
     from_bookings = (
         sa.select(booking_participants.c.participant_id.label("pid"), start_month.label("month"))
         .join(pb, pb.c.id == booking_participants.c.booking_id)
-        .where(booked)
+        # "> 0", not "= 1": PostgreSQL guesses that an equality on a CTE column
+        # keeps 0.5 % of its rows and then probes the link table once per
+        # booking; for an inequality it guesses a third and hash-joins.
+        .where(pb.c.in_period > 0)
     )
     reached = sa.union(from_enrolments, from_bookings).cte("reached")
     age = sa.literal(period.middle.year, sa.Integer()) - Participant.birth_year
@@ -216,53 +203,47 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         else_=AGE_BANDS[3],
     )
     no_text = sa.cast(sa.null(), sa.String())
-    units_q = (
-        sa.select(
-            sa.literal("unit").label("kind"), Equipment.id.label("a"),
-            Equipment.site_id.label("b"), Equipment.name.label("name"),
-            Equipment.category.label("category"),
-            sa.case((Equipment.loanable, one), else_=zero).label("c"),
-            sa.func.coalesce(per_unit.c.secs, 0).label("v1"),
-            sa.func.coalesce(per_unit.c.bookings, 0).label("v2"),
-            sa.func.coalesce(per_unit.c.loans, 0).label("v3"),
-            sa.func.coalesce(per_unit.c.overdue, 0).label("v4"),
-        )
-        .outerjoin(per_unit, per_unit.c.equipment_id == Equipment.id)
-        .where(
-            Equipment.site_id.in_(unit_site_ids),
-            sa.or_(Equipment.status != EquipmentStatus.RETIRED.value,
-                   per_unit.c.secs.is_not(None)),
-        )
-    )
-    heat_q = sa.select(
-        sa.literal("heat"), hours.c.site_id, hours.c.h, no_text, no_text, zero,
-        sa.func.sum(hour_secs), zero, zero, zero,
-    ).group_by(hours.c.site_id, hours.c.h)
-    unit_hours_q = sa.select(
-        sa.literal("unit_month_hours"), hours.c.equipment_id, hour_month, no_text, no_text, zero,
-        sa.func.sum(hour_secs), zero, zero, zero,
-    ).group_by(hours.c.equipment_id, hour_month)
-    unit_bookings_q = sa.select(
-        sa.literal("unit_month_bookings"), pb.c.equipment_id, start_month, no_text, no_text,
-        zero, sa.func.count(), zero, zero, zero,
-    ).where(booked).group_by(pb.c.equipment_id, start_month)
+    # Every branch has the same columns: kind, a, b, c, name, category, v1 .. v5.
+    units_q = sa.select(
+        sa.literal("unit").label("kind"), Equipment.id.label("a"),
+        Equipment.site_id.label("b"),
+        sa.case((Equipment.status == EquipmentStatus.RETIRED.value, one), else_=zero).label("c"),
+        Equipment.name.label("name"), Equipment.category.label("category"),
+        sa.case((Equipment.loanable, one), else_=zero).label("v1"),
+        zero.label("v2"), zero.label("v3"), zero.label("v4"), zero.label("v5"),
+    ).where(Equipment.site_id.in_(unit_site_ids))
+    # Booked time needs no hour-by-hour expansion: the time booked before an
+    # offset T is T * (bookings started before T) - (sum of their starts)
+    # - T * (bookings ended by T) + (sum of their ends). So it is enough to sum
+    # starts and ends per unit and month (months, units) and per site and hour
+    # (heat map); grouping by the start's and the end's bucket together gives
+    # both sums in one pass (most bookings start and end in the same bucket).
+    unit_months = sa.select(
+        sa.literal("unit_months"), pb.c.equipment_id, start_month, sa.cast(end_month, big),
+        no_text, no_text, sa.func.sum(pb.c.in_period), sa.func.sum(pb.c.s),
+        sa.func.sum(pb.c.e), sa.func.sum(pb.c.loan), sa.func.sum(pb.c.overdue),
+    ).group_by(pb.c.equipment_id, start_month, end_month)
+    hours = sa.select(
+        sa.literal("hours"), site_of, start_hour, end_hour, no_text, no_text,
+        sa.func.count(), sa.func.sum(pb.c.s), sa.func.sum(pb.c.e), zero, zero,
+    ).where(booked).group_by(site_of, start_hour, end_hour)
     age_q = (
-        sa.select(sa.literal("age"), zero, zero, band, no_text, zero,
-                  sa.func.count(sa.distinct(Participant.id)), zero, zero, zero)
+        sa.select(sa.literal("age"), zero, zero, zero, band, no_text,
+                  sa.func.count(sa.distinct(Participant.id)), zero, zero, zero, zero)
         .join(reached, reached.c.pid == Participant.id)
         .group_by(band)
     )
     month_age_q = (
-        sa.select(sa.literal("month_age"), zero, reached.c.month, band, no_text, zero,
-                  sa.func.count(), zero, zero, zero)
+        sa.select(sa.literal("month_age"), zero, reached.c.month, zero, band, no_text,
+                  sa.func.count(), zero, zero, zero, zero)
         .join(reached, reached.c.pid == Participant.id)
         .group_by(reached.c.month, band)
     )
     stmt = sa.union_all(
-        units_q, heat_q, unit_hours_q, unit_bookings_q, age_q, month_age_q
+        units_q, unit_months, hours, age_q, month_age_q
     ).order_by("kind", "category", "name", "a", "b")
     found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt):
+    for row in db.session.execute(stmt).all():  # fetchall: a year has thousands of rows
         found[row.kind].append(row)
     return found
 

@@ -100,7 +100,11 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
     now = clock.now()
 
     rows = queries.booking_figures(win, by_month, site_id, period, now, site_ids)
-    units = _unit_rows(rows["unit"], open_seconds)
+    bounds = {sid: [int((start - windows[sid][0]).total_seconds()) for start in starts]
+              + [int((windows[sid][1] - windows[sid][0]).total_seconds())]
+              for sid, starts in month_starts.items()}
+    per_unit = _unit_months(rows, bounds)
+    units = _unit_rows(rows["unit"], per_unit, open_seconds)
     workshop_rows = queries.workshop_rows(win, by_month, site_id)
     ages, named = _age_bands(rows["age"])
     workshops = _workshop_totals(workshop_rows)
@@ -136,8 +140,8 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
         "categories": _category_rows(units),
         "totals": _summed(units),
         "workshops": workshops,
-        "per_month": _month_rows(months, month_starts, windows, open_by_site, units, rows,
-                                 workshop_rows),
+        "per_month": _month_rows(months, month_starts, windows, open_by_site, units, per_unit,
+                                 rows, workshop_rows),
         "per_workshop": _per_workshop(workshop_rows),
         "per_school": _per_school(workshop_rows),
         "age_year": period.middle.year,
@@ -145,7 +149,7 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
         "age_unknown": named - sum(ages.values()),
         "named_participants": named,
         "class_pupils": class_pupils,
-        "heatmap": _heatmap(rows["heat"], sites, period, windows, open_by_site, units),
+        "heatmap": _heatmap(_hourly(rows, windows), sites, windows, open_by_site, units),
         "generated_at": now.astimezone(ZoneInfo(first_site.timezone)).isoformat(
             timespec="seconds"),
         "site_ids": site_ids,
@@ -184,26 +188,115 @@ def _load_closures(sites: list[Site], period: Period) -> dict[int, list[Closure]
     return by_site
 
 
-def _unit_rows(rows: list[Any], open_seconds: dict[int, int]) -> list[dict[str, Any]]:
-    """The per-unit figures as JSON-able dicts."""
+def booked_before(bounds: list[int], starts: dict[int, tuple[int, int]],
+                  ends: dict[int, tuple[int, int]]) -> list[int]:
+    """Seconds booked before each bound, from the bookings' starts and ends alone.
+
+    ``starts[i]``: (count, sum of starts) of bookings starting in
+    ``[bounds[i], bounds[i + 1])``; ``ends[j]``: (count, sum of ends) of those
+    ending in ``(bounds[j - 1], bounds[j]]``. Before ``T``, ``A`` bookings with
+    start sum ``SA`` have begun and ``E`` with end sum ``SE`` have ended, so
+    ``T*A - SA - (T*E - SE)`` seconds are booked: no booking is cut into hours.
+    """
+    booked = []
+    begun = begun_sum = ended = ended_sum = 0
+    none = (0, 0)
+    for k, t in enumerate(bounds):
+        if k:
+            count, total = starts.get(k - 1, none)
+            begun += count
+            begun_sum += total
+        count, total = ends.get(k, none)
+        ended += count
+        ended_sum += total
+        booked.append(t * (begun - ended) - begun_sum + ended_sum)
+    return booked
+
+
+def _unit_months(rows: dict[str, list[Any]],
+                 bounds: dict[int, list[int]]) -> dict[int, dict[str, Any]]:
+    """Per unit: seconds and bookings per month, loans and overdue returns.
+
+    Rows: unit, month of the start, month boundary of the end, bookings in
+    the period, sum of starts, sum of ends, loans, overdue returns.
+    """
+    site_of = {r.a: r.b for r in rows["unit"]}
+    starts: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    ends: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
+    found: dict[int, dict[str, Any]] = {}
+    for r in rows["unit_months"]:
+        unit = found.setdefault(r.a, {"loans": 0, "overdue": 0, "bookings": defaultdict(int)})
+        unit["loans"] += int(r.v4)
+        unit["overdue"] += int(r.v5)
+        unit["bookings"][int(r.b)] += int(r.v1)
+        _add(starts[r.a], int(r.b), int(r.v1), int(r.v2))
+        _add(ends[r.a], int(r.c), int(r.v1), int(r.v3))
+    for unit_id, unit in found.items():
+        before = booked_before(bounds[site_of[unit_id]], starts[unit_id], ends[unit_id])
+        unit["months"] = [b - a for a, b in zip(before, before[1:], strict=False)]
+    return found
+
+
+def _add(buckets: dict[int, tuple[int, int]], key: int, count: int, total: int) -> None:
+    had = buckets.get(key) or (0, 0)
+    buckets[key] = (had[0] + count, had[1] + total)
+
+
+def _hourly(rows: dict[str, list[Any]], windows: dict[int, Interval]) -> dict[int, list[int]]:
+    """Booked unit-seconds in each hour since each site's period start.
+
+    Rows: site, hour of the start, hour boundary of the end, bookings, sum
+    of starts, sum of ends; the arithmetic of :func:`booked_before`, on lists.
+    """
+    hourly = {}
+    for sid in {r.a for r in rows["hours"]}:
+        hours = -(-int((windows[sid][1] - windows[sid][0]).total_seconds()) // 3600)
+        begun, begun_sum = [0] * (hours + 1), [0] * (hours + 1)
+        ended, ended_sum = [0] * (hours + 1), [0] * (hours + 1)
+        for r in rows["hours"]:
+            if r.a == sid:
+                start, end, count = int(r.b), int(r.c), int(r.v1)
+                begun[start + 1] += count
+                begun_sum[start + 1] += int(r.v2)
+                ended[end] += count
+                ended_sum[end] += int(r.v3)
+        before = []
+        a = sa_ = e = se = 0
+        for h in range(hours + 1):
+            a += begun[h]
+            sa_ += begun_sum[h]
+            e += ended[h]
+            se += ended_sum[h]
+            before.append(h * 3600 * (a - e) - sa_ + se)
+        hourly[sid] = [b - a for a, b in zip(before, before[1:], strict=False)]
+    return hourly
+
+
+def _unit_rows(rows: list[Any], per_unit: dict[int, dict[str, Any]],
+               open_seconds: dict[int, int]) -> list[dict[str, Any]]:
+    """The per-unit figures as JSON-able dicts (retired units only if they were used)."""
     units = []
     for r in rows:
-        booked = int(r.v1)
+        figures = per_unit.get(r.a)
+        if r.c and figures is None:
+            continue
+        figures = figures or {"months": [], "bookings": {}, "loans": 0, "overdue": 0}
+        booked = sum(figures["months"])
         opened = open_seconds[r.b]
         units.append({
             "id": r.a,
             "name": r.name,
             "category": r.category,
             "site_id": r.b,
-            "loanable": bool(r.c),
+            "loanable": bool(r.v1),
             "booked_hours": booked / 3600,
             "booked_minutes": round(booked / 60),
             "open_hours": opened / 3600,
             "open_minutes": round(opened / 60),
             "utilization": booked / opened if opened else 0.0,
-            "bookings": int(r.v2),
-            "loans": int(r.v3),
-            "overdue_returns": int(r.v4),
+            "bookings": sum(figures["bookings"].values()),
+            "loans": figures["loans"],
+            "overdue_returns": figures["overdue"],
         })
     return sorted(units, key=lambda u: (u["category"], _natural(u["name"]), u["id"]))
 
@@ -238,61 +331,68 @@ def _category_rows(units: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"category": category, **_summed(rows)} for category, rows in grouped.items()]
 
 
-def _local_hour_steps(start: dt.datetime, end: dt.datetime,
-                      zone: ZoneInfo) -> list[tuple[dt.datetime, float]]:
-    """``[start, end)`` cut at local hour boundaries: (local start, minutes) per piece."""
-    steps = []
-    cursor = start
-    while cursor < end:
-        local = cursor.astimezone(zone)
-        next_hour = (local.replace(minute=0, second=0, microsecond=0)
-                     + dt.timedelta(hours=1)).astimezone(dt.UTC)
-        # Across a DST change the local "next hour" can be ambiguous;
-        # never step less than a minute, never past the interval.
-        step_end = min(end, max(next_hour, cursor + dt.timedelta(minutes=1)))
-        steps.append((local, (step_end - cursor).total_seconds() / 60))
-        cursor = step_end
-    return steps
+def _hour_cells(start: dt.datetime, hours: int, zone: ZoneInfo) -> list[int]:
+    """``weekday * 24 + local hour`` of each hour after ``start``, across DST changes.
+
+    The zone's offset is looked up once a day and, on the days it changes,
+    once an hour; the rest is arithmetic (a year has 8,760 hours).
+    """
+    def offset(hour: int) -> int:
+        delta = (start + dt.timedelta(hours=hour)).astimezone(zone).utcoffset()
+        return int(delta.total_seconds()) if delta else 0
+
+    epoch = int(start.timestamp())
+    cells = []
+    for day_start in range(0, hours, 24):
+        first, last = offset(day_start), offset(min(day_start + 23, hours - 1))
+        for hour in range(day_start, min(day_start + 24, hours)):
+            local = epoch + hour * 3600 + (first if first == last else offset(hour))
+            # 1 January 1970 was a Thursday (weekday 3).
+            cells.append(((local // 86400 + 3) % 7) * 24 + (local % 86400) // 3600)
+    return cells
 
 
-def _heatmap(rows: list[Any], sites: list[Site], period: Period,
+def _heatmap(hourly: dict[int, list[int]], sites: list[Site],
              windows: dict[int, Interval], open_by_site: dict[int, list[Interval]],
              units: list[dict[str, Any]]) -> dict[str, Any]:
     """Booked and open unit-minutes per local weekday and hour, summed over the period.
 
-    The rows count hours since each site's period start; mapping them to
+    ``hourly`` counts hours since each site's period start; mapping them to
     local wall-clock cells here handles the 23- and 25-hour DST days.
     ``occurrences`` says how often each weekday-hour occurs in the period, so
     booked minutes / 60 / occurrences is the average number of units in use.
     """
-    booked = [[0.0] * 24 for _day in range(7)]
-    capacity = [[0.0] * 24 for _day in range(7)]
-    zones = {s.id: ZoneInfo(s.timezone) for s in sites}
-    for row in rows:
-        sid, hour = row.a, int(row.b)
-        local = (windows[sid][0] + dt.timedelta(hours=hour)).astimezone(zones[sid])
-        booked[local.weekday()][local.hour] += float(row.v1 or 0) / 60
+    booked = [0.0] * 168
+    capacity = [0.0] * 168
+    occurrences = [0] * 168
     unit_count: dict[int, int] = defaultdict(int)
     for unit in units:
         unit_count[unit["site_id"]] += 1
-    for sid, intervals in open_by_site.items():
-        for start, end in intervals:
-            for local, minutes in _local_hour_steps(start, end, zones[sid]):
-                capacity[local.weekday()][local.hour] += minutes * unit_count[sid]
-    occurrences = [[0] * 24 for _day in range(7)]
-    first = sites[0]
-    start, end = windows[first.id]
-    cursor = start
-    while cursor < end:
-        local = cursor.astimezone(zones[first.id])
-        occurrences[local.weekday()][local.hour] += 1
-        cursor += dt.timedelta(hours=1)
+    for index, site in enumerate(sites):
+        start, end = windows[site.id]
+        cells = _hour_cells(start, -(-int((end - start).total_seconds()) // 3600),
+                            ZoneInfo(site.timezone))
+        if index == 0:  # the period's calendar, as the first site lives it
+            for cell in cells:
+                occurrences[cell] += 1
+        for hour, secs in enumerate(hourly.get(site.id, ())):
+            if secs:
+                booked[cells[hour]] += secs / 60
+        for lo, hi in open_by_site[site.id]:
+            first, last = (int((t - start).total_seconds()) for t in (lo, hi))
+            for hour in range(first // 3600, -(-last // 3600)):
+                seconds = min(last, (hour + 1) * 3600) - max(first, hour * 3600)
+                capacity[cells[hour]] += seconds / 60 * unit_count[site.id]
+
+    def grid(values: list[Any]) -> list[list[Any]]:
+        return [[round(v) for v in values[day * 24:(day + 1) * 24]] for day in range(7)]
+
     return {
         "weekdays": list(WEEKDAYS),
         "hours": list(range(24)),
-        "booked_minutes": [[round(v) for v in day] for day in booked],
-        "capacity_minutes": [[round(v) for v in day] for day in capacity],
-        "occurrences": occurrences,
+        "booked_minutes": grid(booked),
+        "capacity_minutes": grid(capacity),
+        "occurrences": grid(occurrences),
     }
 
 
@@ -350,10 +450,10 @@ def _age_bands(rows: list[Any]) -> tuple[dict[str, int], int]:
 
 def _month_rows(months: list[Period], month_starts: dict[int, list[dt.datetime]],
                 windows: dict[int, Interval], open_by_site: dict[int, list[Interval]],
-                units: list[dict[str, Any]], rows: dict[str, list[Any]],
+                units: list[dict[str, Any]], per_unit: dict[int, dict[str, Any]],
+                rows: dict[str, list[Any]],
                 workshop_rows: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """The figures of each calendar month the period touches."""
-    category_of = {u["id"]: u["category"] for u in units}
     units_at: dict[int, int] = defaultdict(int)
     for unit in units:
         units_at[unit["site_id"]] += 1
@@ -368,19 +468,20 @@ def _month_rows(months: list[Period], month_starts: dict[int, list[dt.datetime]]
     booked = [0] * len(months)
     bookings = [0] * len(months)
     categories: list[dict[str, dict[str, Any]]] = [{} for _m in months]
-
-    def category(month: int, unit_id: int) -> dict[str, Any]:
-        slug = category_of.get(unit_id, "")
-        return categories[month].setdefault(slug, {"booked_minutes": 0, "bookings": 0})
-
-    for r in rows["unit_month_hours"]:
-        index, secs = int(r.b), int(r.v1)
-        booked[index] += secs
-        category(index, r.a)["booked_minutes"] += secs / 60
-    for r in rows["unit_month_bookings"]:
-        index, count = int(r.b), int(r.v1)
-        bookings[index] += count
-        category(index, r.a)["bookings"] += count
+    for unit in units:
+        figures = per_unit.get(unit["id"])
+        if figures is None:
+            continue
+        for index, secs in enumerate(figures["months"]):
+            count = figures["bookings"].get(index, 0)
+            if not (secs or count):
+                continue
+            booked[index] += secs
+            bookings[index] += count
+            category = categories[index].setdefault(unit["category"],
+                                                    {"booked_minutes": 0, "bookings": 0})
+            category["booked_minutes"] += secs / 60
+            category["bookings"] += count
     ages: list[dict[str, int]] = [dict.fromkeys(AGE_BANDS, 0) for _m in months]
     named = [0] * len(months)
     for r in rows["month_age"]:

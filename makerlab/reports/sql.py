@@ -58,7 +58,8 @@ def _least_sqlite(element: least, compiler: Any, **kw: Any) -> str:
 
 @compiles(epoch_seconds)
 def _epoch_default(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS BIGINT)"
+    # date_part: double precision; EXTRACT returns numeric since PostgreSQL 14 (slower).
+    return f"CAST(date_part('epoch', {compiler.process(element.clauses, **kw)}) AS BIGINT)"
 
 
 @compiles(epoch_seconds, "sqlite")
@@ -101,3 +102,30 @@ def _span_overlaps_default(element: span_overlaps, compiler: Any, **kw: Any) -> 
         f"(CASE WHEN checked_out_at IS NOT NULL AND returned_at IS NULL THEN 1 "
         f"ELSE max(ends_at, coalesce(returned_at, ends_at)) > {lo} END))"
     )
+
+
+class bucket(FunctionElement[int]):  # noqa: N801
+    """How many of the ascending thresholds (arguments after the first) are <= the first.
+
+    PostgreSQL's ``width_bucket`` does a binary search; elsewhere a ``CASE``.
+    A chain of a dozen ``CASE`` branches costs PostgreSQL more than the rest
+    of a year's report pass (bench/README.md).
+    """
+
+    inherit_cache = True
+    name = "bucket"
+    type = sa.Integer()
+
+
+@compiles(bucket, "postgresql")
+def _bucket_pg(element: bucket, compiler: Any, **kw: Any) -> str:
+    value, *thresholds = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"width_bucket({value}, ARRAY[{', '.join(thresholds)}])"
+
+
+@compiles(bucket)
+def _bucket_default(element: bucket, compiler: Any, **kw: Any) -> str:
+    value, *thresholds = (compiler.process(clause, **kw) for clause in element.clauses)
+    whens = " ".join(f"WHEN {value} >= {t} THEN {i}"
+                     for i, t in reversed(list(enumerate(thresholds, start=1))))
+    return f"(CASE {whens} ELSE 0 END)"
