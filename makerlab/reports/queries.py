@@ -276,8 +276,12 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
     zero = sa.literal(0, big)
     no_text = sa.cast(sa.null(), sa.String())
     confirmed = Enrolment.status == EnrolmentStatus.CONFIRMED.value
-    is_class = Enrolment.participant_id.is_(None)
+    # "+ 0": a bare "participant_id IS NULL" tempts SQLite into walking every
+    # class enrolment ever made through that column's index.
+    is_class = (Enrolment.participant_id + 0).is_(None)
     counted = sa.and_(Enrolment.status != EnrolmentStatus.CANCELLED.value)
+    # The period's enrolments, found from its sessions (index on session_id).
+    in_period = Enrolment.session_id.in_(sa.select(sessions.c.id))
     school_reached = sa.and_(counted, is_class, _reached(Enrolment.status))
 
     def total(expr: Any, where: Any) -> Any:
@@ -293,6 +297,7 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
                 sa.func.count(sa.distinct(sa.case((school_reached, Enrolment.school_id)))),
             )
             .join(sessions, sessions.c.id == Enrolment.session_id)
+            .where(in_period)
             .group_by(key)
         )
 
@@ -317,7 +322,7 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
         )
         .join(sessions, sessions.c.id == Enrolment.session_id)
         .join(School, School.id == Enrolment.school_id)
-        .where(school_reached)
+        .where(in_period, school_reached)
         .group_by(Enrolment.school_id, School.name)
     )
     schools_total = (
@@ -326,7 +331,7 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
             sa.func.count(sa.distinct(Enrolment.school_id)), zero, zero, zero,
         )
         .join(sessions, sessions.c.id == Enrolment.session_id)
-        .where(school_reached)
+        .where(in_period, school_reached)
     )
     stmt = sa.union_all(
         month_sessions,

@@ -96,11 +96,11 @@ def _span_overlaps_pg(element: span_overlaps, compiler: Any, **kw: Any) -> str:
 
 @compiles(span_overlaps)
 def _span_overlaps_default(element: span_overlaps, compiler: Any, **kw: Any) -> str:
+    # Without a range index the table is scanned: plain comparisons, cheapest per row.
     lo, hi = (compiler.process(clause, **kw) for clause in element.clauses)
     return (
-        f"(min(starts_at, coalesce(checked_out_at, starts_at)) < {hi} AND "
-        f"(CASE WHEN checked_out_at IS NOT NULL AND returned_at IS NULL THEN 1 "
-        f"ELSE max(ends_at, coalesce(returned_at, ends_at)) > {lo} END))"
+        f"((starts_at < {hi} OR checked_out_at < {hi}) AND (ends_at > {lo} "
+        f"OR returned_at > {lo} OR (checked_out_at IS NOT NULL AND returned_at IS NULL)))"
     )
 
 
