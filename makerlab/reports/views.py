@@ -27,7 +27,7 @@ from flask_wtf import FlaskForm
 from makerlab import clock
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
-from makerlab.pages import permission_required
+from makerlab.pages import permission_required, submit
 from makerlab.reports import exports, services
 from makerlab.reports.forms import TermForm
 from makerlab.reports.periods import (
@@ -236,19 +236,13 @@ def terms() -> Any:
     """School terms and years of a site: listed, added, deleted; the report offers them."""
     site = _site_for_terms(request.args.get("site_id", type=int))
     form = TermForm()
-    if not form.validate_on_submit():
-        return _terms_page(site, form, 422 if form.is_submitted() else 200)
-    try:
-        term = sites.add_term(current_user, site, name=form.name.data or "",
-                              starts_on=form.starts_on.data, ends_on=form.ends_on.data)
-    except Invalid as error:
-        db.session.rollback()
-        for field, messages in error.errors.items():
-            getattr(form, field, form.name).errors = list(messages)
-        return _terms_page(site, form, 422)
-    db.session.commit()
-    flash(_("Added %(name)s.", name=term.name), "success")
-    return redirect(url_for("reports.terms", site_id=site.id))
+    sent = submit(form, lambda: sites.add_term(current_user, site, name=form.name.data or "",
+                                               starts_on=form.starts_on.data,
+                                               ends_on=form.ends_on.data))
+    if sent.done:
+        flash(_("Added %(name)s.", name=sent.value.name), "success")
+        return redirect(url_for("reports.terms", site_id=site.id))
+    return _terms_page(site, form, sent.status)
 
 
 @bp.route("/reports/terms/<int:term_id>/delete", methods=["POST"])
@@ -257,7 +251,9 @@ def delete_term(term_id: int) -> Any:
     term = sites.get_term(current_user, term_id)
     site_id, name = term.site_id, term.name
     if FlaskForm().validate_on_submit():
-        sites.delete_term(current_user, term)
-        db.session.commit()
-        flash(_("Deleted %(name)s.", name=name), "success")
+        sent = submit(None, lambda: sites.delete_term(current_user, term))
+        if sent.done:
+            flash(_("Deleted %(name)s.", name=name), "success")
+        else:
+            sent.flash()
     return redirect(url_for("reports.terms", site_id=site_id))
