@@ -68,6 +68,8 @@ def test_weekly_report_with_pdf_csv_and_xlsx(
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
         "link", name="Berichte"
     ).click()
+    expect(page.get_by_role("heading", name="Nutzungsbericht")).to_be_visible()
+    page.get_by_role("link", name="Wochenbericht mit Vergleichen").click()
     expect(page.get_by_role("heading", name="Wochenbericht Nutzung")).to_be_visible()
     page.get_by_label("Woche", exact=True).fill(label)
     page.get_by_role("button", name="Anzeigen").click()
@@ -88,6 +90,6 @@ def test_weekly_report_with_pdf_csv_and_xlsx(
     units_link = page.locator("details.csv-menu").get_by_role("link", name="Geräte", exact=True)
     name, data = _download(page, units_link)
     assert name == f"makerlab-report-{label}-units.csv"
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))  # German
     names = {cell for row in rows[1:] for cell in row}
     assert {"Epilog Fusion Pro", "Podcast-Koffer 1"} <= names
