@@ -87,7 +87,11 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     expect(page.get_by_role("main")).to_contain_text("25 von 30 belegt")
 
     mails = db.session.scalars(
-        sa.select(Notification).where(Notification.to_address == "ahmadi@schule.example")
+        sa.select(Notification)
+        .where(Notification.to_address == "ahmadi@schule.example")
+        .order_by(Notification.id)
     ).all()
-    assert [(m.kind, m.status) for m in mails] == [("enrolment_promoted", "pending")]
-    assert "Löten für Einsteiger" in mails[0].subject + mails[0].body_text
+    # The waitlist notice at once, then the promotion (with the calendar invitation).
+    assert [(m.kind, m.status) for m in mails] == [
+        ("enrolment_waitlisted", "pending"), ("enrolment_promoted", "pending")]
+    assert "Löten für Einsteiger" in mails[1].subject + mails[1].body_text
