@@ -19,6 +19,7 @@ DOMAINS = (
     "schools",
     "participants",
     "workshops",
+    "feeds",
     "reports",
     "notifications",
     "audit",

@@ -4,6 +4,7 @@ from makerlab.audit.models import AuditEntry
 from makerlab.auth.models import ApiToken, LoginFailure, User
 from makerlab.bookings.models import Booking, BookingSeries, booking_participants
 from makerlab.equipment.models import Equipment, MaintenanceBlock
+from makerlab.feeds.models import CalendarFeed
 from makerlab.notifications.models import Notification
 from makerlab.participants.models import ConsentRecord, Induction, Participant
 from makerlab.schools.models import School
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEntry",
     "Booking",
     "BookingSeries",
+    "CalendarFeed",
     "Closure",
     "ConsentRecord",
     "Enrolment",

@@ -63,6 +63,7 @@ MENU_ITEMS: list[tuple[str, Any, str | None]] = [
     ("audit.index", _l("Audit log"), "audit.view"),
     ("auth.users", _l("Accounts"), "users.manage"),
     ("auth.tokens", _l("API tokens"), None),
+    ("feeds.manage", _l("Calendar subscriptions"), None),
     ("auth.change_password", _l("Change password"), None),
 ]
 

@@ -36,11 +36,21 @@ PUBLIC = {
     "auth.reset_password",  # authenticated by the signed link
     "auth.accept_invitation",
     "workshops.programme",
-    "bookings.my_feed",  # authenticated by ?token= instead of a session
+    "feeds.subscribed",  # the feed's own secret is the key (never an API token)
+    "feeds.programme",  # the public programme as a calendar
     "participants.consent.guardian_page",  # the guardian's personal link is the key
 }
 # Any logged-in user, whatever the role.
-LOGIN_ONLY = {"auth.tokens", "auth.revoke_token", "auth.change_password"}
+LOGIN_ONLY = {
+    "auth.tokens",
+    "auth.revoke_token",
+    "auth.change_password",
+    # Everyone subscribes to their own calendars (the kinds depend on the role).
+    "feeds.manage",
+    "feeds.revoke",
+    "feeds_api.Feeds",
+    "feeds_api.FeedItem",
+}
 
 SAMPLE_ARGS = {"week": "2027-W12", "code": "en", "filename": "app.css", "fmt": "csv"}
 

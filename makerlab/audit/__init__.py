@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from makerlab import clock
 from makerlab.audit.models import AuditEntry
 
-SECRET_FIELDS = frozenset({"password_hash", "token_hash", "token_nonce"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash", "token_nonce", "secret_hash"})
 _AUDITED: dict[type, str] = {}
 
 

@@ -30,7 +30,7 @@ from flask_login import current_user
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.bookings import availability, feeds, services
+from makerlab.bookings import availability, services
 from makerlab.bookings import calendar as week_calendar
 from makerlab.bookings import loans as lending
 from makerlab.bookings.forms import (
@@ -56,7 +56,6 @@ from makerlab.participants.services import visible_participants
 from makerlab.sites.services import default_site, list_sites
 
 bp = Blueprint("bookings", __name__)
-feeds.register(bp)
 bp.add_app_template_global(week_calendar.iso_week, "iso_week")
 
 PAST_LIMIT = 50

@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from makerlab import clock
 from makerlab.audit import audited
@@ -12,6 +12,11 @@ from makerlab.db import Base, UTCDateTime
 from makerlab.enums import EnrolmentStatus, SessionStatus, sql_in
 from makerlab.participants.models import Participant
 from makerlab.schools.models import School
+
+
+def class_key(class_name: str) -> str:
+    """What makes two class names the same class: case and spaces aside ("7 B" is "7b")."""
+    return "".join(class_name.split()).casefold()[:50]
 
 
 class Workshop(Base):
@@ -90,6 +95,16 @@ class Enrolment(Base):
             sqlite_where=sa.text("participant_id IS NOT NULL AND status != 'cancelled'"),
             postgresql_where=sa.text("participant_id IS NOT NULL AND status != 'cancelled'"),
         ),
+        # One class of a school once per session (``class_key``: case and spaces aside).
+        sa.Index(
+            "uq_enrolments_active_class",
+            "session_id",
+            "school_id",
+            "class_key",
+            unique=True,
+            sqlite_where=sa.text("class_key IS NOT NULL AND status != 'cancelled'"),
+            postgresql_where=sa.text("class_key IS NOT NULL AND status != 'cancelled'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,6 +115,8 @@ class Enrolment(Base):
         sa.ForeignKey("schools.id", ondelete="RESTRICT"), index=True
     )
     class_name: Mapped[str | None] = mapped_column(sa.String(50))
+    # ``class_key(class_name)``, kept in step by ``_keep_class_key``.
+    class_key: Mapped[str | None] = mapped_column(sa.String(50))
     headcount: Mapped[int | None] = mapped_column()
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
     participant_id: Mapped[int | None] = mapped_column(
@@ -117,3 +134,8 @@ class Enrolment(Base):
     session: Mapped[WorkshopSession] = relationship()
     school: Mapped[School | None] = relationship()
     participant: Mapped[Participant | None] = relationship()
+
+    @validates("class_name")
+    def _keep_class_key(self, _key: str, value: str | None) -> str | None:
+        self.class_key = class_key(value) if value else None
+        return value

@@ -34,7 +34,7 @@ from makerlab.schools.models import School
 from makerlab.sites.models import Site
 from makerlab.sites.services import find_site
 from makerlab.workshops import mails
-from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession
+from makerlab.workshops.models import Enrolment, Workshop, WorkshopSession, class_key
 
 CONFIRMED = EnrolmentStatus.CONFIRMED.value
 WAITLISTED = EnrolmentStatus.WAITLISTED.value
@@ -612,6 +612,26 @@ def _class_values(
     }
 
 
+def _refuse_second_class(session: WorkshopSession, values: dict[str, Any]) -> None:
+    """The same class of the same school once per session (cancelled enrolments aside): 409."""
+    duplicate = db.session.scalar(
+        sa.select(Enrolment.id).where(
+            Enrolment.session_id == session.id,
+            Enrolment.school_id == values["school_id"],
+            Enrolment.class_key == class_key(values["class_name"]),
+            Enrolment.status.in_(ACTIVE),
+        )
+    )
+    if duplicate is not None:
+        raise Conflict(
+            _(
+                "Class %(name)s of this school is enrolled in this session already.",
+                name=values["class_name"],
+            ),
+            enrolment_id=duplicate,
+        )
+
+
 def _participant_values(session: WorkshopSession, participant_id: int) -> dict[str, Any]:
     participant = (
         db.session.get(Participant, participant_id) if is_possible_id(participant_id) else None
@@ -665,6 +685,7 @@ def enrol(
             )
     else:
         values = _class_values(actor, school_id, class_name, headcount, contact_email)
+        _refuse_second_class(session, values)
     seats_free = session_view(session).seats_free
     enrolment = Enrolment(
         session_id=session.id,
@@ -729,13 +750,27 @@ def promote_waitlist(session: WorkshopSession) -> list[Enrolment]:
     return promoted
 
 
+def attendance_open(session: WorkshopSession) -> bool:
+    """Attendance exists only once a session has started (and it was not cancelled)."""
+    return not _cancelled(session) and session.starts_at <= clock.now()
+
+
+def check_attendance_open(session: WorkshopSession) -> None:
+    """409 before the session starts: who came is not known yet (and would count in reports)."""
+    if _cancelled(session):
+        raise Conflict(_("This session has been cancelled."))
+    if not attendance_open(session):
+        raise Conflict(_("Attendance can be recorded once the session has started."))
+
+
 def record_attendance(actor: User, enrolment: Enrolment, attended_count: int) -> Enrolment:
-    """Record how many of the enrolment's seats were filled on the day."""
-    if enrolment.status != CONFIRMED:
-        raise Conflict(_("Attendance can only be recorded for confirmed enrolments."))
+    """Record how many of the enrolment's seats were filled on the day (once it has begun)."""
     problem = _attendance_problem(enrolment, attended_count)
     if problem:
         raise Invalid({"attended_count": [problem]})
+    if enrolment.status != CONFIRMED:
+        raise Conflict(_("Attendance can only be recorded for confirmed enrolments."))
+    check_attendance_open(enrolment.session)
     enrolment.attended_count = attended_count
     db.session.flush()
     return enrolment
@@ -758,6 +793,8 @@ def record_roster(actor: User, counts: Sequence[tuple[Enrolment, int]]) -> int:
             problems[str(enrolment.id)] = [problem]
     if problems:
         raise Invalid(problems)
+    for session in {enrolment.session for enrolment, _count in counts}:
+        check_attendance_open(session)
     for enrolment, attended_count in counts:
         enrolment.attended_count = attended_count
     db.session.flush()

@@ -32,7 +32,7 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.equipment.services import categories_in_use
-from makerlab.errors import Invalid
+from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
@@ -420,7 +420,7 @@ def _render_session(
         "position": {eid: n for n, eid in enumerate(view.waitlist, start=1)},
         "open": session.status == SessionStatus.SCHEDULED.value
         and (session.ends_at > clock.now() or services.can_record_afterwards(current_user)),
-        "started": session.starts_at <= clock.now() + dt.timedelta(hours=12),
+        "attendance_open": services.attendance_open(session),
         "staff": staff,
         "action_form": ActionForm(),
         "class_form": class_form or _class_form(),
@@ -531,6 +531,11 @@ def record_attendance(session_id: int) -> Any:
     session = services.get_session(current_user, session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    try:
+        services.check_attendance_open(session)
+    except Conflict as error:
+        flash(error.detail, "danger")
+        return _render_session(session, status=409)
     enrolments = db.session.scalars(
         services.enrolments_of(current_user, session).where(
             Enrolment.status == EnrolmentStatus.CONFIRMED.value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from makerlab import clock
 from tests.workshops.conftest import outbox
 
 API = "/api/v1"
@@ -285,6 +286,9 @@ def test_attendance(
     child = staff.post(url, json={"participant_id": make_participant().id}).get_json()
     waiting = coord.post(url, json=_class(make_school().id, "7b", 5)).get_json()
     assert waiting["status"] == "waitlisted"
+    early = staff.put(f"{API}/enrolments/{klass['id']}/attendance", json={"attended_count": 18})
+    assert early.status_code == 409 and "begonnen" in early.get_json()["detail"]
+    clock.set_frozen(session.starts_at)
     recorded = staff.put(f"{API}/enrolments/{klass['id']}/attendance", json={"attended_count": 18})
     assert recorded.status_code == 200 and recorded.get_json()["attended_count"] == 18
     assert (

@@ -130,7 +130,7 @@ def test_random_enrol_and_cancel_never_exceed_capacity_and_promote_in_order(
                 actor,
                 session,
                 school_id=school,
-                class_name="7a",
+                class_name=f"Kurs {step}",  # one school's classes, each a different one
                 headcount=value,
                 contact_email="k@schule.example",
             )

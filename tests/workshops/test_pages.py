@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from makerlab import clock
 from makerlab.extensions import db
 from makerlab.workshops.models import Enrolment
 from tests.workshops.conftest import outbox
@@ -203,6 +204,15 @@ def test_staff_run_a_session_roster_attendance_and_sign_in_sheet(
     assert sheet.status_code == 200
     html = sheet.get_data(as_text=True)
     assert "Jonas Beispiel" in html and "GMS Am Treff" in html and "workshops.css" in html
+
+    # Before the session starts nobody can say who came: no fields, and a post is refused.
+    assert 'name="attended-' not in page
+    early = client.post(f"/sessions/{session.id}/attendance", data={f"attended-{klass.id}": "18"})
+    assert early.status_code == 409
+    assert "begonnen" in early.get_data(as_text=True)
+    assert db.session.get(Enrolment, klass.id).attended_count is None
+    clock.set_frozen(session.starts_at + dt.timedelta(minutes=5))
+    assert 'name="attended-' in client.get(f"/sessions/{session.id}").get_data(as_text=True)
 
     bad = client.post(
         f"/sessions/{session.id}/attendance",

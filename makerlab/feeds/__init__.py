@@ -1,0 +1,1 @@
+"""Calendar feeds for calendar apps: personal feeds with their own secrets, the public programme."""
