@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import clock
+from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
 from makerlab.sites import closure_imports, services
@@ -190,8 +191,25 @@ def delete_closure(site_id: int, closure_id: int) -> Any:
     if sent.done:
         flash(_("Closure removed: %(days)s.", days=days), "success")
         return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
-    page = render_template("sites/closure_delete.html", site=site, closure=closure, form=form)
-    return page, sent.status
+    length = (closure.ends_on - closure.starts_on).days + 1
+    what = ngettext("%(days)s (%(num)d day)", "%(days)s (%(num)d days)", length, days=days)
+    return render_confirmation(
+        Confirmation(
+            title=_("Delete this closure?"),
+            consequences=[
+                what + (f" · {closure.reason}" if closure.reason else ""),
+                _(
+                    "%(site)s is then open on these days again, by its opening hours, "
+                    "and units can be booked.",
+                    site=site.name,
+                ),
+            ],
+            button=_("Delete closure"),
+            form=form,
+            back_url=url_for("sites.detail", site_id=site.id, _anchor="closures"),
+        ),
+        sent.status,
+    )
 
 
 @bp.route("/sites/<int:site_id>/holidays", methods=["POST"])
