@@ -54,6 +54,9 @@ DEFAULTS: dict[str, Any] = {
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
+    # Larger request bodies are refused (413) before they are read: JSON and
+    # forms are small; the largest upload, a school-breaks .ics, is far below.
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     # flask-smorest / OpenAPI
     "API_TITLE": "Makerlab API",
     "API_VERSION": "v1",

@@ -35,3 +35,10 @@ class OrjsonProvider(DefaultJSONProvider):
             except orjson.JSONEncodeError:
                 pass
         return super().dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """The standard library's reading; nesting too deep for it is invalid JSON (400)."""
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deeply") from exc

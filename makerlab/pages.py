@@ -13,6 +13,7 @@ import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar, cast
+from urllib.parse import unquote, urlsplit
 
 from flask import abort, flash, render_template, url_for
 from flask_babel import lazy_gettext as _l
@@ -43,10 +44,24 @@ def permission_required(permission: str) -> Callable[[Callable[..., Any]], Calla
     return decorator
 
 
+def _without_controls(text: str) -> str:
+    return "".join(ch for ch in text if ch.isprintable() and not ch.isspace())
+
+
 def safe_next(target: str | None) -> str:
-    """Only same-site relative paths; anything else goes to the dashboard."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only same-site paths; anything else goes to the dashboard.
+
+    Browsers drop tabs and line breaks from a ``Location`` and read a
+    backslash as ``/``, so ``/%09/evil.example`` would lead off-site: control
+    characters and spaces go first, and what is left must be a path (also
+    once percent-decoded) that starts with a single ``/`` and has no backslash.
+    """
+    cleaned = _without_controls(target or "")
+    decoded = _without_controls(unquote(cleaned))
+    parts = urlsplit(decoded)
+    same_site = not (parts.scheme or parts.netloc or decoded.startswith("//"))
+    if cleaned.startswith("/") and same_site and "\\" not in decoded:
+        return cleaned
     return url_for("main.index")
 
 

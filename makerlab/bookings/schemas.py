@@ -13,6 +13,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from makerlab.api.schemas import (
     DateOrInstant,
     Id,
+    IdList,
     ListArgs,
     QuerySchema,
     Schema,
@@ -61,7 +62,7 @@ class BookingIn(Schema):
     starts_at = fields.DateTime(required=True, metadata=TIME_DOC)
     ends_at = fields.DateTime(required=True, metadata=TIME_DOC)
     purpose = fields.String(load_default="", validate=validate.Length(max=500))
-    participant_ids = fields.List(Id(), load_default=list)
+    participant_ids = IdList(load_default=list)
     recurrence = fields.Nested(RecurrenceIn, load_default=None, allow_none=True)
     skip_conflicts = fields.Boolean(load_default=False)
     series_id = Id(
@@ -83,7 +84,7 @@ class BookingPatch(Schema):
     starts_at = fields.DateTime(metadata=TIME_DOC)
     ends_at = fields.DateTime(metadata=TIME_DOC)
     purpose = fields.String(validate=validate.Length(max=500))
-    participant_ids = fields.List(Id())
+    participant_ids = IdList()
 
 
 class ScopeArgs(QuerySchema):
