@@ -52,9 +52,22 @@ def _pg_tool(name: str) -> str:
     return found
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (0600).
+
+    A backup holds children's personal data: it is private from the first
+    byte, whatever the umask, and an existing file is narrowed too.
+    """
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    path.chmod(0o600)
+
+
 def backup_database(output: Path) -> None:
-    """Write a consistent copy of the database to ``output``."""
+    """Write a consistent copy of the database to ``output`` (mode 0600)."""
     dialect = db.engine.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        raise click.ClickException(f"Backups of {dialect} are not supported.")
+    _private_file(output)
     if dialect == "sqlite":
         source = sqlite3.connect(_sqlite_path())
         target = sqlite3.connect(output)
@@ -69,8 +82,7 @@ def backup_database(output: Path) -> None:
             env=env,
             check=True,
         )
-    else:
-        raise click.ClickException(f"Backups of {dialect} are not supported.")
+    output.chmod(0o600)
 
 
 def restore_database(source: Path) -> None:

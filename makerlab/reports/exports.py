@@ -23,6 +23,7 @@ from weasyprint import HTML
 
 from makerlab.categories import label as category_label
 from makerlab.reports import charts
+from makerlab.reports.cells import safe_row
 from makerlab.reports.periods import Period, describe
 from makerlab.reports.services import KEY_FIGURES, comparison_for
 from makerlab.reports.tables import (
@@ -77,9 +78,9 @@ def to_csv(report: dict[str, Any], name: str) -> bytes:
     _keys, headings, rows = table(report, name)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if german else ",", lineterminator="\r\n")
-    writer.writerow(headings)
+    writer.writerow(safe_row(headings))
     for row in rows:
-        writer.writerow([_csv_cell(value, german) for value in row])
+        writer.writerow([_csv_cell(value, german) for value in safe_row(row)])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -107,11 +108,11 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
     for name in tables_of(report):
         sheet = book.create_sheet(title=_sheet_title(str(TABLE_LABELS[name]), taken))
         keys, headings, rows = table(report, name)
-        sheet.append(headings)
+        sheet.append(safe_row(headings))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append(safe_row(row))
         for index, key in enumerate(keys, start=1):
             fmt = ("0.0%" if key == "utilization" else "0.00" if key in HOUR_COLUMNS
                    else date_format if key in DATE_COLUMNS else None)
