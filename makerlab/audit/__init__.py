@@ -57,7 +57,7 @@ def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
     state = inspect(obj)
     out: dict[str, list[Any]] = {}
     for key in _column_keys(obj):
-        if key in ("created_at", "updated_at"):
+        if key in ("created_at", "updated_at", "class_key"):  # class_key: class_name again
             continue
         if action == "create":
             value = getattr(obj, key)

@@ -29,6 +29,9 @@ ERASED = "[erased]"
 # Free-text columns where a bare first or last name is scrubbed even in rows
 # not linked to the participant (whole words only, to spare other text).
 NAME_COLUMNS = {"bookings": ("purpose", "return_note"), "enrolments": ("class_name",)}
+# Copies of a free-text column without case and spaces, kept for matching
+# ("AG Quirlwasser" -> "agquirlwasser"): dropped where they hold a term.
+KEY_COLUMNS = {"enrolments": ("class_key",)}
 # Columns of other participants that may mention this one (their own names,
 # and guardians shared by siblings, are theirs and stay).
 PARTICIPANT_FREE_TEXT = ("notes",)
@@ -182,6 +185,7 @@ def scrub(participant_id: int, terms: Terms, personal_fields: tuple[str, ...]) -
         _scrub_name_mentions(terms.weak)
     if terms.strong:
         _scrub_everywhere(terms.strong)
+    _drop_keys_naming(terms.all)
 
 
 def _scrub_audit_about(
@@ -287,3 +291,16 @@ def _scrub_everywhere(strong: tuple[str, ...]) -> None:
             continue
         match = sa.or_(*(_contains(c, t) for c in cols for t in strong))
         _rewrite(table, cols, match, replace)
+
+
+def _drop_keys_naming(terms: tuple[str, ...]) -> None:
+    """Matching keys derived from a name (``KEY_COLUMNS``) that hold a term in that form."""
+    keyed = {"".join(t.split()).casefold() for t in terms} - {""}
+    if not keyed:
+        return
+    for table_name, names in KEY_COLUMNS.items():
+        table = db.metadata.tables[table_name]
+        for name in names:
+            column = table.c[name]
+            match = sa.or_(*(_contains(column, t) for t in keyed))
+            _rewrite(table, [column], match, lambda _value: None)

@@ -12,10 +12,10 @@ from flask import (
     Blueprint,
     Response,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import format_date
@@ -68,54 +68,47 @@ def _page_number() -> int:
         return 1
 
 
-SEARCH_KEY = "participant_search"
-
-
 @bp.route("/participants", methods=["GET", "POST"])
 @permission_required("participants.view")
 def index() -> Any:
-    """Search by name and school (staff only: teachers see no participant data).
+    """Everyone, or a search by name and school (staff only: teachers see no participant data).
 
-    The search is posted and kept in the session, so children's names never
-    appear in URLs and therefore never in access logs or browser history.
+    A search is posted and answered at once: the name typed stays out of
+    URLs (access logs, browser history) and out of the session cookie,
+    which is signed but readable. Its pages are posted the same way.
     """
-    if request.method == "POST":
-        form = SearchForm()
-        if form.validate_on_submit():
-            session[SEARCH_KEY] = {
-                "q": (form.q.data or "").strip()[:100],
-                "school_id": form.school_id.data or 0,
-            }
-        return redirect(url_for("participants.index"))
-    if request.args.get("clear"):
-        session.pop(SEARCH_KEY, None)
-        return redirect(url_for("participants.index"))
-    saved = session.get(SEARCH_KEY) or {}
-    q = str(saved.get("q", ""))
-    school_id = saved.get("school_id") if isinstance(saved.get("school_id"), int) else 0
+    form = SearchForm(formdata=request.form if request.method == "POST" else None)
+    form.school_id.choices = _school_choices(_("All schools"))
+    q, school_id, page = "", 0, _page_number()
+    if request.method == "POST" and form.validate_on_submit():
+        q = (form.q.data or "").strip()[:100]
+        school_id = form.school_id.data or 0
+        page = max(1, request.form.get("page", 1, type=int) or 1)
     stmt = services.search_participants(current_user, q, school_id or None)
     total = db.session.scalar(
         sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
     )
-    page = _page_number()
     people = db.session.scalars(
         stmt.options(sa.orm.joinedload(Participant.school))
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    form = SearchForm(formdata=None, q=q, school_id=school_id)
-    form.school_id.choices = _school_choices(_("All schools"))
-    return render_template(
-        "participants/index.html",
-        people=people,
-        form=form,
-        searching=bool(q or school_id),
-        total=total or 0,
-        page=page,
-        pages=max(1, math.ceil((total or 0) / PAGE_SIZE)),
-        today=services.today(),
-        own_consent_due=len(consent.own_consent_due()),
+    response = make_response(
+        render_template(
+            "participants/index.html",
+            people=people,
+            form=form,
+            searching=bool(q or school_id),
+            total=total or 0,
+            page=page,
+            pages=max(1, math.ceil((total or 0) / PAGE_SIZE)),
+            today=services.today(),
+            own_consent_due=len(consent.own_consent_due()),
+        )
     )
+    # The answer to a search names children: not for the back-forward cache or a proxy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _form_values(form: ParticipantForm) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import zlib
 from typing import Any
 
 import sqlalchemy as sa
@@ -325,20 +327,36 @@ def test_participant_names_never_reach_the_logs(api_as: Any, caplog: Any, laser:
     assert "Logfrei" not in caplog.text and "Geheimrat" not in caplog.text
 
 
-def test_search_page_keeps_names_out_of_urls(
+def test_search_page_keeps_names_out_of_urls_and_the_session_cookie(
     client: Any, login_as: Any, make_school: Any, make_participant: Any
 ) -> None:
     school = make_school()
-    make_participant(first_name="Wanda", last_name="Suchbar", school_id=school.id)
+    for n in range(30):
+        make_participant(first_name=f"Wanda{n:02d}", last_name="Suchbar", school_id=school.id)
     make_participant(first_name="Xaver", last_name="Anders")
     login_as("youth_worker")
     response = client.post("/participants", data={"q": "suchbar", "school_id": 0})
-    assert response.status_code == 302 and "suchbar" not in response.headers["Location"].lower()
-    text = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Suchbar" in text and "Anders" not in text
-    client.post("/participants", data={"q": "", "school_id": school.id})
+    assert response.status_code == 200  # answered at once: no redirect, no URL with the name
+    assert response.headers["Cache-Control"] == "no-store"
+    text = response.get_data(as_text=True)
+    assert "Suchbar" in text and "Anders" not in text and "Wanda00" in text
+    assert "Wanda29" not in text  # 25 a page
+    assert "suchbar" not in "".join(response.headers.getlist("Set-Cookie")).lower()
+    cookie = client.get_cookie("session")
+    assert cookie is None or "suchbar" not in _session_text(cookie.value).lower()
+    second = client.post("/participants", data={"q": "suchbar", "school_id": 0, "page": 2})
+    assert "Wanda29" in second.get_data(as_text=True)
+    assert "Wanda00" not in second.get_data(as_text=True)
+    by_school = client.post("/participants", data={"q": "", "school_id": school.id})
+    assert "Suchbar" in by_school.get_data(as_text=True)
+    assert "Anders" not in by_school.get_data(as_text=True)
+    # The plain page forgets the search: everyone, paged by ?page=.
     text = client.get("/participants").get_data(as_text=True)
-    assert "Suchbar" in text and "Anders" not in text
-    assert client.get("/participants?clear=1").status_code == 302
-    text = client.get("/participants").get_data(as_text=True)
-    assert "Suchbar" in text and "Anders" in text
+    assert "Anders" in text
+
+
+def _session_text(value: str) -> str:
+    """The readable payload of Flask's signed session cookie (base64, maybe zlib)."""
+    payload = value.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return (zlib.decompress(raw) if value.startswith(".") else raw).decode("utf-8", "replace")
