@@ -75,32 +75,81 @@ def combine(day: dt.date, time: dt.time, tz: str) -> dt.datetime:
     return local.astimezone(dt.UTC)
 
 
+def year_problem(value: dt.date | int | None) -> str | None:
+    """What is wrong with a year, date or date-time outside FIRST_YEAR..LAST_YEAR (or None).
+
+    The one range every date in the app keeps: forms, API fields and services use it.
+    """
+    year = value if isinstance(value, int) or value is None else value.year
+    if year is None or FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return _(
+        "Dates must lie between the years %(first)d and %(last)d.", first=FIRST_YEAR, last=LAST_YEAR
+    )
+
+
 def check_year(value: dt.date | int, field: str) -> None:
     """Refuse a year, date or date-time outside FIRST_YEAR..LAST_YEAR (422)."""
-    year = value if isinstance(value, int) else value.year
-    if not FIRST_YEAR <= year <= LAST_YEAR:
+    problem = year_problem(value)
+    if problem:
+        raise Invalid({field: [problem]})
+
+
+def _skipped_hour(local: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """The wall-clock times where the jump skipping ``local`` starts and ends (02:00, 03:00)."""
+    before, after = local.replace(fold=0).utcoffset(), local.replace(fold=1).utcoffset()
+    assert before is not None and after is not None
+    naive = local.replace(tzinfo=None)
+    low, high = naive - after, naive - before  # UTC: still old offset at low, new at high
+    while high - low > dt.timedelta(minutes=1):
+        middle = low + (high - low) / 2
+        if middle.replace(tzinfo=dt.UTC).astimezone(local.tzinfo).utcoffset() == after:
+            high = middle
+        else:
+            low = middle
+    jump = high.replace(second=0, microsecond=0)
+    return jump + before, jump + after
+
+
+def wall_time(day: dt.date, time: dt.time, tz: str, field: str) -> dt.datetime:
+    """A wall-clock time a person entered, as UTC; one the clocks skip is refused (422).
+
+    On the last Sunday of March the hour 02:00-03:00 does not exist in
+    Central Europe: "02:30" then names no instant, and the message says so
+    instead of quietly moving it (and a booking from 02:00 to 03:00 would
+    otherwise end when it starts).
+    """
+    check_year(day, field)
+    local = dt.datetime.combine(day, time, tzinfo=ZoneInfo(tz))
+    instant = local.astimezone(dt.UTC)
+    if instant.astimezone(ZoneInfo(tz)).replace(tzinfo=None) != local.replace(tzinfo=None):
+        start, end = _skipped_hour(local)
         raise Invalid(
             {
                 field: [
                     _(
-                        "Dates must lie between the years %(first)d and %(last)d.",
-                        first=FIRST_YEAR,
-                        last=LAST_YEAR,
+                        "%(time)s does not exist on %(day)s: the clocks go forward from "
+                        "%(start)s to %(end)s (summer time). Please choose another time.",
+                        time=time.strftime("%H:%M"),
+                        day=day.strftime("%d.%m.%Y"),
+                        start=start.strftime("%H:%M"),
+                        end=end.strftime("%H:%M"),
                     )
                 ]
             }
         )
+    return instant
 
 
 def as_utc(value: dt.datetime, tz: str, field: str) -> dt.datetime:
     """An input instant as UTC; a naive value is wall-clock time in ``tz``.
 
-    The year is checked first (naming ``field`` in the error); naive values
-    are resolved like :func:`combine` (times in a DST gap move forward).
+    The year is checked first (naming ``field`` in the error); a naive value
+    that falls in a daylight-saving gap is refused (:func:`wall_time`).
     """
     check_year(value, field)
     if value.tzinfo is None:
-        return combine(value.date(), value.time(), tz)
+        return wall_time(value.date(), value.time(), tz, field)
     return value.astimezone(dt.UTC)
 
 

@@ -32,12 +32,30 @@ def test_aware_input_keeps_its_offset() -> None:
     assert value.tzinfo is UTC
 
 
-def test_naive_time_in_the_spring_forward_gap_matches_combine() -> None:
-    # 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00).
-    day, time = dt.date(2026, 3, 29), dt.time(2, 30)
-    value = clock.as_utc(dt.datetime.combine(day, time), BERLIN, "starts_at")
-    assert value == clock.combine(day, time, BERLIN)
-    assert value == dt.datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+def test_naive_time_in_the_spring_forward_gap_is_refused_naming_the_hour() -> None:
+    # 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 -> 03:00): a
+    # person who typed it gets told so, instead of a quietly moved instant.
+    with pytest.raises(Invalid) as caught:
+        clock.as_utc(dt.datetime(2026, 3, 29, 2, 30), BERLIN, "starts_at")
+    assert caught.value.errors == {
+        "starts_at": [
+            "02:30 does not exist on 29.03.2026: the clocks go forward from 02:00 to 03:00 "
+            "(summer time). Please choose another time."
+        ]
+    }
+    # Computed wall times (opening hours, series) still move forward past the gap.
+    assert clock.combine(dt.date(2026, 3, 29), dt.time(2, 30), BERLIN) == dt.datetime(
+        2026, 3, 29, 1, 30, tzinfo=UTC
+    )
+    assert clock.as_utc(dt.datetime(2026, 3, 29, 3, 0), BERLIN, "ends_at") == dt.datetime(
+        2026, 3, 29, 1, 0, tzinfo=UTC
+    )
+
+
+def test_a_half_hour_gap_is_named_too() -> None:
+    with pytest.raises(Invalid) as caught:
+        clock.as_utc(dt.datetime(2026, 10, 4, 2, 15), "Australia/Lord_Howe", "starts_at")
+    assert "from 02:00 to 02:30" in caught.value.errors["starts_at"][0]
 
 
 def test_naive_time_in_the_autumn_fold_matches_combine() -> None:

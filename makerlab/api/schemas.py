@@ -135,6 +135,20 @@ class Instant(fields.DateTime):
         return result
 
 
+class Day(fields.Date):
+    """A calendar date in a request, in the years every date keeps (``clock.year_problem``)."""
+
+    default_error_messages = {
+        "range": f"Use a date between {FIRST_YEAR} and {LAST_YEAR}.",
+    }
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not FIRST_YEAR <= result.year <= LAST_YEAR:
+            raise self.make_error("range")
+        return result
+
+
 class UnitInstant(Instant):
     """An instant shown in the time zone of the site of ``obj.equipment_id``."""
 

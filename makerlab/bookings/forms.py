@@ -12,7 +12,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -25,7 +24,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from makerlab.bookings.recurrence import MAX_INTERVAL
-from makerlab.forms import choices
+from makerlab.forms import DayField, choices
 
 REPEAT_CHOICES = [
     ("", _l("Does not repeat")),
@@ -53,10 +52,10 @@ class BookingForm(FlaskForm):
     equipment_id = SelectField(
         _l("Unit"), coerce=int, choices=[], validators=[DataRequired(_l("Please choose a unit."))]
     )
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
+    day = DayField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
     start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
     end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])
-    end_day = DateField(_l("Return date (loans over several days)"), validators=[Optional()])
+    end_day = DayField(_l("Return date (loans over several days)"), validators=[Optional()])
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
     participant_ids = SelectMultipleField(
         _l("Participants"), coerce=int, choices=[], validators=[Optional()]
@@ -117,10 +116,10 @@ class FindFreeForm(FlaskForm):
     )
     # Shown only where there is more than one site; the default site otherwise.
     site_id = SelectField(_l("Site"), coerce=int, choices=[])
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
+    day = DayField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
     start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
     end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])
-    end_day = DateField(_l("Return date (loans over several days)"), validators=[Optional()])
+    end_day = DayField(_l("Return date (loans over several days)"), validators=[Optional()])
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
 
     validate_end = BookingForm.validate_end
@@ -149,10 +148,10 @@ class ReturnForm(FlaskForm):
 
 
 class EditBookingForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
+    day = DayField(_l("Date"), validators=[DataRequired(_l("Please enter a date."))])
     start = TimeField(_l("From"), validators=[DataRequired(_l("Please enter a start time."))])
     end = TimeField(_l("To"), validators=[DataRequired(_l("Please enter an end time."))])
-    end_day = DateField(_l("Return date (loans over several days)"), validators=[Optional()])
+    end_day = DayField(_l("Return date (loans over several days)"), validators=[Optional()])
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
     participant_ids = SelectMultipleField(
         _l("Participants"), coerce=int, choices=[], validators=[Optional()]

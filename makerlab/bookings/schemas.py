@@ -12,6 +12,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
     DateOrInstant,
+    Day,
     Id,
     IdList,
     ListArgs,
@@ -47,7 +48,7 @@ class RecurrenceIn(Schema):
         validate=validate.Range(min=1, max=MAX_OCCURRENCES),
         metadata={"description": "number of occurrences, the first included"},
     )
-    until = fields.Date(metadata={"description": "last day that may have an occurrence"})
+    until = Day(metadata={"description": "last day that may have an occurrence"})
 
     @validates_schema
     def _count_or_until(self, data: dict[str, Any], **_kw: Any) -> None:

@@ -222,13 +222,14 @@ def _book(form: BookingForm, units: dict[int, Equipment]) -> services.BookingOut
     unit = units.get(form.equipment_id.data)
     if unit is None:
         raise invalid("equipment_id", _("This unit cannot be booked right now."))
-    tz = unit.site.timezone
     recurrence = form.recurrence()
     return services.create_booking(
         current_user,
         equipment_id=unit.id,
-        starts_at=clock.combine(form.day.data, form.start.data, tz),
-        ends_at=clock.combine(form.end_day.data or form.day.data, form.end.data, tz),
+        # Wall-clock times: the service reads them in the site's zone (and refuses
+        # one that daylight saving skips, naming the missing hour).
+        starts_at=dt.datetime.combine(form.day.data, form.start.data),
+        ends_at=dt.datetime.combine(form.end_day.data or form.day.data, form.end.data),
         purpose=form.purpose.data or "",
         participant_ids=list(form.participant_ids.data or []),
         recurrence=recurrence,
@@ -270,9 +271,9 @@ def find_free() -> Any:
     start = end = None
     if request.args and form.validate():
         tz = site.timezone
-        start = clock.combine(form.day.data, form.start.data, tz)
-        end = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
         try:
+            start = clock.wall_time(form.day.data, form.start.data, tz, "starts_at")
+            end = clock.wall_time(form.end_day.data or form.day.data, form.end.data, tz, "ends_at")
             free = list(availability.free_units(form.category.data, site.id, start, end))
         except Invalid as error:  # a search, not a write: shown on the search form
             apply_errors(form, error, FIELD_MAP)
@@ -397,8 +398,8 @@ def _change(form: EditBookingForm, booking: Booking) -> list[Booking]:
     """What the edit form changes, applied to the booking (or its series); [] if nothing."""
     tz = booking.equipment.site.timezone
     changes: dict[str, Any] = {}
-    starts_at = clock.combine(form.day.data, form.start.data, tz)
-    ends_at = clock.combine(form.end_day.data or form.day.data, form.end.data, tz)
+    starts_at = clock.wall_time(form.day.data, form.start.data, tz, "starts_at")
+    ends_at = clock.wall_time(form.end_day.data or form.day.data, form.end.data, tz, "ends_at")
     if starts_at != booking.starts_at:
         changes["starts_at"] = starts_at
     if ends_at != booking.ends_at:

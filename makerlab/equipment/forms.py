@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     StringField,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from makerlab.categories import label as category_label
-from makerlab.forms import choices
+from makerlab.forms import DayField, choices
 
 STATUS_CHOICES = [
     ("available", _l("available")),
@@ -55,9 +54,9 @@ class EquipmentForm(FlaskForm):
 
 
 class MaintenanceForm(FlaskForm):
-    start_day = DateField(_l("From (day)"), validators=[DataRequired()])
+    start_day = DayField(_l("From (day)"), validators=[DataRequired()])
     start_time = TimeField(_l("From (time)"), validators=[DataRequired()])
-    end_day = DateField(_l("Until (day)"), validators=[DataRequired()])
+    end_day = DayField(_l("Until (day)"), validators=[DataRequired()])
     end_time = TimeField(_l("Until (time)"), validators=[DataRequired()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
 

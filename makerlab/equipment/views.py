@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
@@ -156,14 +157,14 @@ def edit(equipment_id: int) -> Any:
 def add_maintenance(equipment_id: int) -> Any:
     unit = services.get_equipment(current_user, equipment_id)
     form = MaintenanceForm()
-    tz = unit.site.timezone
     sent = submit(
         form,
         lambda: services.add_maintenance(
             current_user,
             unit,
-            clock.combine(form.start_day.data, form.start_time.data, tz),
-            clock.combine(form.end_day.data, form.end_time.data, tz),
+            # Wall-clock times, read in the site's zone by the service.
+            dt.datetime.combine(form.start_day.data, form.start_time.data),
+            dt.datetime.combine(form.end_day.data, form.end_time.data),
             reason=form.reason.data or "",
         ),
         fields={"starts_at": "start_time", "ends_at": "end_time"},

@@ -126,6 +126,7 @@ def record_choices(
     if source not in set(ConsentSource):
         errors["source"] = [_("Unknown source.")]
     day = on or today()
+    clock.check_year(day, "effective_on")
     if day > today():
         errors["effective_on"] = [_("Consent cannot be dated in the future.")]
     if errors:

@@ -6,7 +6,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     RadioField,
     SelectField,
@@ -16,13 +15,13 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from makerlab.forms import choices
+from makerlab.forms import DayField, choices
 
 
 class ParticipantForm(FlaskForm):
     first_name = StringField(_l("First name"), validators=[DataRequired(), Length(max=100)])
     last_name = StringField(_l("Last name"), validators=[DataRequired(), Length(max=100)])
-    birth_date = DateField(_l("Date of birth"), validators=[Optional()])
+    birth_date = DayField(_l("Date of birth"), validators=[Optional()])
     school_id = SelectField(_l("School"), coerce=int, choices=[])
     guardian_name = StringField(_l("Guardian's name"), validators=[Optional(), Length(max=200)])
     guardian_phone = TelField(
@@ -30,7 +29,7 @@ class ParticipantForm(FlaskForm):
     )
     guardian_email = EmailField(_l("Guardian's e-mail"), validators=[Optional(), Length(max=254)])
     guardian_consent = BooleanField(_l("A guardian has consented to participation"))
-    guardian_consent_on = DateField(_l("Consent given on"), validators=[Optional()])
+    guardian_consent_on = DayField(_l("Consent given on"), validators=[Optional()])
     photo_consent = BooleanField(_l("Photos and audio recordings allowed"))
     may_go_home_alone = BooleanField(_l("May go home alone"))
     evaluation_consent = BooleanField(_l("May be contacted for evaluation"))
@@ -39,8 +38,8 @@ class ParticipantForm(FlaskForm):
 
 class InductionForm(FlaskForm):
     category = SelectField(_l("Equipment category"), choices=[])
-    completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
-    valid_until = DateField(_l("Valid until (empty: no expiry)"), validators=[Optional()])
+    completed_on = DayField(_l("Completed on"), validators=[DataRequired()])
+    valid_until = DayField(_l("Valid until (empty: no expiry)"), validators=[Optional()])
 
 
 class EraseForm(FlaskForm):
@@ -78,7 +77,7 @@ class RecordConsentForm(FlaskForm):
     photo = RadioField(_l("Photos and audio"), choices=ANSWERS, default="")
     home_alone = RadioField(_l("Going home alone"), choices=ANSWERS, default="")
     evaluation = RadioField(_l("Contact for evaluation"), choices=ANSWERS, default="")
-    given_on = DateField(_l("Given on"), validators=[DataRequired()])
+    given_on = DayField(_l("Given on"), validators=[DataRequired()])
 
 
 class ConsentRequestForm(FlaskForm):

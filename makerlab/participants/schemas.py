@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from makerlab import clock
-from makerlab.api.schemas import EmailAddress, ListArgs, Schema, page_schema
+from makerlab.api.schemas import Day, EmailAddress, ListArgs, Schema, page_schema
 from makerlab.participants.models import ConsentKind, ConsentSource
 from makerlab.participants.services import induction_is_valid
 
@@ -23,7 +23,7 @@ class CentreInstant(fields.DateTime):
 class ParticipantIn(Schema):
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    birth_date = fields.Date(load_default=None, allow_none=True)
+    birth_date = Day(load_default=None, allow_none=True)
     school_id = fields.Integer(load_default=None, allow_none=True)
     guardian_name = fields.String(
         load_default=None, allow_none=True, validate=validate.Length(max=200)
@@ -33,7 +33,7 @@ class ParticipantIn(Schema):
         load_default=None, allow_none=True, validate=validate.Length(max=50)
     )
     guardian_consent = fields.Boolean(load_default=False)
-    guardian_consent_on = fields.Date(
+    guardian_consent_on = Day(
         load_default=None,
         allow_none=True,
         metadata={"description": "Day consent was given; defaults to today when consent is true."},
@@ -52,13 +52,13 @@ class ParticipantIn(Schema):
 class ParticipantPatch(Schema):
     first_name = fields.String(validate=validate.Length(min=1, max=100))
     last_name = fields.String(validate=validate.Length(min=1, max=100))
-    birth_date = fields.Date(allow_none=True)
+    birth_date = Day(allow_none=True)
     school_id = fields.Integer(allow_none=True)
     guardian_name = fields.String(allow_none=True, validate=validate.Length(max=200))
     guardian_email = EmailAddress(allow_none=True)
     guardian_phone = fields.String(allow_none=True, validate=validate.Length(max=50))
     guardian_consent = fields.Boolean()
-    guardian_consent_on = fields.Date(allow_none=True)
+    guardian_consent_on = Day(allow_none=True)
     photo_consent = fields.Boolean()
     may_go_home_alone = fields.Boolean()
     evaluation_consent = fields.Boolean()
@@ -69,14 +69,14 @@ class ParticipantOut(Schema):
     id = fields.Integer()
     first_name = fields.String(allow_none=True)
     last_name = fields.String(allow_none=True)
-    birth_date = fields.Date(allow_none=True)
+    birth_date = Day(allow_none=True)
     birth_year = fields.Integer(allow_none=True)
     school_id = fields.Integer(allow_none=True)
     guardian_name = fields.String(allow_none=True)
     guardian_email = fields.String(allow_none=True)
     guardian_phone = fields.String(allow_none=True)
     guardian_consent = fields.Boolean()
-    guardian_consent_on = fields.Date(allow_none=True)
+    guardian_consent_on = Day(allow_none=True)
     photo_consent = fields.Boolean()
     may_go_home_alone = fields.Boolean()
     evaluation_consent = fields.Boolean()
@@ -99,16 +99,16 @@ class InductionIn(Schema):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "equipment category, e.g. laser_cutter"},
     )
-    completed_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
-    valid_until = fields.Date(load_default=None, allow_none=True)
+    completed_on = Day(load_default=None, metadata={"description": "defaults to today"})
+    valid_until = Day(load_default=None, allow_none=True)
 
 
 class InductionOut(Schema):
     id = fields.Integer()
     participant_id = fields.Integer()
     category = fields.String()
-    completed_on = fields.Date()
-    valid_until = fields.Date(allow_none=True)
+    completed_on = Day()
+    valid_until = Day(allow_none=True)
     valid = fields.Method("_valid")
     recorded_by_id = fields.Integer(allow_none=True)
 
@@ -167,7 +167,7 @@ class ConsentRecordOut(Schema):
     participant_id = fields.Integer()
     kind = fields.String(metadata={"description": ", ".join(KINDS)})
     granted = fields.Boolean()
-    effective_on = fields.Date()
+    effective_on = Day()
     source = fields.String(metadata={"description": ", ".join(s.value for s in ConsentSource)})
     recorded_by_id = fields.Integer(allow_none=True)
     request_id = fields.Integer(allow_none=True)
@@ -184,7 +184,7 @@ class ConsentChoicesIn(Schema):
         load_default=ConsentSource.PAPER.value,
         validate=validate.OneOf([ConsentSource.PAPER.value, ConsentSource.STAFF.value]),
     )
-    effective_on = fields.Date(load_default=None, metadata={"description": "defaults to today"})
+    effective_on = Day(load_default=None, metadata={"description": "defaults to today"})
     guardian = fields.Boolean(metadata={"description": "taking part"})
     photo = fields.Boolean(metadata={"description": "photos and audio recordings"})
     home_alone = fields.Boolean(metadata={"description": "may go home alone"})
@@ -204,8 +204,8 @@ class OwnConsentOut(Schema):
     participant_id = fields.Integer()
     first_name = fields.String(allow_none=True)
     last_name = fields.String(allow_none=True)
-    birth_date = fields.Date()
-    turns_on = fields.Date(metadata={"description": "the day they reach OWN_CONSENT_AGE"})
+    birth_date = Day()
+    turns_on = Day(metadata={"description": "the day they reach OWN_CONSENT_AGE"})
 
 
 OwnConsentPage = page_schema(OwnConsentOut, "OwnConsentPage")

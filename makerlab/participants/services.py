@@ -152,8 +152,11 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
             _("A phone number has digits, spaces and + - / ( ) only.")
         )
     day = today()
+    for key in ("birth_date", "guardian_consent_on"):
+        if problem := clock.year_problem(clean.get(key)):
+            errors.setdefault(key, []).append(problem)
     birth = clean.get("birth_date")
-    if birth is not None and (birth > day or birth.year < day.year - 120):
+    if birth is not None and "birth_date" not in errors and birth > day:
         errors.setdefault("birth_date", []).append(_("Please check the birth date."))
     school_id = clean.get("school_id")
     if school_id == 0:
@@ -170,7 +173,7 @@ def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any
             on = current.guardian_consent_on
         if on is None:
             on = day
-        if on > day:
+        if on > day and "guardian_consent_on" not in errors:
             errors.setdefault("guardian_consent_on", []).append(
                 _("Consent cannot be dated in the future.")
             )
@@ -272,6 +275,9 @@ def record_induction(
     if not is_slug(category):
         errors["category"] = [_("Use an equipment category such as laser_cutter.")]
     completed_on = completed_on or today()
+    clock.check_year(completed_on, "completed_on")
+    if valid_until is not None:
+        clock.check_year(valid_until, "valid_until")
     if completed_on > today():
         errors["completed_on"] = [_("An induction cannot be completed in the future.")]
     if valid_until is not None and valid_until < completed_on:

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -21,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from makerlab.forms import choices
+from makerlab.forms import DayField, choices
 from makerlab.sites.services import REASON_MAX, WEEKDAYS
 
 WEEKDAY_NAMES = {
@@ -143,8 +142,8 @@ class NewSiteForm(FlaskForm):
 class ClosureForm(FlaskForm):
     """The first and last day (inclusive) and why; the same fields carry the checked values."""
 
-    starts_on = DateField(_l("First day"), validators=[DataRequired(_l("Please enter a date."))])
-    ends_on = DateField(_l("Last day"), validators=[Optional()])
+    starts_on = DayField(_l("First day"), validators=[DataRequired(_l("Please enter a date."))])
+    ends_on = DayField(_l("Last day"), validators=[Optional()])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=REASON_MAX)])
 
     def last_day(self) -> Any:

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import Schema, page_schema
+from makerlab.api.schemas import Day, Schema, page_schema
 
 OPENING_HOURS_DOC = {
     "description": 'Weekday -> list of [opens, closes], e.g. {"mon": [["09:00","18:00"]]}',
@@ -47,8 +47,8 @@ SitePage = page_schema(SiteOut, "SitePage")
 
 
 class ClosureIn(Schema):
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=200))
 
     @validates_schema
@@ -60,8 +60,8 @@ class ClosureIn(Schema):
 class ClosureOut(Schema):
     id = fields.Integer()
     site_id = fields.Integer()
-    starts_on = fields.Date()
-    ends_on = fields.Date()
+    starts_on = Day()
+    ends_on = Day()
     reason = fields.String()
 
 

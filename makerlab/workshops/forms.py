@@ -7,7 +7,6 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -18,6 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from makerlab.categories import label as category_label
+from makerlab.forms import DayField
 
 
 class WorkshopForm(FlaskForm):
@@ -63,7 +63,7 @@ def needs_from(form: WorkshopForm) -> dict[str, int]:
 
 
 class SessionForm(FlaskForm):
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DayField(_l("Date"), validators=[DataRequired()])
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
     capacity = IntegerField(

@@ -204,11 +204,11 @@ def _site_choices() -> list[Any]:
 
 
 def _session_times(form: SessionForm) -> tuple[dt.datetime, dt.datetime]:
-    tz = _site_tz(form.site_id.data)
+    """The form's wall-clock times (the service reads them in the site's zone)."""
     assert form.day.data and form.start.data and form.end.data
     return (
-        clock.combine(form.day.data, form.start.data, tz),
-        clock.combine(form.day.data, form.end.data, tz),
+        dt.datetime.combine(form.day.data, form.start.data),
+        dt.datetime.combine(form.day.data, form.end.data),
     )
 
 
@@ -219,7 +219,8 @@ def _equipment_rows(
     needs = services.clean_equipment_needs(workshop.equipment_needs)
     if not needs or not (form.day.data and form.start.data and form.end.data):
         return None
-    starts_at, ends_at = _session_times(form)
+    tz = _site_tz(form.site_id.data)
+    starts_at, ends_at = (clock.combine(t.date(), t.time(), tz) for t in _session_times(form))
     if ends_at <= starts_at:
         return None
     rows = services.equipment_check(needs, form.site_id.data, starts_at, ends_at)

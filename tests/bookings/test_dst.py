@@ -167,3 +167,42 @@ def test_availability_across_the_change(frozen: Any, api_as: Any, make_unit: Any
     ]
     listed = api.get(f"/api/v1/bookings?equipment_id={unit.id}&from=2027-03-29&to=2027-03-30")
     assert listed.get_json()["total"] == 1
+
+
+def test_a_time_the_spring_change_skips_is_refused_by_name(
+    frozen: Any, api_as: Any, make_unit: Any
+) -> None:
+    open_every_day_all_day()
+    api = api_as("youth_worker")
+    unit = make_unit()
+    across = post(api, unit, "2027-03-28T02:30", "2027-03-28T04:00")
+    assert across.status_code == 422
+    message = across.get_json()["errors"]["starts_at"][0]
+    assert "02:30" in message and "02:00" in message and "03:00" in message
+    assert "28.03.2027" in message
+    ending = post(api, unit, "2027-03-28T01:00", "2027-03-28T02:00")
+    assert ending.status_code == 422 and "03:00" in ending.get_json()["errors"]["ends_at"][0]
+    # With an offset the instant is meant as given; the hour after the gap is fine.
+    assert post(api, unit, "2027-03-28T02:30+01:00", "2027-03-28T04:00+02:00").status_code == 201
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
+    # The autumn change repeats an hour instead: 02:30 exists (its first time).
+    autumn = post(api, unit, "2027-10-31T02:30", "2027-10-31T03:30")
+    assert autumn.status_code == 201, autumn.get_json()
+    assert autumn.get_json()["starts_at"] == "2027-10-31T02:30:00+02:00"
+
+
+def test_the_booking_form_names_the_missing_hour(
+    frozen: Any, client: Any, login_as: Any, make_unit: Any
+) -> None:
+    open_every_day_all_day()
+    login_as("youth_worker")
+    unit = make_unit()
+    response = client.post(
+        "/bookings/new",
+        data={"equipment_id": unit.id, "day": "2027-03-28", "start": "02:00", "end": "03:00"},
+    )
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert "02:00 gibt es am 28.03.2027 nicht" in text or "02:00 does not exist" in text
+    assert "end must be after" not in text.lower()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
