@@ -35,6 +35,10 @@ class Confirmation:
     form: FlaskForm
     back_url: str
     keep: Any = field(default_factory=lambda: _l("Keep it"))
+    # Other questions instead (url, label), e.g. the whole series instead of one date.
+    alternatives: list[tuple[str, str]] = field(default_factory=list)
+    # Plain links that help before answering (url, label), e.g. a data export.
+    links: list[tuple[str, str]] = field(default_factory=list)
     # Where the form posts: the page's own address (with its query) unless given.
     action: str | None = None
 

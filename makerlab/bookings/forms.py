@@ -20,7 +20,14 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from makerlab.bookings.recurrence import MAX_INTERVAL
@@ -135,7 +142,10 @@ class QuickBookForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    scope = SelectField(_l("Cancel"), choices=choices(SCOPE_CHOICES), default="this")
+    """The answer to "cancel?": what to cancel was chosen before the question."""
+
+    scope = HiddenField(default="this", validators=[AnyOf([value for value, _ in SCOPE_CHOICES])])
+    next = HiddenField()
 
 
 class ActionForm(FlaskForm):

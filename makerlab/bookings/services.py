@@ -594,6 +594,23 @@ def _check_room(moves: list[_Move], anchor_unit: Equipment) -> None:
         raise_overlap(anchor_unit, site_of(anchor_unit).timezone, clashing)
 
 
+def bookings_to_cancel(booking: Booking, scope: str = "this") -> list[Booking]:
+    """What :func:`cancel_booking` would cancel now: the reserved bookings in ``scope``.
+
+    Asked before cancelling, so the question can say how many and when; a
+    kit handed over (409) or nothing left to cancel (409) is said at once.
+    """
+    if scope not in SCOPES:
+        raise Invalid({"scope": [_("Scope must be this, following or series.")]})
+    if booking.status in (BookingStatus.CHECKED_OUT.value, BookingStatus.RETURNED.value):
+        raise Conflict(_("A kit that has been handed over is returned, not cancelled."))
+    targets = _scope_targets(booking, scope, for_cancel=True)
+    reserved = [t for t in targets if t.status == BookingStatus.RESERVED.value]
+    if not reserved:
+        raise Conflict(_("This booking has been cancelled already."))
+    return reserved
+
+
 def cancel_booking(actor: User, booking: Booking, *, scope: str = "this") -> list[Booking]:
     """Cancel one booking, this and the following, or the rest of a series.
 

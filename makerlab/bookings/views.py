@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import clock
@@ -34,6 +35,7 @@ from makerlab.bookings import availability, services
 from makerlab.bookings import calendar as week_calendar
 from makerlab.bookings import loans as lending
 from makerlab.bookings.forms import (
+    SCOPE_CHOICES,
     ActionForm,
     BookingForm,
     CancelForm,
@@ -45,6 +47,7 @@ from makerlab.bookings.forms import (
 from makerlab.bookings.models import Booking
 from makerlab.bookings.recurrence import Interval
 from makerlab.categories import label as category_label
+from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services as equipment_services
 from makerlab.equipment.forms import category_choices
@@ -345,7 +348,7 @@ def mine() -> Any:
         .limit(PAST_LIMIT)
     ).all()
     return render_template(
-        "bookings/mine.html", upcoming=upcoming, past=past, cancel_form=CancelForm()
+        "bookings/mine.html", upcoming=upcoming, past=past
     )
 
 
@@ -360,7 +363,6 @@ def detail(booking_id: int) -> Any:
         booking=booking,
         series=series,
         booked_by=booked_by,
-        cancel_form=CancelForm(),
         action_form=ActionForm(),
         return_form=ReturnForm(),
     )
@@ -415,27 +417,83 @@ def _change(form: EditBookingForm, booking: Booking) -> list[Booking]:
     return services.update_booking(current_user, booking, scope=scope, **changes)
 
 
-@bp.route("/bookings/<int:booking_id>/cancel", methods=["POST"])
+@bp.route("/bookings/<int:booking_id>/cancel", methods=["GET", "POST"])
 @permission_required("bookings.view")
 def cancel(booking_id: int) -> Any:
+    """Ask first (GET says what would go), then cancel one date, the rest or the series."""
     booking = services.get_booking(current_user, booking_id)
-    form = CancelForm()
-    back = safe_next(request.form.get("next") or url_for("bookings.detail", booking_id=booking_id))
-    if not form.validate_on_submit():
-        flash(_("Please choose what to cancel."), "danger")
+    form = CancelForm(scope=request.args.get("scope", "this"), next=request.args.get("next", ""))
+    back = safe_next(form.next.data or url_for("bookings.detail", booking_id=booking_id))
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            flash(_("Please choose what to cancel."), "danger")
+            return redirect(back)
+        sent = submit(
+            None, lambda: services.cancel_booking(current_user, booking, scope=form.scope.data)
+        )
+        if sent.done:
+            cancelled = len(sent.value)
+            flash(
+                ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", cancelled),
+                "success",
+            )
+        else:
+            sent.flash()
         return redirect(back)
-    sent = submit(
-        None, lambda: services.cancel_booking(current_user, booking, scope=form.scope.data)
-    )
-    if sent.done:
-        cancelled = len(sent.value)
-        flash(
-            ngettext("%(num)d booking cancelled.", "%(num)d bookings cancelled.", cancelled),
-            "success",
+    scope = form.scope.data or "this"
+    targets = services.bookings_to_cancel(booking, scope)
+    return render_confirmation(_cancel_question(booking, targets, scope, form, back))
+
+
+CANCEL_TITLES = {
+    "this": _l("Cancel this booking?"),
+    "following": _l("Cancel this and the following bookings?"),
+    "series": _l("Cancel the whole series?"),
+}
+
+
+def _cancel_question(
+    booking: Booking, targets: list[Booking], scope: str, form: CancelForm, back: str
+) -> Confirmation:
+    """What cancelling ``targets`` means, in words (the numbers from ``bookings_to_cancel``)."""
+    unit, count = booking.equipment.name, len(targets)
+    if count == 1:
+        what = _(
+            "The booking of %(unit)s on %(when)s will be cancelled.",
+            unit=unit,
+            when=time_span(targets[0].starts_at, targets[0].ends_at),
         )
     else:
-        sent.flash()
-    return redirect(back)
+        what = _(
+            "%(num)d bookings of %(unit)s will be cancelled, from %(first)s to %(last)s.",
+            num=count,
+            unit=unit,
+            first=_localtime(targets[0].starts_at),
+            last=_localtime(targets[-1].starts_at),
+        )
+    consequences = [what, _("The unit is free for others again at these times.")]
+    if booking.session_id is not None:
+        consequences.append(_("It holds equipment for a workshop session; the session stays."))
+    if booking.booked_by_id not in (None, current_user.id):
+        booker = db.session.get(User, booking.booked_by_id)
+        if booker is not None:
+            consequences.append(
+                _("%(name)s made this booking and is not told.", name=booker.name or booker.email)
+            )
+    others = [
+        (url_for("bookings.cancel", booking_id=booking.id, scope=other, next=back), str(label))
+        for other, label in SCOPE_CHOICES
+        if booking.series_id is not None and other != scope
+    ]
+    return Confirmation(
+        title=str(CANCEL_TITLES[scope]),
+        consequences=consequences,
+        button=ngettext("Cancel booking", "Cancel %(num)d bookings", count),
+        keep=ngettext("Keep the booking", "Keep the bookings", count),
+        form=form,
+        back_url=back,
+        alternatives=others,
+    )
 
 
 # --- loans -----------------------------------------------------------------------

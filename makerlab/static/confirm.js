@@ -73,9 +73,13 @@
       })
       .then(function (html) {
         var box = ensureDialog();
+        if (!box.contains(link)) {
+          opener = link; // another question from inside the dialog keeps the first opener
+        }
         box.innerHTML = html;
-        opener = link;
-        box.showModal();
+        if (!box.open) {
+          box.showModal();
+        }
         var target = firstFocus(box);
         if (target) {
           target.focus();

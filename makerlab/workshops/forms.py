@@ -98,5 +98,18 @@ class ParticipantEnrolmentForm(FlaskForm):
     participant_id = SelectField(_l("Participant"), coerce=int, choices=[])
 
 
+class SessionCancelForm(FlaskForm):
+    """Cancelling a session: the reason goes to every enrolled contact."""
+
+    reason = TextAreaField(
+        _l("Reason (goes to the contacts in the e-mail)"),
+        validators=[
+            DataRequired(_l("Please give a reason: the contacts are told why.")),
+            Length(max=500),
+        ],
+        render_kw={"rows": 3, "maxlength": 500},
+    )
+
+
 class ActionForm(FlaskForm):
     """A button that posts (cancel, …): only the CSRF token."""

@@ -380,9 +380,41 @@ def active_enrolments(session: WorkshopSession) -> list[Enrolment]:
     ))
 
 
+@dataclasses.dataclass
+class SessionCancellation:
+    """What cancelling a session ends: its enrolments, the contacts told, the units freed."""
+
+    enrolments: list[Enrolment]
+    contacts: list[str]
+    units: list[str]
+
+    @property
+    def classes(self) -> int:
+        return sum(1 for e in self.enrolments if e.participant_id is None)
+
+    @property
+    def participants(self) -> int:
+        return sum(1 for e in self.enrolments if e.participant_id is not None)
+
+    @property
+    def seats(self) -> int:
+        return sum(e.seats for e in self.enrolments)
+
+
+def session_cancellation(session: WorkshopSession) -> SessionCancellation:
+    """What :func:`cancel_session` would end now (asked before; 409 if it is cancelled)."""
+    if _cancelled(session):
+        raise Conflict(_("This session has been cancelled already."))
+    enrolments = active_enrolments(session)
+    contacts = sorted({c for c in map(mails.contact_of, enrolments) if c})
+    units = [b.equipment.name for b in session_bookings(session)]
+    return SessionCancellation(enrolments, contacts, units)
+
+
 def cancel_session(actor: User, session: WorkshopSession, reason: str = "") -> WorkshopSession:
     """Cancel a session: free its equipment and tell every enrolled contact (with ``reason``)."""
     _refuse_nul(reason=reason)
+    reason = (reason or "").strip()[:500]
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled already."))
@@ -394,7 +426,7 @@ def cancel_session(actor: User, session: WorkshopSession, reason: str = "") -> W
     for enrolment in active_enrolments(session):
         enrolment.status = CANCELLED
         enrolment.cancelled_at = now
-        mails.session_cancelled(enrolment, session, (reason or "").strip())
+        mails.session_cancelled(enrolment, session, reason)
     db.session.flush()
     return session
 
@@ -706,6 +738,27 @@ def can_record_afterwards(actor: User) -> bool:
     return actor.role in STAFF
 
 
+@dataclasses.dataclass
+class EnrolmentCancellation:
+    """What cancelling an enrolment frees, and who would move up from the waitlist."""
+
+    enrolment: Enrolment
+    seats_freed: int
+    promoted: list[Enrolment]
+
+
+def enrolment_cancellation(enrolment: Enrolment) -> EnrolmentCancellation:
+    """What :func:`cancel_enrolment` would do now (asked before; 409 if already cancelled)."""
+    if enrolment.status == CANCELLED:
+        raise Conflict(_("This enrolment has been cancelled already."))
+    session = enrolment.session
+    if enrolment.status != CONFIRMED or _cancelled(session):
+        return EnrolmentCancellation(enrolment, 0, [])
+    free = session_view(session).seats_free + enrolment.seats
+    waiting = [e for e in _waitlist(session) if e.id != enrolment.id]
+    return EnrolmentCancellation(enrolment, enrolment.seats, _first_fit(waiting, free))
+
+
 def cancel_enrolment(actor: User, enrolment: Enrolment) -> list[Enrolment]:
     """Cancel an enrolment; freed seats go to the waitlist, first fit. Returns those promoted."""
     session = enrolment.session
@@ -729,21 +782,9 @@ def promote_waitlist(session: WorkshopSession) -> list[Enrolment]:
     """
     if _cancelled(session):
         return []
-    free = session_view(session).seats_free
-    waiting = db.session.scalars(
-        sa.select(Enrolment)
-        .options(selectinload(Enrolment.participant))
-        .where(Enrolment.session_id == session.id, Enrolment.status == WAITLISTED)
-        .order_by(Enrolment.created_at, Enrolment.id)
-    ).all()
-    promoted = []
-    for enrolment in waiting:
-        if free <= 0:
-            break
-        if enrolment.seats <= free:
-            enrolment.status = CONFIRMED
-            free -= enrolment.seats
-            promoted.append(enrolment)
+    promoted = _first_fit(_waitlist(session), session_view(session).seats_free)
+    for enrolment in promoted:
+        enrolment.status = CONFIRMED
     db.session.flush()
     for enrolment in promoted:
         mails.enrolment_promoted(enrolment, session)
@@ -761,6 +802,30 @@ def check_attendance_open(session: WorkshopSession) -> None:
         raise Conflict(_("This session has been cancelled."))
     if not attendance_open(session):
         raise Conflict(_("Attendance can be recorded once the session has started."))
+
+
+def _waitlist(session: WorkshopSession) -> list[Enrolment]:
+    """A session's waitlisted enrolments in waitlist order."""
+    return list(
+        db.session.scalars(
+            sa.select(Enrolment)
+            .options(selectinload(Enrolment.participant), selectinload(Enrolment.school))
+            .where(Enrolment.session_id == session.id, Enrolment.status == WAITLISTED)
+            .order_by(Enrolment.created_at, Enrolment.id)
+        )
+    )
+
+
+def _first_fit(waiting: Sequence[Enrolment], free: int) -> list[Enrolment]:
+    """Who moves up into ``free`` seats: in waitlist order, each one that fits (rule 9)."""
+    chosen = []
+    for enrolment in waiting:
+        if free <= 0:
+            break
+        if enrolment.seats <= free:
+            free -= enrolment.seats
+            chosen.append(enrolment)
+    return chosen
 
 
 def record_attendance(actor: User, enrolment: Enrolment, attended_count: int) -> Enrolment:

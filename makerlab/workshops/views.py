@@ -30,6 +30,8 @@ from sqlalchemy.orm import selectinload
 from makerlab import clock, ical
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
+from makerlab.bookings.views import time_span
+from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.equipment.services import categories_in_use
 from makerlab.errors import Conflict, Invalid
@@ -44,6 +46,7 @@ from makerlab.workshops.forms import (
     ActionForm,
     ClassEnrolmentForm,
     ParticipantEnrolmentForm,
+    SessionCancelForm,
     SessionForm,
     WorkshopForm,
     need_fields,
@@ -359,12 +362,15 @@ def equipment_check(workshop_id: int) -> Any:
     )
 
 
-@bp.route("/sessions/<int:session_id>/cancel", methods=["POST"])
+@bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
 @permission_required("sessions.manage")
 def cancel_session(session_id: int) -> Any:
+    """Ask first, saying whom it reaches, with a reason for the contacts; then cancel."""
     session = services.get_session(current_user, session_id)
-    reason = (request.form.get("reason") or "")[:500]
-    sent = submit(ActionForm(), lambda: services.cancel_session(current_user, session, reason))
+    form = SessionCancelForm()
+    sent = submit(
+        form, lambda: services.cancel_session(current_user, session, form.reason.data or "")
+    )
     if sent.done:
         flash(
             _(
@@ -373,9 +379,59 @@ def cancel_session(session_id: int) -> Any:
             ),
             "success",
         )
-    else:
+        return redirect(url_for("workshops.session", session_id=session_id))
+    if sent.error is not None:  # cancelled meanwhile: say so on the session page
         sent.flash()
-    return redirect(url_for("workshops.session", session_id=session_id))
+        return redirect(url_for("workshops.session", session_id=session_id))
+    ending = services.session_cancellation(session)
+    return render_confirmation(_session_question(session, ending, form), sent.status)
+
+
+def _session_question(
+    session: WorkshopSession, ending: services.SessionCancellation, form: SessionCancelForm
+) -> Confirmation:
+    """What cancelling the session ends, in words (numbers from ``session_cancellation``)."""
+    when = time_span(session.starts_at, session.ends_at)
+    if ending.enrolments:
+        who = []
+        if ending.classes:
+            who.append(ngettext("%(num)d class", "%(num)d classes", ending.classes))
+        if ending.participants:
+            who.append(
+                ngettext(
+                    "%(num)d single participant",
+                    "%(num)d single participants",
+                    ending.participants,
+                )
+            )
+        who.append(ngettext("%(num)d seat", "%(num)d seats", ending.seats))
+        told = ngettext(
+            "%(num)d contact is told by e-mail, with your reason",
+            "%(num)d contacts are told by e-mail, with your reason",
+            len(ending.contacts),
+        )
+        main = _("%(who)s will be cancelled; %(told)s.", who=", ".join(who), told=told)
+    else:
+        main = _("Nobody is enrolled, so nobody needs to be told.")
+    consequences = [main]
+    if ending.units:
+        consequences.append(
+            ngettext(
+                "%(num)d reserved unit is released: %(units)s.",
+                "%(num)d reserved units are released: %(units)s.",
+                len(ending.units),
+                units=", ".join(ending.units),
+            )
+        )
+    consequences.append(_("The session stays in calendars, marked as cancelled."))
+    return Confirmation(
+        title=_("Cancel “%(title)s” on %(when)s?", title=session.workshop.title, when=when),
+        consequences=consequences,
+        button=_("Cancel session"),
+        keep=_("Keep the session"),
+        form=form,
+        back_url=url_for("workshops.session", session_id=session.id),
+    )
 
 
 # --------------------------------------------------------------------------- one session
@@ -502,27 +558,106 @@ def enrol_participant(session_id: int) -> Any:
     return _render_session(session, participant_form=form, status=sent.status)
 
 
-@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["POST"])
+@bp.route("/enrolments/<int:enrolment_id>/cancel", methods=["GET", "POST"])
 @permission_required("enrolments.create")
 def cancel_enrolment(enrolment_id: int) -> Any:
+    """Ask first, saying what is freed and who moves up; then cancel the enrolment."""
     enrolment = services.get_enrolment(current_user, enrolment_id)
     session_id = enrolment.session_id
-    sent = submit(ActionForm(), lambda: services.cancel_enrolment(current_user, enrolment))
-    if sent.done:
-        message = _("Enrolment cancelled.")
-        if sent.value and not is_teacher(current_user):
-            message += " " + ngettext(
-                "%(num)d enrolment moved up from the waitlist.",
-                "%(num)d enrolments moved up from the waitlist.",
-                len(sent.value),
+    to_portal = (request.values.get("next") or "") == "portal"
+    back = (
+        url_for("workshops.index")
+        if to_portal
+        else url_for("workshops.session", session_id=session_id)
+    )
+    form = ActionForm()
+    if request.method == "POST":
+        sent = submit(form, lambda: services.cancel_enrolment(current_user, enrolment))
+        if sent.done:
+            message = _("Enrolment cancelled.")
+            if sent.value and not is_teacher(current_user):
+                message += " " + ngettext(
+                    "%(num)d enrolment moved up from the waitlist.",
+                    "%(num)d enrolments moved up from the waitlist.",
+                    len(sent.value),
+                )
+            flash(message, "success")
+        else:
+            sent.flash()
+        return redirect(back)
+    ending = services.enrolment_cancellation(enrolment)
+    return render_confirmation(_enrolment_question(ending, form, back))
+
+
+def _enrolment_question(
+    ending: services.EnrolmentCancellation, form: ActionForm, back: str
+) -> Confirmation:
+    """What cancelling an enrolment frees and who moves up (numbers from the service).
+
+    Teachers see how many classes move up, not which: other schools' classes
+    are not theirs to know.
+    """
+    enrolment, session = ending.enrolment, ending.enrolment.session
+    who = _enrolment_label(enrolment)
+    when = time_span(session.starts_at, session.ends_at)
+    waiting = enrolment.status == EnrolmentStatus.WAITLISTED.value
+    seats = ngettext("%(num)d seat", "%(num)d seats", enrolment.seats)
+    if waiting:
+        consequences = [
+            _(
+                "%(who)s (%(seats)s) leaves the waitlist of “%(title)s” on %(when)s.",
+                who=who,
+                seats=seats,
+                title=session.workshop.title,
+                when=when,
             )
-        flash(message, "success")
+        ]
     else:
-        sent.flash()
-    target = request.form.get("next", "")
-    if target == "portal":
-        return redirect(url_for("workshops.index"))
-    return redirect(url_for("workshops.session", session_id=session_id))
+        consequences = [
+            _(
+                "The enrolment of %(who)s (%(seats)s) in “%(title)s” on %(when)s "
+                "will be cancelled.",
+                who=who,
+                seats=seats,
+                title=session.workshop.title,
+                when=when,
+            )
+        ]
+    if ending.promoted and is_teacher(current_user):
+        consequences.append(
+            ngettext(
+                "%(num)d waiting enrolment moves up into the seats and is told.",
+                "%(num)d waiting enrolments move up into the seats and are told.",
+                len(ending.promoted),
+            )
+        )
+    elif ending.promoted:
+        consequences.append(
+            ngettext(
+                "%(num)d waiting enrolment moves up into the seats and is told: %(names)s.",
+                "%(num)d waiting enrolments move up into the seats and are told: %(names)s.",
+                len(ending.promoted),
+                names=", ".join(_enrolment_label(e) for e in ending.promoted),
+            )
+        )
+    elif ending.seats_freed:
+        consequences.append(
+            ngettext(
+                "%(num)d seat becomes free for others.",
+                "%(num)d seats become free for others.",
+                ending.seats_freed,
+            )
+        )
+    return Confirmation(
+        title=_("Take %(who)s off the waitlist?", who=who)
+        if waiting
+        else _("Cancel the enrolment of %(who)s?", who=who),
+        consequences=consequences,
+        button=_("Remove from the waitlist") if waiting else _("Cancel enrolment"),
+        keep=_("Keep the enrolment"),
+        form=form,
+        back_url=back,
+    )
 
 
 @bp.route("/sessions/<int:session_id>/attendance", methods=["POST"])

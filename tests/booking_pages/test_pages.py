@@ -237,11 +237,37 @@ def test_weekly_series_and_cancel_following(
     assert all(b.booked_by_id == user.id for b in series)
     mine = client.get("/bookings/mine").get_data(as_text=True)
     assert mine.count("Druck-AG") == 4
+    # One quiet link per row that asks first; no buttons that cancel at once.
+    assert mine.count("data-confirm") == 4 and "btn-outline-danger" not in mine
+    assert f'/bookings/{series[0].id}/cancel?next=' in mine
+
+    # The question says what would go, computed by the service, for each scope.
+    ask = client.get(f"/bookings/{series[2].id}/cancel?scope=following")
+    assert ask.status_code == 200
+    text = ask.get_data(as_text=True)
+    assert "2 Buchungen von Prusa" in text and "2 Buchungen stornieren" in text
+    assert "20.01.27" in text and "27.01.27" in text
+    assert f'action="/bookings/{series[2].id}/cancel?scope=following"' in text
+    whole = client.get(f"/bookings/{series[2].id}/cancel?scope=series").get_data(as_text=True)
+    assert "4 Buchungen" in whole and "Die ganze Serie stornieren?" in whole
+    one = client.get(f"/bookings/{series[0].id}/cancel").get_data(as_text=True)
+    assert "Buchung stornieren</button>" in one and "06.01.27" in one
+    # The dialog gets the same question without the page around it.
+    dialog = client.get(
+        f"/bookings/{series[2].id}/cancel?scope=following", headers={"X-Confirm-Dialog": "1"}
+    ).get_data(as_text=True)
+    assert "<html" not in dialog and "2 Buchungen von Prusa" in dialog
+    assert client.get(f"/bookings/{series[2].id}/cancel?scope=nonsense").status_code == 422
+    db.session.expire_all()
+    assert all(db.session.get(Booking, b.id).status == "reserved" for b in series)
+
     response = client.post(f"/bookings/{series[2].id}/cancel", data={"scope": "following"})
     assert response.status_code == 302
     db.session.expire_all()
     statuses = [db.session.get(Booking, b.id).status for b in series]  # type: ignore[union-attr]
     assert statuses == ["reserved", "reserved", "cancelled", "cancelled"]
+    # Nothing left to cancel: the question says so instead of asking.
+    assert client.get(f"/bookings/{series[3].id}/cancel").status_code == 409
 
 
 def test_find_free_unit_and_book_with_one_click(

@@ -325,9 +325,18 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
         },
     )
     assert edit.status_code == 302
-    cancel = client.post(f"/sessions/{session.id}/cancel")
+    ask = client.get(f"/sessions/{session.id}/cancel")
+    assert ask.status_code == 200
+    question = ask.get_data(as_text=True)
+    assert "Nobody is enrolled" in question or "Niemand ist angemeldet" in question
+    assert "synth_kit" in question or "Synth" in question or "freigegeben" in question
+    no_reason = client.post(f"/sessions/{session.id}/cancel", data={"reason": " "})
+    assert no_reason.status_code == 422
+    assert db.session.get(WorkshopSession, session.id).status == "scheduled"
+    cancel = client.post(f"/sessions/{session.id}/cancel", data={"reason": "Heizung kaputt"})
     assert cancel.status_code == 302
     assert db.session.get(WorkshopSession, session.id).status == "cancelled"
+    assert client.get(f"/sessions/{session.id}/cancel").status_code == 409
 
 
 def test_teacher_sees_no_pupil_names_not_even_of_their_own_school(
