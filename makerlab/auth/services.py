@@ -25,7 +25,7 @@ from makerlab.auth.passwords import (
     unusable_password_hash,
     verify_password,
 )
-from makerlab.db import begin_write
+from makerlab.db import begin_write, is_possible_id
 from makerlab.enums import Role
 from makerlab.errors import Conflict, Invalid, NotFound, TooManyRequests
 from makerlab.extensions import db
@@ -121,8 +121,7 @@ def update_user(actor: User | None, user: User, changes: Mapping[str, Any]) -> U
         errors["locale"] = [_("Unknown language.")]
     if errors:
         raise Invalid(errors)
-    if actor is not None and actor.id == user.id and user.active and not active:
-        raise Conflict(_("You cannot deactivate your own account."))
+    _refuse_self_deactivation(actor, user, active)
     _keep_an_active_admin(user, role, active)
     deactivated = user.active and not active
     if "name" in changes:
@@ -138,21 +137,25 @@ def update_user(actor: User | None, user: User, changes: Mapping[str, Any]) -> U
     return user
 
 
-def _keep_an_active_admin(user: User, role: str, active: bool) -> None:
+def _refuse_self_deactivation(actor: User | None, user: User, active: bool) -> None:
+    if actor is not None and actor.id == user.id and user.active and not active:
+        raise Conflict(_("You cannot deactivate your own account."))
+
+
+def _keep_an_active_admin(user: User, role: str, active: bool, *, lock: bool = True) -> None:
     """409 if ``user`` is the last active administrator and would stop being one.
 
     The active administrators are locked in id order (SQLite: the write lock),
-    so two admins demoting each other at once cannot both succeed.
+    so two admins demoting each other at once cannot both succeed; a question
+    asked before (``lock=False``) only reads.
     """
     if not (user.role == Role.ADMIN and user.active) or (role == Role.ADMIN and active):
         return
-    begin_write(db.session)
-    admins = db.session.scalars(
-        sa.select(User.id)
-        .where(User.role == Role.ADMIN, User.active.is_(True))
-        .order_by(User.id)
-        .with_for_update()
-    ).all()
+    stmt = sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True))
+    if lock:
+        begin_write(db.session)
+        stmt = stmt.order_by(User.id).with_for_update()
+    admins = db.session.scalars(stmt).all()
     if not set(admins) - {user.id}:
         raise Conflict(
             _(
@@ -160,6 +163,15 @@ def _keep_an_active_admin(user: User, role: str, active: bool) -> None:
                 "make someone else an administrator first."
             )
         )
+
+
+def deactivation_tokens(actor: User, user: User) -> int:
+    """How many API tokens deactivating ``user`` would end, asked before (409 as it would be)."""
+    if not user.active:
+        raise Conflict(_("This account is deactivated already."))
+    _refuse_self_deactivation(actor, user, False)
+    _keep_an_active_admin(user, user.role, False, lock=False)
+    return len(active_tokens(user))
 
 
 def end_sessions(user: User) -> None:
@@ -295,9 +307,17 @@ def user_for_token(plain: str) -> User | None:
     return user if user.active else None
 
 
+def get_token(user: User, token_id: int) -> ApiToken:
+    """One of ``user``'s tokens that still works; anyone else's is 404."""
+    token = db.session.get(ApiToken, token_id) if is_possible_id(token_id) else None
+    if token is None or token.user_id != user.id or token.revoked_at is not None:
+        raise NotFound(_("No such token."))
+    return token
+
+
 def revoke_token(user: User, token_id: int) -> None:
     """Revoke one of ``user``'s tokens."""
-    token = db.session.get(ApiToken, token_id)
+    token = db.session.get(ApiToken, token_id) if is_possible_id(token_id) else None
     if token is None or token.user_id != user.id:
         raise NotFound(_("No such token."))
     token.revoked_at = clock.now()

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -29,6 +30,7 @@ from makerlab.auth.forms import (
     UserForm,
 )
 from makerlab.auth.links import Purpose
+from makerlab.confirmations import Confirmation, ConfirmForm, render_confirmation
 from makerlab.errors import NotFound, TooManyRequests
 from makerlab.extensions import db
 from makerlab.forms import choices
@@ -229,13 +231,86 @@ def tokens() -> Any:
     return page, sent.status
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<int:token_id>/revoke", methods=["GET", "POST"])
 @login_required
 def revoke_token(token_id: int) -> Any:
-    form = TokenForm()
-    if not form.validate_on_submit():
+    """Ask first, then end one of one's own API tokens at once."""
+    token = services.get_token(current_user, token_id)
+    form = ConfirmForm()
+    if submit(form, lambda: services.revoke_token(current_user, token.id)).done:
+        flash(_("Token revoked."), "info")
+        return redirect(url_for("auth.tokens"))
+    label = token.label or _("without a label")
+    used = (
+        _("It was last used %(when)s.", when=format_datetime(token.last_used_at, "short"))
+        if token.last_used_at
+        else _("It has not been used yet.")
+    )
+    return render_confirmation(
+        Confirmation(
+            title=_("Revoke the token “%(label)s”?", label=label),
+            consequences=[
+                _(
+                    "Programs and scripts that use it are refused at once "
+                    "(401 Unauthorized) and need a new token."
+                ),
+                used,
+                _("Calendar subscriptions keep working: they have their own addresses."),
+            ],
+            button=_("Revoke token"),
+            keep=_("Keep the token"),
+            form=form,
+            back_url=url_for("auth.tokens"),
+        )
+    )
+
+
+@bp.route("/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@permission_required("users.manage")
+def deactivate_user(user_id: int) -> Any:
+    """Ask first, saying what ends; then lock the account (the last admin stays: 409)."""
+    user = services.get_user(current_user, user_id)
+    form = ConfirmForm()
+    sent = submit(form, lambda: services.update_user(current_user, user, {"active": False}))
+    if sent.done:
+        flash(_("%(name)s can no longer log in.", name=user.name or user.email), "success")
+        return redirect(url_for("auth.users"))
+    if sent.error is not None:  # the last admin, or oneself: said on the account page
+        sent.flash()
+        return redirect(url_for("auth.edit_user", user_id=user_id))
+    tokens = services.deactivation_tokens(current_user, user)
+    name = user.name or user.email
+    return render_confirmation(
+        Confirmation(
+            title=_("Deactivate the account of %(name)s?", name=name),
+            consequences=[
+                _("%(name)s can no longer log in and is logged out on every device.", name=name),
+                ngettext(
+                    "%(num)d API token stops working, and so do their calendar subscriptions.",
+                    "%(num)d API tokens stop working, and so do their calendar subscriptions.",
+                    tokens,
+                ),
+                _(
+                    "Bookings and enrolments they made stay. If the account is activated "
+                    "again, its calendar subscriptions work again; API tokens have to be "
+                    "created anew."
+                ),
+            ],
+            button=_("Deactivate account"),
+            keep=_("Keep it active"),
+            form=form,
+            back_url=url_for("auth.edit_user", user_id=user.id),
+        )
+    )
+
+
+@bp.route("/users/<int:user_id>/activate", methods=["POST"])
+@permission_required("users.manage")
+def activate_user(user_id: int) -> Any:
+    """Let a deactivated account log in again (nothing is lost, so nothing is asked)."""
+    user = services.get_user(current_user, user_id)
+    sent = submit(ConfirmForm(), lambda: services.update_user(current_user, user, {"active": True}))
+    if not sent.done:
         abort(400)
-    services.revoke_token(current_user, token_id)
-    db.session.commit()
-    flash(_("Token revoked."), "info")
-    return redirect(url_for("auth.tokens"))
+    flash(_("%(name)s can log in again.", name=user.name or user.email), "success")
+    return redirect(url_for("auth.edit_user", user_id=user.id))

@@ -7,6 +7,7 @@ irreversibly on request or after the retention period (SPEC 12-14).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -495,6 +496,41 @@ def export_participant(actor: User, participant: Participant) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- erasure and retention
+
+
+@dataclasses.dataclass(frozen=True)
+class ErasureSummary:
+    """What erasing keeps as anonymous figures, and what it ends (said before erasing)."""
+
+    bookings: int
+    enrolments: int
+    inductions: int
+    consent_records: int
+    open_links: int
+
+
+def erasure_summary(participant: Participant) -> ErasureSummary:
+    """Count what :func:`erase_participant` would keep anonymous or end (409 if erased)."""
+    if participant.erased_at is not None:
+        raise Conflict(_("This participant's data has been erased."))
+
+    def count(stmt: sa.Select[Any]) -> int:
+        return int(db.session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery())) or 0)
+
+    who = participant.id
+    return ErasureSummary(
+        bookings=count(
+            sa.select(booking_participants.c.booking_id).where(
+                booking_participants.c.participant_id == who
+            )
+        ),
+        enrolments=count(sa.select(Enrolment.id).where(Enrolment.participant_id == who)),
+        inductions=count(sa.select(Induction.id).where(Induction.participant_id == who)),
+        consent_records=count(
+            sa.select(ConsentRecord.id).where(ConsentRecord.participant_id == who)
+        ),
+        open_links=count(consent.open_links(participant)),
+    )
 
 
 def erase_participant(actor: User | None, participant: Participant) -> Participant:

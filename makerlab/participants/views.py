@@ -18,12 +18,13 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from makerlab.auth.permissions import can
 from makerlab.categories import label as category_label
+from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.equipment.services import categories
 from makerlab.errors import invalid
 from makerlab.extensions import db
@@ -236,10 +237,12 @@ def export(participant_id: int) -> Any:
 @bp.route("/participants/<int:participant_id>/erase", methods=["GET", "POST"])
 @permission_required("participants.erase")
 def erase(participant_id: int) -> Any:
+    """Ask first (with the participant number typed), saying what stays; then erase for good."""
     participant = services.get_participant(current_user, participant_id)
     if participant.erased_at is not None:
         return _erased_redirect(participant)
     form = EraseForm()
+    form.confirm.label.text = _("Type %(id)d to confirm", id=participant.id)
 
     def erase_if_confirmed() -> None:
         if (form.confirm.data or "").strip().lstrip("#") != str(participant.id):
@@ -250,7 +253,55 @@ def erase(participant_id: int) -> Any:
     if sent.done:
         flash(_("The participant's personal data has been erased."), "success")
         return redirect(url_for("participants.index"))
-    return render_template("participants/erase.html", form=form, p=participant), sent.status
+    summary = services.erasure_summary(participant)
+    return render_confirmation(_erase_question(participant, summary, form), sent.status)
+
+
+def _erase_question(
+    participant: Participant, summary: services.ErasureSummary, form: EraseForm
+) -> Confirmation:
+    """What erasing removes and what stays (the numbers from ``erasure_summary``)."""
+    kept = [
+        ngettext("%(num)d booking", "%(num)d bookings", summary.bookings),
+        ngettext("%(num)d workshop place", "%(num)d workshop places", summary.enrolments),
+        ngettext("%(num)d induction", "%(num)d inductions", summary.inductions),
+    ]
+    consequences = [
+        _(
+            "Names, date of birth (only the year is kept), guardian details and notes of "
+            "%(name)s are removed for good, also from the change history and from texts "
+            "that mention the name.",
+            name=participant.display_name,
+        ),
+        _(
+            "%(kept)s stay as anonymous figures, so past reports do not change.",
+            kept=", ".join(kept),
+        ),
+        ngettext(
+            "%(num)d consent entry stays, without a name.",
+            "%(num)d consent entries stay, without a name.",
+            summary.consent_records,
+        ),
+    ]
+    if summary.open_links:
+        consequences.append(
+            ngettext(
+                "%(num)d open consent link stops working.",
+                "%(num)d open consent links stop working.",
+                summary.open_links,
+            )
+        )
+    consequences.append(_("This cannot be undone."))
+    export = url_for("participants.export", participant_id=participant.id)
+    return Confirmation(
+        title=_("Erase %(name)s?", name=participant.display_name),
+        consequences=consequences,
+        button=_("Erase irreversibly"),
+        keep=_("Keep the data"),
+        form=form,
+        back_url=url_for("participants.detail", participant_id=participant.id),
+        links=[(export, _("If the family asked for a copy, export the data (JSON) first"))],
+    )
 
 
 @bp.route("/participants/inductions/expiring")

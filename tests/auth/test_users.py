@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from makerlab.auth.models import User
+from makerlab.auth.models import ApiToken, User
 from makerlab.auth.services import issue_token
 from makerlab.extensions import db
 from tests.auth.wire import call
@@ -224,3 +224,57 @@ def test_two_admins_stepping_down_at_once_leave_one(served: str, make_user: Any)
             sa.select(sa.func.count()).where(User.role == "admin", User.active.is_(True))
         )
         assert remaining == 1
+
+
+def test_deactivating_asks_first_and_says_what_ends(
+    client: Any, login_as: Any, make_user: Any
+) -> None:
+    admin = login_as("admin")
+    worker = make_user("youth_worker", name="Wanda Werkstatt")
+    issue_token(worker, "phone")
+    issue_token(worker, "laptop")
+    db.session.commit()
+    page = client.get(f"/users/{worker.id}").get_data(as_text=True)
+    assert f'href="/users/{worker.id}/deactivate" data-confirm' in page
+    assert 'name="active"' in page and 'type="checkbox"' not in page
+    ask = client.get(f"/users/{worker.id}/deactivate")
+    text = ask.get_data(as_text=True)
+    assert ask.status_code == 200
+    assert "Wanda Werkstatt kann sich nicht mehr anmelden" in text
+    assert "2 API-Tokens funktionieren nicht mehr" in text
+    assert "Konto deaktivieren</button>" in text
+    assert reload(worker).active  # asking changes nothing
+    # Saving the form keeps the account as active as it is.
+    form = {"name": "Wanda W.", "role": "youth_worker", "school_id": 0, "locale": "",
+            "active": "y"}
+    assert client.post(f"/users/{worker.id}", data=form).status_code == 302
+    assert reload(worker).active
+    assert client.post(f"/users/{worker.id}/deactivate").status_code == 302
+    assert not reload(worker).active
+    assert client.get(f"/users/{worker.id}/deactivate").status_code == 409
+    # Nobody asks about themselves, and the last admin stays.
+    assert client.get(f"/users/{admin.id}/deactivate").status_code == 409
+    refused = client.post(f"/users/{admin.id}/deactivate")
+    assert refused.status_code == 302 and reload(admin).active
+    assert client.post(f"/users/{worker.id}/activate").status_code == 302
+    assert reload(worker).active
+
+
+def test_revoking_a_token_asks_first(client: Any, login_as: Any, make_user: Any) -> None:
+    user = login_as("teacher")
+    issue_token(user, "Stundenplan-Skript")
+    db.session.commit()
+    token = db.session.scalar(sa.select(ApiToken))
+    page = client.get("/account/tokens").get_data(as_text=True)
+    assert f'href="/account/tokens/{token.id}/revoke" data-confirm' in page
+    ask = client.get(f"/account/tokens/{token.id}/revoke").get_data(as_text=True)
+    assert "Stundenplan-Skript" in ask and "401" in ask and "Token widerrufen</button>" in ask
+    other = issue_token(make_user("teacher"), "x")
+    db.session.commit()
+    assert other  # someone else's token is not found
+    foreign = db.session.scalar(sa.select(ApiToken.id).where(ApiToken.user_id != user.id))
+    assert client.get(f"/account/tokens/{foreign}/revoke").status_code == 404
+    assert client.post(f"/account/tokens/{token.id}/revoke").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(ApiToken, token.id).revoked_at is not None
+    assert client.get(f"/account/tokens/{token.id}/revoke").status_code == 404

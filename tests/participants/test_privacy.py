@@ -242,8 +242,14 @@ def test_erase_page_needs_the_number_typed(
     assert client.get(f"/participants/{p.id}/erase").status_code == 403
     client.post("/logout")
     login_as("admin")
-    page = client.get(f"/participants/{p.id}/erase")
-    assert page.status_code == 200 and "csrf_token" in page.get_data(as_text=True)
+    page = client.get(f"/participants/{p.id}/erase", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "csrf_token" in text
+    # What stays, counted by the service; the export offered first.
+    summary = services.erasure_summary(p)
+    assert summary.bookings >= 1 and summary.enrolments >= 1
+    assert f"{summary.bookings} booking" in text and "stay as anonymous figures" in text
+    assert f"/participants/{p.id}/export" in text and "Erase irreversibly</button>" in text
     wrong = client.post(f"/participants/{p.id}/erase", data={"confirm": str(p.id + 1)})
     assert wrong.status_code == 422
     assert db.session.get(Participant, p.id).erased_at is None
