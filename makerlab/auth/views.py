@@ -289,7 +289,9 @@ def deactivate_user(user_id: int) -> Any:
                     "%(num)d API token stops working, and so do their calendar subscriptions.",
                     "%(num)d API tokens stop working, and so do their calendar subscriptions.",
                     tokens,
-                ),
+                )
+                if tokens
+                else _("Their calendar subscriptions stop working."),
                 _(
                     "Bookings and enrolments they made stay. If the account is activated "
                     "again, its calendar subscriptions work again; API tokens have to be "

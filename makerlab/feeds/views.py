@@ -207,6 +207,7 @@ def revoke(feed_id: int) -> Any:
                 ),
             ],
             button=_("Revoke feed"),
+            keep=_("Keep the feed"),
             form=form,
             back_url=url_for("feeds.manage"),
         )
