@@ -1,7 +1,7 @@
 """calendar feeds with their own secrets; one class of a school once per session
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-12 10:00:00
 
 ``calendar_feeds`` holds subscriptions for calendar apps: the SHA-256 of a
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 import makerlab.db
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
