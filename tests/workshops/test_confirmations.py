@@ -59,7 +59,7 @@ def test_cancelling_a_session_says_what_ends_and_mails_the_reason(
     german = client.get(f"/sessions/{session.id}/cancel").get_data(as_text=True)
     assert "3 Klassen, 1 Einzelanmeldung, 37 Plätze werden storniert" in german
     assert "Termin absagen</button>" in german
-    assert outbox() == []
+    assert not [m for m in outbox() if "session-cancelled" in m.dedupe_key]  # asking sends nothing
 
     done = client.post(f"/sessions/{session.id}/cancel", data={"reason": "Wasserschaden im Labor"})
     assert done.status_code == 302
