@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import Session
 from werkzeug.routing import IntegerConverter, Map
 
-from makerlab import api, audit, cli, extensions, logs, security, web
+from makerlab import api, assets, audit, cli, extensions, logs, security, web
 from makerlab.config import DEFAULTS
 from makerlab.db import (
     MAX_PATH_INT,
@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=web.select_locale, timezone_selector=web.select_timezone)
     login_manager.init_app(app)
     security.init_app(app)
+    assets.init_app(app)
     web.init_app(app)
     api.init_app(app)
     cli.init_app(app)

@@ -24,6 +24,7 @@ ROLES = ("admin", "coordinator", "youth_worker", "teacher")
 # Reachable without logging in.
 PUBLIC = {
     "static",
+    "assets.favicon",
     "main.index",  # redirects to the login page
     "main.healthz",
     "main.set_language",
