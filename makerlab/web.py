@@ -36,6 +36,7 @@ from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
+from makerlab.labels import status_label
 from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
@@ -66,23 +67,6 @@ MENU_ITEMS: list[tuple[str, Any, str | None]] = [
     ("feeds.manage", _l("Calendar subscriptions"), None),
     ("auth.change_password", _l("Change password"), None),
 ]
-
-STATUS_LABELS: dict[str, Any] = {
-    "reserved": _l("reserved"),
-    "checked_out": _l("checked out"),
-    "returned": _l("returned"),
-    "cancelled": _l("cancelled"),
-    "confirmed": _l("confirmed"),
-    "waitlisted": _l("waitlisted"),
-    "available": _l("available"),
-    "maintenance": _l("maintenance"),
-    "retired": _l("retired"),
-    "pending": _l("pending"),
-    "sent": _l("sent"),
-    "failed": _l("failed"),
-    "scheduled": _l("scheduled"),
-}
-
 
 # Shortcuts on the dashboard, shown to whoever may use them.
 QUICK_ACTIONS: list[tuple[str, Any, str | None]] = [
@@ -254,6 +238,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["menu_items"] = menu_items
     app.jinja_env.globals["quick_actions"] = quick_actions
     app.jinja_env.globals["view_names"] = lambda: current_app.view_functions
-    app.jinja_env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
+    app.jinja_env.globals["status_label"] = status_label
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["category_label"] = categories.label

@@ -8,32 +8,17 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request
-from flask_babel import lazy_gettext as _l
 
 from makerlab import clock
 from makerlab.audit import _AUDITED
 from makerlab.audit.models import AuditEntry
+from makerlab.audit.presenter import ENTITY_FILTER_LABELS, present
 from makerlab.auth.models import User
 from makerlab.extensions import db
 from makerlab.pages import permission_required
 
 bp = Blueprint("audit", __name__)
 PAGE_SIZE = 50
-
-ENTITY_LABELS: dict[str, Any] = {
-    "users": _l("Accounts"),
-    "api_tokens": _l("API tokens"),
-    "participants": _l("Participants"),
-    "consent_records": _l("Consents"),
-    "inductions": _l("Inductions"),
-    "bookings": _l("Bookings"),
-    "enrolments": _l("Enrolments"),
-}
-ACTION_LABELS: dict[str, Any] = {
-    "create": _l("created"),
-    "update": _l("changed"),
-    "delete": _l("deleted"),
-}
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -80,7 +65,7 @@ def audit_query(
 @bp.route("/audit")
 @permission_required("audit.view")
 def index() -> Any:
-    """Filter by entity, actor and date; before/after of every changed field; paged."""
+    """Filter by entity, actor and date; each entry as a sentence in local time; paged."""
     entity = request.args.get("entity") or None
     entities = sorted(set(_AUDITED.values()))
     if entity not in entities:
@@ -94,16 +79,16 @@ def index() -> Any:
     )
     page = max(1, _int_arg("page", 1))
     rows = db.session.execute(stmt.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    actors = db.session.execute(sa.select(User.id, User.email).order_by(User.email)).all()
+    actors = db.session.execute(
+        sa.select(User.id, User.email, User.name).order_by(User.name, User.email)
+    ).all()
     return render_template(
         "audit/index.html",
-        rows=rows,
+        entries=present(rows),
         total=total or 0,
         page=page,
         pages=max(1, math.ceil((total or 0) / PAGE_SIZE)),
-        entities=[(e, ENTITY_LABELS.get(e, e)) for e in entities],
-        entity_labels=ENTITY_LABELS,
-        action_labels=ACTION_LABELS,
+        entities=[(e, ENTITY_FILTER_LABELS.get(e, e)) for e in entities],
         actors=actors,
         filters={
             "entity": entity or "",

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+import sqlalchemy as sa
+
 from makerlab import clock
-from makerlab.audit import set_actor
+from makerlab.audit import _AUDITED, set_actor
+from makerlab.audit.presenter import FIELD_LABELS
 from makerlab.db import recorded_statements
 from makerlab.extensions import db
 from makerlab.participants import services
 
 UTC = dt.UTC
 EN = {"Accept-Language": "en"}
+
+
+def plain(html: str) -> str:
+    """The page's text without tags."""
+    return re.sub(r"<[^>]+>", "", html)
 
 
 def counted_statements() -> Any:
@@ -50,8 +59,11 @@ def test_filters_and_before_after(client: Any, login_as: Any, make_user: Any) ->
     text = client.get(f"/audit?entity=participants&actor_id={coordinator.id}", headers=EN).get_data(
         as_text=True
     )
-    assert "0345 111111" in text and "0345 222222" in text and "→" in text
-    assert coordinator.name in text and worker.name not in text
+    assert "0345 111111" in text
+    assert "Guardian phone from 0345 222222" not in text
+    assert f"Participant #{p.id}: Guardian phone from 0345 111111 to 0345 222222" in plain(text)
+    entries = text.split("</form>")[-1]  # the actor filter names everyone
+    assert coordinator.name in entries and worker.name not in entries
     assert "1 entry" in text
 
     text = client.get("/audit?entity=consent_records", headers=EN).get_data(as_text=True)
@@ -73,7 +85,9 @@ def test_erased_values_are_not_shown(client: Any, login_as: Any, make_user: Any)
     services.erase_participant(admin, p)
     db.session.commit()
     text = client.get(f"/audit?entity=participants&entity_id={p.id}").get_data(as_text=True)
-    assert "Verborgen" not in text and "Audit7" not in text and "[erased]" in text
+    assert "Verborgen" not in text and "Audit7" not in text and "[gelöscht]" in text
+    english = client.get(f"/audit?entity=participants&entity_id={p.id}", headers=EN)
+    assert "[erased]" in english.get_data(as_text=True)
 
 
 def test_paged_with_a_fixed_number_of_queries(client: Any, login_as: Any, make_user: Any) -> None:
@@ -90,3 +104,66 @@ def test_paged_with_a_fixed_number_of_queries(client: Any, login_as: Any, make_u
     assert "Page 1 of" in first.get_data(as_text=True)
     second = client.get("/audit?page=2", headers=EN).get_data(as_text=True)
     assert "Page 2 of" in second
+
+
+def test_a_change_reads_as_a_sentence_in_local_time(
+    client: Any, login_as: Any, api_as: Any, make_unit: Any
+) -> None:
+    clock.set_frozen(dt.datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    api = api_as("youth_worker")
+    unit = make_unit(name="Podcast-Koffer 2", category="podcast_kit", loanable=True)
+    booking = api.post(
+        "/api/v1/bookings",
+        json={
+            "equipment_id": unit.id,
+            "starts_at": "2026-12-11T15:00",
+            "ends_at": "2026-12-11T17:00",
+        },
+    ).get_json()
+    # 13:03:27.5 UTC is 14:03 in Halle; seconds and microseconds are not shown.
+    clock.set_frozen(dt.datetime(2026, 12, 10, 13, 3, 27, 500000, tzinfo=UTC))
+    assert api.delete(f"/api/v1/bookings/{booking['id']}").status_code in (200, 204)
+    login_as("admin")
+
+    text = client.get("/audit?entity=bookings").get_data(as_text=True)
+    shown = plain(text)
+    assert (
+        f"Buchung #{booking['id']}: Status von reserviert zu storniert; "
+        "Storniert am: Do., 10. Dez. 2026, 14:03, "
+        f"von {api.user.name} am Do., 10. Dez. 2026, 14:03"
+    ) in shown
+    assert f'<a href="/bookings/{booking["id"]}">Buchung #{booking["id"]}</a>' in text
+    # The creation lists its fields by label, with names and local times.
+    created = f"Buchung #{booking['id']} angelegt von {api.user.name} am Di., 1. Dez. 2026, 10:00"
+    assert created in shown
+    assert "Podcast-Koffer 2" in shown and "Fr., 11. Dez. 2026, 15:00" in shown
+    entries = plain(text.split("</form>")[-1])
+    for raw in ("status", "starts_at", "equipment_id", "cancelled", ":27", "13:03"):
+        assert raw not in entries
+
+    english = client.get("/audit?entity=bookings", headers=EN).get_data(as_text=True)
+    assert (
+        f"Booking #{booking['id']}</a>: Status from reserved to cancelled; "
+        "Cancelled on: Thu 10 Dec 2026, 14:03, "
+        f"by {api.user.name} on Thu 10 Dec 2026, 14:03"
+    ) in english
+
+
+def test_roles_and_yes_no_are_translated(client: Any, login_as: Any, make_user: Any) -> None:
+    admin = login_as("admin")
+    user = make_user("youth_worker")
+    set_actor(db.session, admin)
+    db.session.refresh(user)  # loaded, as a service would have it: the entry has "before"
+    user.role = "coordinator"
+    user.active = False
+    db.session.commit()
+    text = client.get(f"/audit?entity=users&entity_id={user.id}").get_data(as_text=True)
+    assert "Rolle von Jugendarbeit zu Koordination; Aktiv von ja zu nein" in text
+    assert "coordinator" not in text.split("</form>")[-1]
+
+
+def test_every_audited_field_has_a_label() -> None:
+    for model, table in _AUDITED.items():
+        columns = {column.key for column in sa.inspect(model).columns}
+        missing = columns - set(FIELD_LABELS[table]) - {"id", "created_at", "updated_at"}
+        assert not missing, f"{table}: no label for {sorted(missing)}"

@@ -1,0 +1,36 @@
+"""Names people read for stored values: statuses, yes/no, languages (pages and audit log)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS: dict[str, Any] = {
+    "reserved": _l("reserved"),
+    "checked_out": _l("checked out"),
+    "returned": _l("returned"),
+    "cancelled": _l("cancelled"),
+    "confirmed": _l("confirmed"),
+    "waitlisted": _l("waitlisted"),
+    "available": _l("available"),
+    "maintenance": _l("maintenance"),
+    "retired": _l("retired"),
+    "pending": _l("pending"),
+    "sent": _l("sent"),
+    "failed": _l("failed"),
+    "scheduled": _l("scheduled"),
+    # Derived for display, never stored: a reservation whose time has passed.
+    "past": _l("past"),
+    "no_show": _l("no-show"),
+}
+
+LANGUAGE_LABELS: dict[str, str] = {"de": "Deutsch", "en": "English"}
+
+
+def status_label(status: str) -> Any:
+    return STATUS_LABELS.get(status, status)
+
+
+def yes_no(value: bool) -> Any:
+    return _l("yes") if value else _l("no")
