@@ -23,6 +23,7 @@ DOMAINS = (
     "reports",
     "notifications",
     "audit",
+    "today",
 )
 
 

@@ -47,6 +47,7 @@ bp = Blueprint("main", __name__)
 # registered yet are skipped, so a domain's pages appear once it adds them.
 NAV_ITEMS: list[tuple[str, Any, str | None]] = [
     ("main.index", _l("Overview"), None),
+    ("today.index", _l("Today"), "bookings.view"),
     ("bookings.calendar", _l("Calendar"), "bookings.view"),
     ("bookings.find_free", _l("Find a free unit"), "bookings.create"),
     ("bookings.mine", _l("My bookings"), "bookings.view"),

@@ -19,10 +19,11 @@ from sqlalchemy.orm import joinedload
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.bookings.models import Booking
+from makerlab.bookings.models import Booking, shown_status
 from makerlab.enums import BookingStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
+from makerlab.labels import status_label
 from makerlab.sites.models import Closure
 from makerlab.sites.services import WEEKDAYS
 
@@ -73,6 +74,11 @@ class Block:
             flags += " · " + escape(_("out"))
         if self.overdue:
             flags += " · " + escape(_("overdue"))
+        if self.status == "no_show":
+            flags += " · " + escape(_("no-show"))
+        elif self.status in ("returned", "past"):
+            # Told by colour on screen; in words for screen readers.
+            flags += f'<span class="visually-hidden"> · {escape(status_label(self.status))}</span>'
         extra = ""
         if self.label:
             extra += f'<span class="ml-who">{escape(self.label)}</span>'
@@ -246,7 +252,7 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
             b.ends_at,
             kind="booking",
             booking_id=b.id,
-            status=b.status,
+            status=shown_status(b.status, b.ends_at, rows[b.equipment_id].unit.loanable, now),
             overdue=b.status == checked_out and b.ends_at < now,
             label=b.purpose or "",
             booked_by=b.name or b.email or "",

@@ -104,8 +104,26 @@ class Booking(Base):
     def overdue(self) -> bool:
         return is_overdue(self.status, self.ends_at, clock.now())
 
+    @property
+    def shown_status(self) -> str:
+        """The status as people read it (see :func:`shown_status`)."""
+        return shown_status(self.status, self.ends_at, self.equipment.loanable, clock.now())
+
 
 _CHECKED_OUT = BookingStatus.CHECKED_OUT.value  # read once: an enum's value is a slow lookup
+
+
+_RESERVED = BookingStatus.RESERVED.value
+
+
+def shown_status(status: str, ends_at: dt.datetime, loanable: bool, now: dt.datetime) -> str:
+    """A reservation whose time has passed reads "past", or "no_show" for a kit never picked up.
+
+    Derived for display only: the stored status stays ``reserved``.
+    """
+    if status == _RESERVED and ends_at <= now:
+        return "no_show" if loanable else "past"
+    return status
 
 
 def is_overdue(status: str, ends_at: dt.datetime, now: dt.datetime) -> bool:
