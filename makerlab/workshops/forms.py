@@ -91,6 +91,12 @@ class ClassEnrolmentForm(FlaskForm):
         validators=[DataRequired(), NumberRange(1, 1000)],
         render_kw={"inputmode": "numeric", "min": 1},
     )
+    accompanying_adults = IntegerField(
+        _l("Accompanying adults"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0)],
+        render_kw={"inputmode": "numeric", "min": 0},
+    )
     contact_email = EmailField(_l("Contact e-mail"), validators=[Optional(), Length(max=254)])
 
 

@@ -87,6 +87,7 @@ class Enrolment(Base):
             "attended_count IS NULL OR (attended_count >= 0 AND attended_count <= seats)",
             name="attendance_in_range",
         ),
+        sa.CheckConstraint("accompanying_adults >= 0", name="accompanying_adults_not_negative"),
         sa.Index(
             "uq_enrolments_active_participant",
             "session_id",
@@ -119,6 +120,8 @@ class Enrolment(Base):
     class_key: Mapped[str | None] = mapped_column(sa.String(50))
     headcount: Mapped[int | None] = mapped_column()
     contact_email: Mapped[str | None] = mapped_column(sa.String(254))
+    # Teachers and helpers coming with a class: on the sign-in sheet, not on seats.
+    accompanying_adults: Mapped[int] = mapped_column(default=0, server_default="0")
     participant_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participants.id", ondelete="RESTRICT"), index=True
     )

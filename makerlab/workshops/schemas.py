@@ -140,6 +140,11 @@ class EnrolmentIn(Schema):
     headcount = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=1000))
     contact_email = EmailAddress(allow_none=True)
     participant_id = fields.Integer(allow_none=True, validate=ID_RANGE)
+    accompanying_adults = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "classes only: teachers and helpers coming along (no seats)"},
+    )
 
 
 class EnrolmentOut(Schema):
@@ -151,6 +156,7 @@ class EnrolmentOut(Schema):
     class_name = fields.String(allow_none=True)
     headcount = fields.Integer(allow_none=True)
     contact_email = fields.String(allow_none=True)
+    accompanying_adults = fields.Integer()
     participant_id = fields.Integer(allow_none=True)
     attended_count = fields.Integer(allow_none=True)
     waitlist_position = fields.Method("_position", dump_only=True, allow_none=True)

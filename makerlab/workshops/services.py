@@ -41,6 +41,8 @@ WAITLISTED = EnrolmentStatus.WAITLISTED.value
 CANCELLED = EnrolmentStatus.CANCELLED.value
 ACTIVE = (CONFIRMED, WAITLISTED)
 MAX_UNITS_PER_CATEGORY = 100
+# Teachers and helpers with one class: more than a bus-load is a typing mistake.
+MAX_ADULTS = 50
 WORKSHOP_FIELDS = (
     "title",
     "description",
@@ -601,6 +603,7 @@ def _class_values(
     class_name: str | None,
     headcount: int | None,
     contact_email: str | None,
+    accompanying_adults: int | None,
 ) -> dict[str, Any]:
     _refuse_nul(class_name=class_name, contact_email=contact_email)
     errors: dict[str, list[str]] = {}
@@ -621,6 +624,10 @@ def _class_values(
         errors["class_name"] = [_("Please name the class.")]
     if headcount is None or headcount < 1:
         errors["headcount"] = [_("The class needs at least one pupil.")]
+    if accompanying_adults is not None and not 0 <= accompanying_adults <= MAX_ADULTS:
+        errors["accompanying_adults"] = [
+            _("Between 0 and %(max)d accompanying adults, please.", max=MAX_ADULTS)
+        ]
     email = (contact_email or "").strip()
     if not email:
         email = (
@@ -641,6 +648,7 @@ def _class_values(
         "headcount": headcount,
         "seats": headcount,
         "contact_email": email,
+        "accompanying_adults": accompanying_adults or 0,
     }
 
 
@@ -688,9 +696,15 @@ def enrol(
     headcount: int | None = None,
     contact_email: str | None = None,
     participant_id: int | None = None,
+    accompanying_adults: int | None = None,
 ) -> Enrolment:
-    """Enrol a class or a participant: confirmed if the seats fit, else waitlisted (rule 9)."""
-    is_class = any(v is not None for v in (school_id, class_name, headcount, contact_email))
+    """Enrol a class or a participant: confirmed if the seats fit, else waitlisted (rule 9).
+
+    A class's ``accompanying_adults`` are counted apart: they take no seats.
+    """
+    is_class = any(
+        v is not None for v in (school_id, class_name, headcount, contact_email)
+    ) or bool(accompanying_adults)
     if participant_id is not None and is_teacher(actor):
         raise Forbidden(_("Teachers enrol whole classes of their own school."))
     if participant_id is not None and is_class:
@@ -716,7 +730,9 @@ def enrol(
                 _("This participant is enrolled in this session already."), enrolment_id=duplicate
             )
     else:
-        values = _class_values(actor, school_id, class_name, headcount, contact_email)
+        values = _class_values(
+            actor, school_id, class_name, headcount, contact_email, accompanying_adults
+        )
         _refuse_second_class(session, values)
     seats_free = session_view(session).seats_free
     enrolment = Enrolment(

@@ -507,6 +507,7 @@ def enrol_class(session_id: int) -> Any:
             class_name=form.class_name.data,
             headcount=form.headcount.data,
             contact_email=form.contact_email.data or None,
+            accompanying_adults=form.accompanying_adults.data,
         ),
     )
     if sent.done:
