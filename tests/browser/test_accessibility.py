@@ -1,0 +1,227 @@
+"""WCAG 2.1 AA in Chromium: axe-core on the main pages of every role, and visible keyboard focus.
+
+axe-core is vendored from the npm package (``vendor/axe-core``, see its README);
+the page's Content-Security-Policy forbids inline scripts, so the context
+bypasses it to inject axe. Rendering does not depend on the database, so these
+run on SQLite only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from makerlab.bookings.models import Booking
+from makerlab.extensions import db
+from makerlab.workshops import services as workshops
+from makerlab.workshops.models import WorkshopSession
+from tests.browser.conftest import local, next_open_day
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.served,
+    pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
+]
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+PHONE = {"width": 390, "height": 844}
+
+# The main pages of each role; "{x}" are filled from the scene.
+PAGES: dict[str, list[str]] = {
+    "admin": [
+        "/",
+        "/today",
+        "/calendar",
+        "/equipment/{unit}",
+        "/bookings/{booking}",
+        "/participants/{participant}",
+        "/sessions/{session}",
+        "/reports/weekly",
+        "/audit",
+        "/users",
+        "/sites/1",
+        "/schools",
+        "/outbox",
+        "/account/tokens",
+    ],
+    "coordinator": [
+        "/",
+        "/today",
+        "/bookings/free",
+        "/bookings/loans",
+        "/equipment/",
+        "/workshops",
+        "/workshops/new",
+        "/sessions/{session}",
+        "/sessions/{session}/sign-in",
+        "/participants/new",
+    ],
+    "youth_worker": [
+        "/",
+        "/today",
+        "/calendar",
+        "/bookings/mine",
+        "/bookings/new?equipment_id={unit}",
+        "/participants",
+        "/sessions/{session}",
+    ],
+    "teacher": ["/", "/workshops", "/sessions/{session}", "/account/password"],
+    "anonymous": ["/login", "/programme", "/password/forgot"],
+}
+# At phone width too: the pages used standing at the counter or on the go.
+PHONE_PAGES: dict[str, list[str]] = {
+    "youth_worker": ["/", "/today", "/calendar", "/sessions/{session}", "/bookings/{booking}"],
+    "teacher": ["/", "/sessions/{session}"],
+    "anonymous": ["/login"],
+}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "bypass_csp": True}
+
+
+@pytest.fixture
+def scene(
+    make_user: Callable[..., Any],
+    make_unit: Callable[..., Any],
+    make_participant: Callable[..., Any],
+    commit: Callable[[], None],
+) -> dict[str, Any]:
+    """A unit with a booking, a participant and a session with a class, in the days ahead."""
+    coordinator = make_user("coordinator")
+    unit = make_unit(name="Lasercutter Nord", category="laser_cutter", requires_induction=True)
+    day = next_open_day(dt.time(10, 0), dt.time(12, 0), min_days=1)
+    booking = Booking(
+        equipment_id=unit.id,
+        starts_at=local(day, dt.time(10, 0)),
+        ends_at=local(day, dt.time(12, 0)),
+        blocked_until=local(day, dt.time(12, 0)),
+        purpose="Schilder schneiden",
+        booked_by_id=coordinator.id,
+    )
+    db.session.add(booking)
+    workshop = workshops.create_workshop(coordinator, title="Löten lernen", min_age=10, max_age=16)
+    session = workshops.create_session(
+        coordinator,
+        workshop,
+        starts_at=dt.datetime.combine(day, dt.time(10, 0)),
+        ends_at=dt.datetime.combine(day, dt.time(12, 0)),
+        capacity=30,
+        location="Werkstatt",
+    )
+    participant = make_participant()
+    commit()
+    return {
+        "coordinator": coordinator,
+        "unit": unit.id,
+        "booking": booking.id,
+        "session": session.id,
+        "participant": participant.id,
+    }
+
+
+def violations(page: Any) -> list[str]:
+    """Serious and critical axe-core findings on the current page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
+    )
+    return [
+        f"{v['impact']} {v['id']}: {node['target']} ({v['help']})"
+        for v in result["violations"]
+        if v["impact"] in BLOCKING
+        for node in v["nodes"]
+    ]
+
+
+def audit_pages(page: Any, urls: list[str], scene: dict[str, Any]) -> list[str]:
+    found = []
+    for template in urls:
+        url = template.format(**scene)
+        response = page.goto(url)
+        assert response is not None and response.ok, url
+        found += [f"{url}: {line}" for line in violations(page)]
+    return found
+
+
+@pytest.mark.parametrize("role", list(PAGES))
+def test_no_serious_violation_on_the_main_pages(
+    role: str,
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_school: Callable[..., Any],
+    scene: dict[str, Any],
+    commit: Callable[[], None],
+) -> None:
+    if role != "anonymous":
+        user = make_user(role)
+        if role == "teacher":
+            workshops.enrol(
+                user,
+                db.session.get(WorkshopSession, scene["session"]),
+                class_name="7a",
+                headcount=20,
+                accompanying_adults=2,
+            )
+        commit()
+        log_in(user)
+    found = audit_pages(page, PAGES[role], scene)
+    if role in PHONE_PAGES:
+        page.set_viewport_size(PHONE)
+        found += audit_pages(page, PHONE_PAGES[role], scene)
+    assert not found, "\n".join(found)
+
+
+def test_keyboard_focus_is_visible_in_the_top_bar_and_the_page(
+    page: Any, log_in: Callable[[Any], None], scene: dict[str, Any]
+) -> None:
+    log_in(scene["coordinator"])
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Zum Inhalt springen")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+
+    def ring(locator: Any) -> dict[str, str]:
+        locator.focus()
+        page.keyboard.press("Shift+Tab")  # focus by keyboard, so :focus-visible applies
+        page.keyboard.press("Tab")
+        expect(locator).to_be_focused()
+        return dict(
+            locator.evaluate(
+                "e => { const s = getComputedStyle(e);"
+                " return {style: s.outlineStyle, width: s.outlineWidth, color: s.outlineColor}; }"
+            )
+        )
+
+    nav = page.get_by_role("navigation", name="Hauptnavigation")
+    signal = {"style": "solid", "width": "3px", "color": "rgb(255, 200, 61)"}
+    assert ring(nav.get_by_role("link", name="Kalender")) == signal
+    assert ring(page.get_by_role("button", name="English")) == signal
+    brand = {"style": "solid", "width": "3px", "color": "rgb(11, 79, 108)"}
+    shortcuts = page.get_by_role("navigation", name="Schnellzugriff")
+    assert ring(shortcuts.get_by_role("link").first) == brand
+
+
+def test_long_german_labels_are_not_cut_mid_word(
+    page: Any, log_in: Callable[[Any], None], scene: dict[str, Any]
+) -> None:
+    log_in(scene["coordinator"])
+    for width in (1366, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/equipment/{scene['unit']}")
+        label = page.locator(".ml-rules dt", has_text="Sicherheitseinweisung")
+        lines = label.evaluate(
+            "e => { const r = document.createRange(); r.selectNodeContents(e);"
+            " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
+        )
+        assert lines == 1, f"the label wraps at {width} px"
