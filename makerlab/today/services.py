@@ -27,6 +27,8 @@ class Today:
 
     day: dt.date
     now: dt.datetime
+    start: dt.datetime  # the day's first instant
+    end: dt.datetime  # the next day's first instant
     bookings: list[Any]
     sessions: list[SessionView]
     overdue: list[Any]
@@ -71,6 +73,8 @@ def today_at_the_lab(tz: str) -> Today:
     return Today(
         day=day,
         now=now,
+        start=start,
+        end=end,
         bookings=list(bookings),
         sessions=session_views(sessions),
         overdue=[row for row in out if row[0].ends_at < now],

@@ -225,3 +225,18 @@ def test_long_german_labels_are_not_cut_mid_word(
             " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
         )
         assert lines == 1, f"the label wraps at {width} px"
+
+
+def test_sign_in_sheet_prints_without_navigation(
+    page: Any, log_in: Callable[[Any], None], scene: dict[str, Any]
+) -> None:
+    log_in(scene["coordinator"])
+    page.goto(f"/sessions/{scene['session']}/sign-in")
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.get_by_role("button", name="Drucken").click()
+    assert page.evaluate("window.printed") is True
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Hauptnavigation")).to_be_hidden()
+    expect(page.get_by_role("button", name="Drucken")).to_be_hidden()
+    expect(page.locator(".ml-print-header")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Löten lernen")
