@@ -1,7 +1,7 @@
 """accompanying adults on class enrolments (counted apart from seats)
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-12 10:00:00
 
 Teachers and helpers who come with a class: the sign-in sheet and the
@@ -10,8 +10,8 @@ session page count them, seats do not. Existing enrolments had none recorded.
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0007"
-down_revision = "0006"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
