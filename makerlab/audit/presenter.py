@@ -36,6 +36,7 @@ from makerlab.schools.models import School
 ENTITY_NAMES: dict[str, Any] = {
     "users": _l("Account"),
     "api_tokens": _l("API token"),
+    "calendar_feeds": _l("Calendar feed"),
     "participants": _l("Participant"),
     "consent_records": _l("Consent"),
     "consent_requests": _l("Consent link"),
@@ -46,6 +47,7 @@ ENTITY_NAMES: dict[str, Any] = {
 ENTITY_FILTER_LABELS: dict[str, Any] = {
     "users": _l("Accounts"),
     "api_tokens": _l("API tokens"),
+    "calendar_feeds": _l("Calendar feeds"),
     "participants": _l("Participants"),
     "consent_records": _l("Consents"),
     "consent_requests": _l("Consent links"),
@@ -72,6 +74,13 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
         "label": _l("Label"),
         "expires_at": _l("Valid until"),
         "last_used_at": _l("Last used"),
+        "revoked_at": _l("Revoked"),
+    },
+    "calendar_feeds": {
+        "user_id": _l("Account"),
+        "kind": _l("Kind"),
+        "equipment_id": _l("Unit"),
+        "secret_hash": _l("Secret"),
         "revoked_at": _l("Revoked"),
     },
     "participants": {
@@ -117,6 +126,7 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
         "completed_on": _l("Completed on"),
         "valid_until": _l("Valid until"),
         "recorded_by_id": _l("Recorded by"),
+        "expiry_notice_on": _l("Expiry notice sent on"),
     },
     "bookings": {
         "equipment_id": _l("Unit"),
@@ -138,6 +148,7 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
         "session_id": _l("Workshop session"),
         "school_id": _l("School"),
         "class_name": _l("Class"),
+        "class_key": _l("Class (for comparison)"),
         "headcount": _l("Pupils"),
         "accompanying_adults": _l("Accompanying adults"),
         "contact_email": _l("Contact e-mail"),
