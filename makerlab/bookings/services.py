@@ -30,9 +30,11 @@ from makerlab.bookings.rules import (
     ParticipantCheck,
     Surroundings,
     flush_guarded,
+    in_the_way,
     local_iso,
     occurrence_problems,
     on_day,
+    overlap_reasons,
     overlapping_each_other,
     raise_overlap,
     time_problems,
@@ -396,18 +398,38 @@ def _passing_rules(
     people = ParticipantCheck(unit, participants)
     valid: list[Interval] = []
     skipped: list[dict[str, Any]] = []
+    refused: dict[str, list[str]] = {}
     for index, interval in enumerate(intervals):
         errors = occurrence_problems(unit, site, interval, people)
         if not errors:
             valid.append(interval)
-        elif index == 0:
-            raise Invalid(errors)
-        elif not skip_conflicts:
-            raise Invalid(on_day(errors, interval[0], site.timezone))
+        elif index == 0 or not skip_conflicts:
+            for field, messages in (
+                errors if index == 0 else on_day(errors, interval[0], site.timezone)
+            ).items():
+                refused.setdefault(field, []).extend(messages)
         else:
             reasons = [m for messages in errors.values() for m in messages]
             skipped.append(_skipped(interval, site.timezone, [], reasons))
+    if refused:
+        raise _refusal(unit, intervals, refused)
     return valid, skipped
+
+
+def _refusal(unit: Equipment, intervals: list[Interval], refused: dict[str, list[str]]) -> Invalid:
+    """A 422 with every reason at once: the rules broken, and what else is in the way.
+
+    Someone whose participant is too young and whose time is taken hears of
+    both, so the next attempt is not refused again for the other reason.
+    """
+    if any(e <= s for s, e in intervals):
+        return Invalid(refused)
+    _free, clashing = _free_of_conflicts(unit, intervals)
+    flat = in_the_way(clashing)
+    if not flat:
+        return Invalid(refused)
+    refused.setdefault("starts_at", []).extend(overlap_reasons(unit, flat))
+    return Invalid(refused, conflicts=flat)
 
 
 def _free_of_conflicts(

@@ -246,12 +246,12 @@ def test_weekly_series_and_cancel_following(
     assert ask.status_code == 200
     text = ask.get_data(as_text=True)
     assert "2 Buchungen von Prusa" in text and "2 Buchungen stornieren" in text
-    assert "20.01.27" in text and "27.01.27" in text
+    assert "Mi., 20. Jan. 2027" in text and "Mi., 27. Jan. 2027" in text
     assert f'action="/bookings/{series[2].id}/cancel?scope=following"' in text
     whole = client.get(f"/bookings/{series[2].id}/cancel?scope=series").get_data(as_text=True)
     assert "4 Buchungen" in whole and "Die ganze Serie stornieren?" in whole
     one = client.get(f"/bookings/{series[0].id}/cancel").get_data(as_text=True)
-    assert "Buchung stornieren</button>" in one and "06.01.27" in one
+    assert "Buchung stornieren</button>" in one and "Mi., 6. Jan. 2027" in one
     # The dialog gets the same question without the page around it.
     dialog = client.get(
         f"/bookings/{series[2].id}/cancel?scope=following", headers={"X-Confirm-Dialog": "1"}

@@ -310,7 +310,7 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
             "save": "1",
         },
     )
-    assert again.status_code == 409 and "synth_kit" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Synthesizer-Bausatz" in again.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopSession)) == 1
     edit = client.post(
         f"/sessions/{session.id}/edit",
