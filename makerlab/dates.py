@@ -36,8 +36,9 @@ Zone = ZoneInfo | str | None
 def locale(language: str | None = None) -> Locale:
     """The Babel locale whose formats ``language`` (default: the reader's) uses."""
     if language is None:
+        # Outside the app texts stay untranslated (English), and so do their dates.
         current = get_locale() if has_app_context() else None
-        language = str(current) if current is not None else "de"
+        language = str(current) if current is not None else "en"
     mapping = DEFAULT_DATE_LOCALES
     if has_app_context():
         mapping = {**DEFAULT_DATE_LOCALES, **current_app.config.get("DATE_LOCALES", {})}
