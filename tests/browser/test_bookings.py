@@ -81,7 +81,9 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.get_by_label("Von", exact=True).fill("10:00")
     page.get_by_label("Bis", exact=True).fill("11:00")
     page.get_by_label("Zweck").fill("Schlüsselanhänger lasern")
-    page.get_by_label("Teilnehmende").select_option(label="Okonkwo, Lina")
+    # The picker: type to narrow the list, then tick (no Ctrl).
+    page.get_by_role("searchbox", name="Teilnehmende").fill("okon")
+    page.locator(".ml-picker-option", has_text="Okonkwo, Lina").click()
     page.get_by_role("button", name="Buchen", exact=True).click()
 
     expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
@@ -94,12 +96,15 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.goto(f"/bookings/new?equipment_id={laser.id}&day={day.isoformat()}")
     page.get_by_label("Von", exact=True).fill("11:00")
     page.get_by_label("Bis", exact=True).fill("12:00")
-    page.get_by_label("Teilnehmende").select_option(label="Brandt, Tim")
+    page.locator(".ml-picker-option", has_text="Brandt, Tim").click()
     page.get_by_role("button", name="Buchen", exact=True).click()
 
     expect(page.get_by_role("heading", name="Neue Buchung")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Tim Brandt ist 13; das Mindestalter ist 14.")
-    expect(page.get_by_label("Teilnehmende")).to_have_attribute("aria-invalid", "true")
+    picker = page.get_by_role("searchbox", name="Teilnehmende")
+    expect(picker).to_have_attribute("aria-invalid", "true")
+    # The form keeps the choice.
+    expect(page.locator(".ml-picker-option", has_text="Brandt, Tim").locator("input")).to_be_checked()
     commit()
     bookings = db.session.scalars(sa.select(Booking).where(Booking.equipment_id == laser.id)).all()
     assert [(b.starts_at, [p.first_name for p in b.participants]) for b in bookings] == [
