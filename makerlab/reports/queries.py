@@ -300,7 +300,11 @@ def _reached(enrolment_status: Any) -> Any:
 
 
 def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[str, list[Any]]:
-    """One statement over the period's sessions and enrolments, by month, workshop and school."""
+    """One statement over the period's sessions and enrolments, by month, workshop and school.
+
+    Not split: the branches of the one ``UNION ALL`` share the CTE and the
+    column shape, and each is a named local read in the order of the result.
+    """
     sessions = _period_sessions(win, by_month, site_id).cte("period_sessions")
     big = sa.BigInteger()
     zero = sa.literal(0, big)
