@@ -104,7 +104,8 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     picker = page.get_by_role("searchbox", name="Teilnehmende")
     expect(picker).to_have_attribute("aria-invalid", "true")
     # The form keeps the choice.
-    expect(page.locator(".ml-picker-option", has_text="Brandt, Tim").locator("input")).to_be_checked()
+    tim = page.locator(".ml-picker-option", has_text="Brandt, Tim")
+    expect(tim.locator("input")).to_be_checked()
     commit()
     bookings = db.session.scalars(sa.select(Booking).where(Booking.equipment_id == laser.id)).all()
     assert [(b.starts_at, [p.first_name for p in b.participants]) for b in bookings] == [
