@@ -208,9 +208,9 @@ def test_booking_form_shows_free_slots(client: Any, login_as: Any, scene: dict[s
         as_text=True
     )
     # Open 08:00-20:00, booked 10:00-12:00.
-    assert "08:00 – 10:00" in html and "12:00 – 20:00" in html
+    assert "08:00–10:00" in html and "12:00–20:00" in html
     page = client.get(f"/bookings/new?equipment_id={scene['unit']}&day=2027-01-05")
-    assert "12:00 – 20:00" in page.get_data(as_text=True)
+    assert "12:00–20:00" in page.get_data(as_text=True)
 
 
 def test_weekly_series_and_cancel_following(
