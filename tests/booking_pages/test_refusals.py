@@ -110,7 +110,7 @@ def test_a_category_is_named_by_its_label(
         "participant_ids": [child.id],
     })
     box = top_box(response.get_data(as_text=True))
-    assert "Sicherheitseinweisung für Lasercutter" in box
+    assert "Einweisung für Lasercutter" in box
     html = response.get_data(as_text=True)
     assert "laser_cutter" not in html[:form_at(html)]
 

@@ -157,7 +157,7 @@ def test_induction_expiry_notice_once_to_youth_workers_and_coordinators(
     by_to = {str(m["To"]): m for m in smtp.sink.messages}
     assert set(by_to) == {worker.email, coordinator.email}
     german = by_to[worker.email]
-    assert german["Subject"] == "2 Sicherheitseinweisungen laufen in den nächsten 30 Tagen ab"
+    assert german["Subject"] == "2 Einweisungen laufen in den nächsten 30 Tagen ab"
     text = german.get_body(("plain",)).get_content()
     assert "Ben Muster" in text and "Ayla Muster" in text and "Lasercutter" in text
     assert text.index("Ben Muster") < text.index("Ayla Muster")  # the soonest first
@@ -170,6 +170,6 @@ def test_induction_expiry_notice_once_to_youth_workers_and_coordinators(
     clock.set_frozen(T0 + dt.timedelta(days=2))  # Cem's 30 days begin
     assert jobs.induction_expiry() == 2
     latest = [m for m in smtp.sink.messages if str(m["To"]) == worker.email][-1]
-    assert latest["Subject"] == "1 Sicherheitseinweisung läuft in den nächsten 30 Tagen ab"
+    assert latest["Subject"] == "1 Einweisung läuft in den nächsten 30 Tagen ab"
     assert "Cem Muster" in latest.get_body(("plain",)).get_content()
     assert len(smtp.sink.messages) == 4
