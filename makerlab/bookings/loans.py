@@ -26,6 +26,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import site_of
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
+from makerlab.labels import status_label
 from makerlab.notifications.emails import queue_email
 from makerlab.sites import services as sites
 
@@ -100,7 +101,7 @@ def check_out(actor: User, booking: Booking) -> Booking:
         raise Conflict(
             _(
                 "Only a reserved booking can be checked out (this one is %(status)s).",
-                status=booking.status,
+                status=status_label(booking.status),
             )
         )
     now = clock.now()
@@ -124,7 +125,7 @@ def return_booking(
         raise Conflict(
             _(
                 "Only a checked-out kit can be returned (this booking is %(status)s).",
-                status=booking.status,
+                status=status_label(booking.status),
             )
         )
     now = clock.now()

@@ -31,6 +31,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import maintenance_between, site_of
 from makerlab.errors import Conflict
 from makerlab.extensions import db
+from makerlab.labels import status_label
 from makerlab.participants import rules as people_rules
 from makerlab.participants.models import Participant
 from makerlab.sites import services as sites
@@ -303,7 +304,7 @@ class Surroundings:
         reason = _(
             "%(unit)s is not available (status: %(status)s).",
             unit=self.unit.name,
-            status=self.unit.status,
+            status=status_label(self.unit.status),
         )
         entry = {"booking_id": None, "kind": "status", "starts_at": None, "ends_at": None}
         return [{**entry, "reason": reason}]
@@ -311,10 +312,9 @@ class Surroundings:
     def _closure(self, closure: sa.Row[Any]) -> dict[str, Any]:
         tz = self.site.timezone
         reason = _(
-            "%(site)s is closed from %(first)s to %(last)s.",
+            "%(site)s is closed: %(days)s",
             site=self.site.name,
-            first=closure.starts_on.isoformat(),
-            last=closure.ends_on.isoformat(),
+            days=dates.day_range(closure.starts_on, closure.ends_on),
         )
         return {
             "booking_id": None,

@@ -140,17 +140,15 @@ def _free_slots(unit: Equipment | None, day: dt.date | None) -> list[Interval] |
 
 
 def _conflict_rows(error: Invalid | Conflict | None) -> list[dict[str, Any]]:
-    """What is in the way (bookings with their units, closures, maintenance), with times.
-
-    A unit that is not available at all has no times; ``error.detail`` says so.
-    """
+    """The bookings in the way, with their units and times."""
     if isinstance(error, Conflict):
         in_the_way = error.conflicts
     elif isinstance(error, Invalid):  # refused for other reasons too, and taken as well
         in_the_way = error.extra.get("conflicts", [])
     else:
         return []
-    timed = [c for c in in_the_way if c["starts_at"] is not None]
+    # Closures and maintenance are told in words (their reasons); the list names bookings.
+    timed = [c for c in in_the_way if c.get("booking_id") is not None]
     ids = [c["booking_id"] for c in timed if c["booking_id"] is not None]
     names = dict(
         db.session.execute(

@@ -139,3 +139,24 @@ def test_the_induction_form_warns_of_the_age_rule(
                                   birth_date=dt.date(2005, 1, 1))
     calm = client.get(f"/participants/{old_enough.id}/inductions/new").get_data(as_text=True)
     assert "alert-warning" not in calm
+
+
+def test_closures_and_statuses_read_in_words(
+    client: Any, login_as: Any, frozen: Any, make_unit: Any
+) -> None:
+    from makerlab.sites.services import add_closure, default_site
+
+    add_closure(None, default_site(), starts_on=dt.date(2027, 1, 5), ends_on=dt.date(2027, 1, 6),
+                reason="Inventur")
+    db.session.commit()
+    unit = make_unit(name="Prusa Eins")
+    broken = make_unit(name="Prusa Zwei", status="maintenance")
+    login_as("youth_worker")
+    closed = client.post("/bookings/new", data={
+        "equipment_id": unit.id, "day": "2027-01-05", "start": "10:00", "end": "11:00"})
+    text = top_box(closed.get_data(as_text=True))
+    assert "geschlossen: Di., 5. Jan. 2027 – Mi., 6. Jan. 2027 (Inventur)" in text
+    assert "2027-01-05" not in text
+    api = client.post("/bookings/new", data={
+        "equipment_id": broken.id, "day": "2027-01-07", "start": "10:00", "end": "11:00"})
+    assert "maintenance" not in top_box(api.get_data(as_text=True))
