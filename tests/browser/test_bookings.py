@@ -148,14 +148,14 @@ def test_podcast_kit_lent_over_the_weekend(
         local(monday, dt.time(10, 0)),
     )
 
-    # Handing it out early is allowed (and recorded); then it is on "Gerade verliehen".
+    # Handing it out early is allowed (and recorded); then it is on "Gerade ausgegeben".
     page.get_by_role("button", name="Ausgeben").click()
     expect(page.get_by_role("status").first).to_contain_text("Podcast-Koffer 2 ausgegeben.")
     expect(heading).to_contain_text("ausgegeben")
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
-        "link", name="Gerade verliehen"
+        "link", name="Gerade ausgegeben"
     ).click()
-    expect(page.get_by_role("heading", name="Gerade verliehen")).to_be_visible()
+    expect(page.get_by_role("heading", name="Gerade ausgegeben")).to_be_visible()
     item = page.get_by_role("listitem").filter(has_text="Podcast-Koffer 2")
     expect(item).to_contain_text("Gebucht von Jana Weber")
     expect(item).to_contain_text("Interviews am Wochenende")
@@ -165,7 +165,7 @@ def test_podcast_kit_lent_over_the_weekend(
     item.get_by_label("Notiz").fill("Alles vollständig")
     item.get_by_role("button", name="Zurücknehmen").click()
     expect(page.get_by_role("status").first).to_contain_text("Podcast-Koffer 2 ist zurück.")
-    expect(page.get_by_role("main")).to_contain_text("Gerade ist nichts ausgeliehen.")
+    expect(page.get_by_role("main")).to_contain_text("Gerade ist nichts ausgegeben.")
     commit()
     db.session.refresh(booking)
     assert booking.status == "returned"
