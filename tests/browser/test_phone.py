@@ -216,3 +216,21 @@ def test_the_roster_fits_a_phone_with_its_attendance_field(
     came.fill("22")
     page.get_by_role("button", name="Anwesenheit speichern").tap()
     expect(page.get_by_role("status").first).to_be_visible()
+
+
+def test_lists_fit_a_phone(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_participant: Callable[..., Any],
+) -> None:
+    for first, last in (("Zoe", "Quappendorf-Langenberg"), ("Ali", "Şahin")):
+        make_participant(first_name=first, last_name=last)
+    log_in(make_user("coordinator"))
+    page.goto("/participants")
+    row = page.locator("table.ml-cards tbody tr").first
+    expect(row.locator('td[data-label="Alter"]')).to_be_visible()  # each card names its lines
+    badge = row.locator(".badge").last
+    box = badge.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    assert no_sideways_scroll(page)
