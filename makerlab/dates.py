@@ -39,10 +39,10 @@ def locale(language: str | None = None) -> Locale:
         # Outside the app texts stay untranslated (English), and so do their dates.
         current = get_locale() if has_app_context() else None
         language = str(current) if current is not None else "en"
-    mapping = DEFAULT_DATE_LOCALES
-    if has_app_context():
-        mapping = {**DEFAULT_DATE_LOCALES, **current_app.config.get("DATE_LOCALES", {})}
-    code = mapping.get(language) or mapping.get(language.split("_")[0]) or language
+    chosen = current_app.config.get("DATE_LOCALES") or {} if has_app_context() else {}
+    base = language.split("_")[0]
+    code = (chosen.get(language) or chosen.get(base) or DEFAULT_DATE_LOCALES.get(language)
+            or DEFAULT_DATE_LOCALES.get(base) or language)
     return _parse(code)
 
 
@@ -81,7 +81,14 @@ def time(instant: dt.datetime | None, *, tz: Zone = None, language: str | None =
     """The wall-clock time of an instant in the site's zone ("14:00")."""
     if instant is None:
         return ""
-    return str(format_time(local(instant, tz).time(), "short", locale=locale(language)))
+    wall = local(instant, tz)
+    return _clock(wall.hour, wall.minute, str(locale(language)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clock(hour: int, minute: int, code: str) -> str:
+    """A wall-clock time in a locale's short format (cached: a busy week has hundreds)."""
+    return str(format_time(dt.time(hour, minute), "short", locale=_parse(code)))
 
 
 def moment(instant: dt.datetime | None, *, tz: Zone = None, language: str | None = None) -> str:
