@@ -10,13 +10,14 @@ from flask.views import MethodView
 from makerlab import clock
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import json_page, paginate_rows
-from makerlab.bookings import loans, services
+from makerlab.bookings import loans, moves, services
 from makerlab.bookings.models import Booking
 from makerlab.bookings.schemas import (
     BookingChanged,
     BookingCreated,
     BookingIn,
     BookingListArgs,
+    BookingMoveIn,
     BookingOut,
     BookingPage,
     BookingPatch,
@@ -124,6 +125,23 @@ class BookingItem(MethodView):
         cancelled = services.cancel_booking(current_actor(), booking, scope=query["scope"])
         commit_for_response(db.session)
         return _WithExtras(booking, occurrences=cancelled)
+
+
+@blp.route("/bookings/<int:booking_id>/move")
+class BookingMove(MethodView):
+    @require("bookings.create")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.arguments(BookingMoveIn)
+    @blp.response(200, BookingOut)
+    def post(self, payload: dict[str, Any], booking: Booking) -> Any:
+        """Move one booking (one occurrence; its series stays) to another unit and/or time.
+        Every rule of a new booking applies (409 with ``conflicts``, 422 with ``errors``);
+        the answer is the same booking (same ``id`` and ``series_id``). A start alone keeps
+        the length. A unit reserved for a workshop session moves to another unit of the
+        same category at the session's time only."""
+        moves.move_booking(current_actor(), booking, **payload)
+        commit_for_response(db.session)
+        return booking
 
 
 @blp.route("/bookings/<int:booking_id>/checkout")

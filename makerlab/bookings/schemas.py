@@ -88,6 +88,16 @@ class BookingPatch(Schema):
     participant_ids = IdList()
 
 
+class BookingMoveIn(Schema):
+    """Where one booking goes: another unit, another time, or both (at least one)."""
+
+    equipment_id = Id(metadata={"description": "another unit (a session's unit: same category)"})
+    starts_at = fields.DateTime(
+        metadata={**TIME_DOC, "description": TIME_DOC["description"] + "; alone keeps the length"}
+    )
+    ends_at = fields.DateTime(metadata=TIME_DOC)
+
+
 class ScopeArgs(QuerySchema):
     scope = fields.String(load_default="this", validate=validate.OneOf(SCOPES))
 
