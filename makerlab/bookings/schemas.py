@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
+    Attention,
     DateOrInstant,
     Day,
     Id,
@@ -120,6 +121,7 @@ class BookingOut(Schema):
     overdue = fields.Boolean()
     created_at = UnitInstant()
     return_condition = fields.String(allow_none=True)
+    attention = Attention()
 
 
 BookingPage = page_schema(BookingOut, "BookingPage")
@@ -149,6 +151,7 @@ def booking_items(
         returned_at,
         created_at,
         return_condition,
+        attention,
         participant_ids,
         timezone,
     ) in rows:
@@ -172,6 +175,9 @@ def booking_items(
                 "overdue": is_overdue(status, ends_at, now),
                 "created_at": created_at.astimezone(zone).isoformat(),
                 "return_condition": return_condition,
+                "attention": [
+                    {"reason": item["reason"], "detail": item["detail"]} for item in attention or ()
+                ],
             }
         )
     return items
