@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from makerlab import email_addresses
 from makerlab.clock import FIRST_YEAR, LAST_YEAR
 from makerlab.db import MAX_ID
+from makerlab.enums import AttentionReason
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.sites.models import Site
@@ -249,3 +250,23 @@ class ProblemSchema(ma.Schema):
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     conflicts = fields.List(fields.Dict())
+
+
+class AttentionOut(Schema):
+    reason = fields.String(metadata={"enum": [r.value for r in AttentionReason]})
+    detail = fields.String()
+
+
+class Attention(fields.List):
+    """A booking's or session's ``attention``: why a change elsewhere makes it impossible."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "metadata",
+            {
+                "description": "why a change elsewhere (a closure, maintenance, a withdrawn "
+                "consent ...) makes this impossible; empty when all is well, cleared when "
+                "it is moved, changed or cancelled"
+            },
+        )
+        super().__init__(fields.Nested(AttentionOut), **kwargs)

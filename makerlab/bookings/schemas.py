@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
+    Attention,
     DateOrInstant,
     Day,
     Id,
@@ -130,6 +131,7 @@ class BookingOut(Schema):
     overdue = fields.Boolean()
     created_at = UnitInstant()
     return_condition = fields.String(allow_none=True)
+    attention = Attention()
 
 
 BookingPage = page_schema(BookingOut, "BookingPage")
@@ -159,6 +161,7 @@ def booking_items(
         returned_at,
         created_at,
         return_condition,
+        attention,
         participant_ids,
         timezone,
     ) in rows:
@@ -182,6 +185,9 @@ def booking_items(
                 "overdue": is_overdue(status, ends_at, now),
                 "created_at": created_at.astimezone(zone).isoformat(),
                 "return_condition": return_condition,
+                "attention": [
+                    {"reason": item["reason"], "detail": item["detail"]} for item in attention or ()
+                ],
             }
         )
     return items
