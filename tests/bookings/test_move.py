@@ -40,9 +40,7 @@ def stored(booking_id: int) -> tuple[int, str, str, str]:
     return b.equipment_id, b.starts_at.isoformat(), b.ends_at.isoformat(), b.status
 
 
-def test_move_to_another_unit_keeps_id_and_audits(
-    frozen: Any, api_as: Any, make_unit: Any
-) -> None:
+def test_move_to_another_unit_keeps_id_and_audits(frozen: Any, api_as: Any, make_unit: Any) -> None:
     api = api_as("youth_worker")
     first, second = make_unit(), make_unit()
     made = book(api, first, "2027-01-06", "10:00", "12:00", purpose="Schlüsselanhänger")
@@ -105,9 +103,7 @@ def test_moving_one_occurrence_keeps_the_series(frozen: Any, api_as: Any, make_u
     assert listed[1]["starts_at"] == local("2027-01-20", "10:00")
 
 
-def test_rules_refuse_a_move_and_nothing_changes(
-    frozen: Any, api_as: Any, make_unit: Any
-) -> None:
+def test_rules_refuse_a_move_and_nothing_changes(frozen: Any, api_as: Any, make_unit: Any) -> None:
     api = api_as("youth_worker")
     first, second = make_unit(), make_unit(buffer_minutes=30)
     made = book(api, first, "2027-01-06", "10:00", "12:00")
@@ -165,8 +161,7 @@ def test_a_sessions_unit_moves_to_another_of_its_kind_only(
 ) -> None:
     coordinator = api_as("coordinator")
     kits = [
-        make_unit(name=f"Podcast-Koffer {n}", category="podcast_kit", loanable=True)
-        for n in (1, 2)
+        make_unit(name=f"Podcast-Koffer {n}", category="podcast_kit", loanable=True) for n in (1, 2)
     ]
     printer = make_unit()
     workshop = coordinator.post(

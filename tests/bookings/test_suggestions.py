@@ -53,8 +53,10 @@ def test_free_units_at_the_same_time_first_then_the_nearest_times(
     make_booking(taken, "2027-01-06", "11:00", "13:00")
     db.session.add(
         MaintenanceBlock(
-            equipment_id=printer.id, starts_at=at("2027-01-06", "09:00"),
-            ends_at=at("2027-01-06", "13:00"), reason="Düse verstopft",
+            equipment_id=printer.id,
+            starts_at=at("2027-01-06", "09:00"),
+            ends_at=at("2027-01-06", "13:00"),
+            reason="Düse verstopft",
         )
     )
     db.session.commit()

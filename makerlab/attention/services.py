@@ -1,0 +1,170 @@
+"""What needs someone's attention: future bookings and sessions a change made impossible.
+
+Reads the ``attention`` the re-planning left on bookings and workshop
+sessions, adds up to three suggestions per booking (``bookings.suggestions``)
+and says who booked what. Lives above bookings and workshops because it
+reads both; a page of items costs the same statements as one item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from makerlab import clock
+from makerlab.auth.models import User
+from makerlab.bookings.models import Booking
+from makerlab.bookings.suggestions import Suggestion, suggest_moves
+from makerlab.enums import AttentionReason, SessionStatus
+from makerlab.equipment.models import Equipment
+from makerlab.extensions import db
+from makerlab.workshops.models import WorkshopSession
+
+# Reasons a different unit or time can cure; consent, inductions and age are
+# about the people on a booking, so moving it suggests nothing.
+PLACE_REASONS = frozenset(
+    {
+        AttentionReason.CLOSURE.value,
+        AttentionReason.MAINTENANCE.value,
+        AttentionReason.UNIT_UNAVAILABLE.value,
+        AttentionReason.OPENING_HOURS.value,
+    }
+)
+
+
+@dataclass
+class AttentionItem:
+    """One booking or session that needs attention, with its reasons and where it could go."""
+
+    kind: str  # "booking" | "session"
+    id: int
+    site_id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    reasons: list[dict[str, str]]
+    booking: Booking | None = None
+    session: WorkshopSession | None = None
+    booked_by: User | None = None
+    suggestions: list[Suggestion] = field(default_factory=list)
+    units: dict[int, Equipment] = field(default_factory=dict)  # the suggested units by id
+
+    @property
+    def booked_by_id(self) -> int | None:
+        return self.booking.booked_by_id if self.booking is not None else None
+
+
+def _flagged(column: Any) -> sa.ColumnElement[bool]:
+    """A non-empty ``attention`` list (JSON on both databases)."""
+    return sa.func.json_array_length(column) > 0
+
+
+def attention_items(
+    *, site_id: int | None = None, mine_first: int | None = None
+) -> list[AttentionItem]:
+    """Every future booking and session needing attention, soonest first (``mine_first``: that
+    user's bookings before the others); a session's own units follow the session."""
+    now = clock.now()
+    sessions = _flagged_sessions(now, site_id)
+    covered = {s.id for s in sessions}
+    bookings = [
+        b
+        for b in _flagged_bookings(now, site_id)
+        if b.session_id is None or b.session_id not in covered
+    ]
+    users = _users({b.booked_by_id for b in bookings if b.booked_by_id is not None})
+    items = [
+        AttentionItem(
+            kind="booking",
+            id=b.id,
+            site_id=b.equipment.site_id,
+            starts_at=b.starts_at,
+            ends_at=b.ends_at,
+            reasons=list(b.attention),
+            booking=b,
+            booked_by=users.get(b.booked_by_id) if b.booked_by_id is not None else None,
+        )
+        for b in bookings
+    ]
+    items += [
+        AttentionItem(
+            kind="session",
+            id=s.id,
+            site_id=s.site_id,
+            starts_at=s.starts_at,
+            ends_at=s.ends_at,
+            reasons=list(s.attention),
+            session=s,
+        )
+        for s in sessions
+    ]
+    items.sort(
+        key=lambda i: (
+            i.booked_by_id != mine_first if mine_first else False,
+            i.starts_at,
+            i.kind,
+            i.id,
+        )
+    )
+    return items
+
+
+def add_suggestions(items: list[AttentionItem]) -> list[AttentionItem]:
+    """Fill in up to three suggestions for each booking whose problem is its place or time."""
+    movable = [
+        i.booking
+        for i in items
+        if i.booking is not None and any(r.get("reason") in PLACE_REASONS for r in i.reasons)
+    ]
+    found = suggest_moves(movable)
+    unit_ids = {s.equipment_id for found_for in found.values() for s in found_for}
+    units = (
+        {
+            u.id: u
+            for u in db.session.scalars(sa.select(Equipment).where(Equipment.id.in_(unit_ids)))
+        }
+        if unit_ids
+        else {}
+    )
+    for item in items:
+        item.suggestions = found.get(item.id, []) if item.kind == "booking" else []
+        item.units = {s.equipment_id: units[s.equipment_id] for s in item.suggestions}
+    return items
+
+
+def _flagged_bookings(now: dt.datetime, site_id: int | None) -> list[Booking]:
+    stmt = (
+        sa.select(Booking)
+        .join(Equipment, Equipment.id == Booking.equipment_id)
+        .options(joinedload(Booking.equipment))
+        .where(Booking.is_active, Booking.ends_at > now, _flagged(Booking.attention))
+        .order_by(Booking.starts_at, Booking.id)
+    )
+    if site_id is not None:
+        stmt = stmt.where(Equipment.site_id == site_id)
+    return list(db.session.scalars(stmt))
+
+
+def _flagged_sessions(now: dt.datetime, site_id: int | None) -> list[WorkshopSession]:
+    stmt = (
+        sa.select(WorkshopSession)
+        .options(joinedload(WorkshopSession.workshop))
+        .where(
+            WorkshopSession.status == SessionStatus.SCHEDULED.value,
+            WorkshopSession.ends_at > now,
+            _flagged(WorkshopSession.attention),
+        )
+        .order_by(WorkshopSession.starts_at, WorkshopSession.id)
+    )
+    if site_id is not None:
+        stmt = stmt.where(WorkshopSession.site_id == site_id)
+    return list(db.session.scalars(stmt))
+
+
+def _users(ids: set[int]) -> dict[int, User]:
+    if not ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
