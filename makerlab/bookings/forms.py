@@ -141,6 +141,15 @@ class QuickBookForm(FlaskForm):
     purpose = HiddenField(validators=[Optional(), Length(max=500)])
 
 
+class MoveForm(FlaskForm):
+    """One click on "move here" next to a suggestion: the unit and time it names."""
+
+    equipment_id = HiddenField(validators=[DataRequired()])
+    starts_at = HiddenField(validators=[DataRequired()])
+    ends_at = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
 class CancelForm(FlaskForm):
     """The answer to "cancel?": what to cancel was chosen before the question."""
 

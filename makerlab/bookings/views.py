@@ -31,7 +31,7 @@ from flask_login import current_user
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.bookings import availability, services
+from makerlab.bookings import availability, moves, services
 from makerlab.bookings import calendar as week_calendar
 from makerlab.bookings import loans as lending
 from makerlab.bookings.forms import (
@@ -41,6 +41,7 @@ from makerlab.bookings.forms import (
     CancelForm,
     EditBookingForm,
     FindFreeForm,
+    MoveForm,
     QuickBookForm,
     ReturnForm,
 )
@@ -330,6 +331,50 @@ def quick_book() -> Any:
         return redirect(back)
     flash(_booked_message(sent.value), "success")
     return redirect(url_for("bookings.detail", booking_id=sent.value.bookings[0].id))
+
+
+@bp.route("/bookings/<int:booking_id>/move", methods=["POST"])
+@permission_required("bookings.create")
+def move(booking_id: int) -> Any:
+    """Move a booking to a suggested unit and time with one click (every rule checked)."""
+    booking = services.get_booking(current_user, booking_id)
+    form = MoveForm()
+    back = safe_next(form.next.data or url_for("bookings.detail", booking_id=booking_id))
+    if not form.validate_on_submit():
+        flash(_("The booking could not be moved. Please try again."), "danger")
+        return redirect(back)
+    try:
+        starts_at = dt.datetime.fromisoformat(form.starts_at.data or "")
+        ends_at = dt.datetime.fromisoformat(form.ends_at.data or "")
+        equipment_id = int(form.equipment_id.data or 0)
+    except ValueError:
+        abort(400)
+    sent = submit(
+        None,
+        lambda: moves.move_booking(
+            current_user, booking, equipment_id=equipment_id, starts_at=starts_at, ends_at=ends_at
+        ),
+    )
+    if not sent.done:
+        taken = [
+            _(
+                "Taken %(start)s – %(end)s.",
+                start=_localtime(r["starts_at"]),
+                end=_localtime(r["ends_at"]),
+            )
+            for r in _conflict_rows(sent.error)
+        ]
+        flash(" ".join([*sent.messages, *taken]), "danger")
+        return redirect(back)
+    flash(
+        _(
+            "Moved: %(unit)s, %(when)s.",
+            unit=booking.equipment.name,
+            when=time_span(booking.starts_at, booking.ends_at),
+        ),
+        "success",
+    )
+    return redirect(back)
 
 
 # --- my bookings, detail, cancel ------------------------------------------------
