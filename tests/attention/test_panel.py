@@ -21,7 +21,9 @@ def panel(html: str) -> str:
 
 def move_forms(html: str) -> list[dict[str, str]]:
     """The hidden fields of each "move here" form, in page order."""
-    forms = re.findall(r'<form method="post" action="(/bookings/\d+/move)">(.*?)</form>', html, re.S)
+    forms = re.findall(
+        r'<form method="post" action="(/bookings/\d+/move)">(.*?)</form>', html, re.S
+    )
     return [
         {"action": action, **dict(re.findall(r'name="(\w+)" value="([^"]*)"', body))}
         for action, body in forms
@@ -35,7 +37,12 @@ def test_coordinator_moves_a_damaged_kits_reservation_with_one_click(
     kit = make_unit(name="Podcast-Koffer 1", category="podcast_kit", loanable=True)
     spare = make_unit(name="Podcast-Koffer 2", category="podcast_kit", loanable=True)
     broken = make_booking(
-        kit, "2027-01-06", "10:00", "12:00", attention=[DAMAGED], booked_by_id=worker.id,
+        kit,
+        "2027-01-06",
+        "10:00",
+        "12:00",
+        attention=[DAMAGED],
+        booked_by_id=worker.id,
         purpose="Hörspiel 7b",
     )
     kit.status = "maintenance"
@@ -61,7 +68,10 @@ def test_coordinator_moves_a_damaged_kits_reservation_with_one_click(
     db.session.expire_all()
     moved = db.session.get(Booking, broken.id)
     assert moved is not None and moved.equipment_id == spare.id
-    assert (moved.starts_at, moved.ends_at) == (at("2027-01-06", "10:00"), at("2027-01-06", "12:00"))
+    assert (moved.starts_at, moved.ends_at) == (
+        at("2027-01-06", "10:00"),
+        at("2027-01-06", "12:00"),
+    )
     assert moved.attention == []
     after = client.get("/", headers=EN).get_data(as_text=True)
     assert "Moved: Podcast-Koffer 2" in after
@@ -90,16 +100,34 @@ def test_a_refused_move_says_why_and_changes_nothing(
 
 
 def test_youth_workers_see_their_own_bookings_first_teachers_see_no_panel(
-    frozen: Any, client: Any, login_as: Any, make_user: Any, make_unit: Any, make_booking: Any,
-    make_session: Any, make_school: Any,
+    frozen: Any,
+    client: Any,
+    login_as: Any,
+    make_user: Any,
+    make_unit: Any,
+    make_booking: Any,
+    make_session: Any,
+    make_school: Any,
 ) -> None:
     colleague = make_user("youth_worker")
-    make_booking(make_unit(name="Früher"), "2027-01-05", "10:00", "12:00",
-                 attention=[DAMAGED], booked_by_id=colleague.id)
+    make_booking(
+        make_unit(name="Früher"),
+        "2027-01-05",
+        "10:00",
+        "12:00",
+        attention=[DAMAGED],
+        booked_by_id=colleague.id,
+    )
     make_session("2027-01-06", attention=[closure_on("2027-01-06")])
     me = login_as("youth_worker")
-    make_booking(make_unit(name="Meiner"), "2027-01-07", "10:00", "12:00",
-                 attention=[DAMAGED], booked_by_id=me.id)
+    make_booking(
+        make_unit(name="Meiner"),
+        "2027-01-07",
+        "10:00",
+        "12:00",
+        attention=[DAMAGED],
+        booked_by_id=me.id,
+    )
 
     html = panel(client.get("/").get_data(as_text=True))
 
@@ -116,8 +144,13 @@ def test_reasons_in_german_and_the_whole_list_page(
     frozen: Any, client: Any, login_as: Any, make_unit: Any, make_booking: Any
 ) -> None:
     for n in range(12):
-        make_booking(make_unit(), f"2027-01-{5 + n % 5:02d}", f"{8 + n:02d}:00", f"{9 + n:02d}:00",
-                     attention=[closure_on("2027-01-05")])
+        make_booking(
+            make_unit(),
+            f"2027-01-{5 + n % 5:02d}",
+            f"{8 + n:02d}:00",
+            f"{9 + n:02d}:00",
+            attention=[closure_on("2027-01-05")],
+        )
     login_as("coordinator")
 
     dashboard = panel(client.get("/").get_data(as_text=True))
