@@ -270,3 +270,38 @@ class Attention(fields.List):
             },
         )
         super().__init__(fields.Nested(AttentionOut), **kwargs)
+
+
+class PreviewArgs(QuerySchema):
+    """``?preview=true`` on a change that may hit bookings and sessions: say which, save nothing."""
+
+    preview = fields.Boolean(
+        load_default=False,
+        metadata={"description": "answer 200 with what the change would hit; nothing is saved"},
+    )
+
+
+class AffectedOut(Schema):
+    bookings = fields.List(fields.Integer(), metadata={"description": "booking ids"})
+    sessions = fields.List(fields.Integer(), metadata={"description": "workshop session ids"})
+
+
+class PreviewOut(Schema):
+    affected = fields.Nested(AffectedOut)
+
+
+class Affected(fields.Nested):
+    """What a saved change hits: the future bookings and sessions now needing attention."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "metadata",
+            {"description": "future bookings and sessions this change makes impossible"},
+        )
+        super().__init__(AffectedOut, **kwargs)
+
+
+def with_affected(obj: Any, affected: dict[str, list[int]]) -> Any:
+    """``obj`` carrying ``affected`` for its schema's ``Affected`` field (not stored)."""
+    obj.affected = affected
+    return obj
