@@ -18,10 +18,12 @@ from sqlalchemy.orm import joinedload
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
+from makerlab.bookings.moves import move_booking
 from makerlab.bookings.suggestions import Suggestion, suggest_moves
 from makerlab.enums import AttentionReason, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
+from makerlab.planning.notices import BookingPlace, notify_moved
 from makerlab.workshops.models import WorkshopSession
 
 # Reasons a different unit or time can cure; consent, inductions and age are
@@ -55,6 +57,23 @@ class AttentionItem:
     @property
     def booked_by_id(self) -> int | None:
         return self.booking.booked_by_id if self.booking is not None else None
+
+
+def move_and_tell(
+    actor: User,
+    booking: Booking,
+    *,
+    equipment_id: int | None = None,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+) -> Booking:
+    """Move one booking (``bookings.moves.move_booking``) and tell its booker the new unit or
+    time through the outbox, unless they moved it themselves. Flushes, never commits."""
+    before = BookingPlace.of(booking)
+    move_booking(actor, booking, equipment_id=equipment_id, starts_at=starts_at, ends_at=ends_at)
+    if booking.booked_by_id != actor.id:
+        notify_moved(booking, before)
+    return booking
 
 
 def _flagged(column: Any) -> sa.ColumnElement[bool]:

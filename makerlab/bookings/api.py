@@ -10,7 +10,8 @@ from flask.views import MethodView
 from makerlab import clock
 from makerlab.api import api_blueprint, current_actor, require, resolve
 from makerlab.api.schemas import json_page, paginate_rows
-from makerlab.bookings import loans, moves, services
+from makerlab.attention.services import move_and_tell
+from makerlab.bookings import loans, services
 from makerlab.bookings.models import Booking
 from makerlab.bookings.schemas import (
     BookingChanged,
@@ -138,8 +139,9 @@ class BookingMove(MethodView):
         Every rule of a new booking applies (409 with ``conflicts``, 422 with ``errors``);
         the answer is the same booking (same ``id`` and ``series_id``). A start alone keeps
         the length. A unit reserved for a workshop session moves to another unit of the
-        same category at the session's time only."""
-        moves.move_booking(current_actor(), booking, **payload)
+        same category at the session's time only. The booker hears of it by e-mail
+        (unless they moved it themselves)."""
+        move_and_tell(current_actor(), booking, **payload)
         commit_for_response(db.session)
         return booking
 

@@ -30,8 +30,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import clock
+from makerlab.attention.services import move_and_tell
 from makerlab.auth.models import User
-from makerlab.bookings import availability, moves, services
+from makerlab.bookings import availability, services
 from makerlab.bookings import calendar as week_calendar
 from makerlab.bookings import loans as lending
 from makerlab.bookings.forms import (
@@ -351,7 +352,7 @@ def move(booking_id: int) -> Any:
         abort(400)
     sent = submit(
         None,
-        lambda: moves.move_booking(
+        lambda: move_and_tell(
             current_user, booking, equipment_id=equipment_id, starts_at=starts_at, ends_at=ends_at
         ),
     )
