@@ -8,12 +8,7 @@ from flask import Flask
 
 from makerlab.notifications import jobs
 from tests.attention.conftest import DAMAGED
-from tests.notifications.helpers import (  # noqa: F401  (fixtures)
-    SmtpServer,
-    app_config,
-    job_app,
-    smtp,
-)
+from tests.notifications.helpers import SmtpServer
 
 
 def test_the_booker_is_told_of_a_move_by_someone_else_once(
