@@ -188,3 +188,22 @@ def test_a_sessions_unit_moves_to_another_of_its_kind_only(
     assert body["id"] == reserved.id and body["session_id"] == session.get_json()["id"]
     assert body["equipment_id"] == kits[1].id
     assert body["starts_at"] == local("2027-01-12", "09:00")
+
+
+def test_only_an_active_booking_moves_and_a_kit_out_keeps_its_unit(
+    frozen: Any, api_as: Any, make_unit: Any
+) -> None:
+    api = api_as("youth_worker")
+    first, second = make_unit(), make_unit()
+    cancelled = book(api, first, "2027-01-06", "10:00", "12:00")
+    assert api.delete(f"/api/v1/bookings/{cancelled['id']}").status_code == 200
+    assert move(api, cancelled["id"], equipment_id=second.id).status_code == 409
+
+    kit = make_unit(category="podcast_kit", loanable=True)
+    spare = make_unit(category="podcast_kit", loanable=True)
+    loan = book(api, kit, "2027-01-04", "09:00", "17:00")
+    assert api.post(f"/api/v1/bookings/{loan['id']}/checkout").status_code == 200
+    refused = move(api, loan["id"], equipment_id=spare.id)
+    assert refused.status_code == 422 and "equipment_id" in refused.get_json()["errors"]
+    longer = move(api, loan["id"], ends_at="2027-01-04T18:00")
+    assert longer.status_code == 200 and longer.get_json()["status"] == "checked_out"
