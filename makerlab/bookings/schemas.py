@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
+    Affected,
     Attention,
     DateOrInstant,
     Day,
@@ -215,6 +216,12 @@ class BookingCreated(BookingOut):
     recurrence = fields.Dict(allow_none=True)
     occurrences = fields.List(fields.Nested(BookingOut))
     skipped = fields.List(fields.Nested(SkippedOccurrence))
+
+
+class BookingReturned(BookingOut):
+    """A returned kit; ``affected``: the unit's future bookings a damaged return hits."""
+
+    affected = Affected()
 
 
 class BookingChanged(BookingOut):

@@ -58,6 +58,8 @@ from makerlab.errors import Conflict, Invalid, invalid
 from makerlab.extensions import db
 from makerlab.pages import apply_errors, permission_required, safe_next, submit
 from makerlab.participants.services import visible_participants
+from makerlab.planning.impact import UnitChange, replan
+from makerlab.planning.summary import flash_text
 from makerlab.sites.services import default_site, list_sites
 
 bp = Blueprint("bookings", __name__)
@@ -583,15 +585,21 @@ def return_booking(booking_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Please choose the condition."), "danger")
         return redirect(back)
-    sent = submit(
-        None,
-        lambda: lending.return_booking(
+    damaged = form.condition.data == "damaged"
+
+    def take_back() -> dict[str, list[int]]:
+        lending.return_booking(
             current_user, booking, condition=form.condition.data, note=form.note.data or ""
-        ),
-    )
+        )
+        if not damaged:
+            return {"bookings": [], "sessions": []}
+        change = UnitChange.damaged(booking, form.note.data or "")
+        return replan(change, current_user).affected
+
+    sent = submit(None, take_back)
     if not sent.done:
         sent.flash()
-    elif form.condition.data == "damaged":
+    elif damaged:
         flash(
             _(
                 "%(unit)s is back and now in maintenance; the coordinators are told.",
@@ -599,6 +607,8 @@ def return_booking(booking_id: int) -> Any:
             ),
             "warning",
         )
+        if sent.value["bookings"] or sent.value["sessions"]:
+            flash(flash_text(sent.value), "warning")
     else:
         flash(_("%(unit)s is back.", unit=booking.equipment.name), "success")
     return redirect(back)

@@ -29,6 +29,8 @@ class Impact:
     key: str
     bookings: dict[Booking, list[Item]] = field(default_factory=dict)
     sessions: dict[WorkshopSession, list[Item]] = field(default_factory=dict)
+    # A change about one participant concerns their enrolments only, not the whole class list.
+    participant_id: int | None = None
 
     def add_booking(self, booking: Booking, item: Item) -> None:
         items = self.bookings.setdefault(booking, [])

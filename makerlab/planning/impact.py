@@ -30,7 +30,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking, booking_participants
-from makerlab.enums import AttentionReason, EnrolmentStatus, SessionStatus
+from makerlab.enums import AttentionReason, EnrolmentStatus, EquipmentStatus, SessionStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.equipment.services import site_of
 from makerlab.extensions import db
@@ -83,14 +83,28 @@ class MaintenanceChange:
 class UnitChange:
     """A unit out of service: its status set to maintenance or retired, or returned damaged.
 
-    ``returned_by``: the booking whose damaged return put it out (not itself hit).
+    ``before``: its status before; a unit already out, or back to available,
+    hits nothing. ``returned_by``: the booking whose damaged return put it out
+    (not itself hit).
     """
 
     unit: Equipment
-    status: str
+    before: str
     key: str
     returned_by: Booking | None = None
     note: str = ""
+
+    @classmethod
+    def status_set(cls, unit: Equipment, before: str) -> UnitChange:
+        """``unit``'s status just changed from ``before`` (or not: then it hits nothing)."""
+        stamp = clock.now().isoformat(timespec="seconds")
+        return cls(unit, before, f"unit-status:{unit.id}:{unit.status}:{stamp}")
+
+    @classmethod
+    def damaged(cls, booking: Booking, note: str = "") -> UnitChange:
+        """``booking``'s kit came back damaged and went into maintenance."""
+        unit = booking.equipment
+        return cls(unit, EquipmentStatus.AVAILABLE.value, f"damaged:{booking.id}", booking, note)
 
 
 @dataclass(frozen=True)
@@ -234,9 +248,13 @@ def _maintenance_impact(change: MaintenanceChange) -> Impact:
 
 def _unit_impact(change: UnitChange) -> Impact:
     unit = change.unit
+    if unit.status == EquipmentStatus.AVAILABLE.value or change.before != (
+        EquipmentStatus.AVAILABLE.value
+    ):
+        return Impact(change.key)  # back in service, or out already: nothing new
     if change.returned_by is not None:
         text = _with_reason(_("%(unit)s came back damaged", unit=unit.name), change.note)
-    elif change.status == "retired":
+    elif unit.status == EquipmentStatus.RETIRED.value:
         text = _("%(unit)s has been retired", unit=unit.name)
     else:
         text = _("%(unit)s is out of service for maintenance", unit=unit.name)
@@ -277,7 +295,7 @@ def _opening_hours_impact(change: OpeningHoursChange) -> Impact:
     for booking in _future_bookings(
         Equipment.site_id == site.id, Booking.session_id.is_(None)
     ):
-        if not _fits(after, booking):
+        if _fits(before, booking) and not _fits(after, booking):  # this change left it out
             impact.add_booking(booking, item)
     for session in _future_sessions(WorkshopSession.site_id == site.id):
         if sites.within_opening_hours(
@@ -333,7 +351,7 @@ def _person_items(
 
 def _participant_impact(change: ParticipantChange) -> Impact:
     person = change.participant
-    impact = Impact(change.key)
+    impact = Impact(change.key, participant_id=person.id)
     booked = _future_bookings(
         Booking.id.in_(
             sa.select(booking_participants.c.booking_id).where(
@@ -441,6 +459,14 @@ def lapsed_inductions() -> list[Impact]:
     return list(impacts.values())
 
 
+def flag_lapsed_inductions(now: dt.datetime | None = None) -> int:
+    """The daily job: flag and tell what lapsed inductions hit; how many bookings were hit."""
+    impacts = lapsed_inductions()
+    for impact in impacts:
+        record_impact(impact)
+    return len({b.id for impact in impacts for b in impact.bookings})
+
+
 def _latest_validity(participant_ids: set[int]) -> dict[tuple[int, str], dt.date | None]:
     if not participant_ids:
         return {}
@@ -486,14 +512,18 @@ def replan(change: Change, actor: User | None = None, *, preview: bool = False) 
     return impact
 
 
+def merge_affected(*found: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Several ``affected`` answers as one."""
+    return {
+        kind: sorted({i for affected in found for i in affected[kind]})
+        for kind in ("bookings", "sessions")
+    }
+
+
 def replan_closures(
     closures: Iterable[Closure], site: Site, actor: User | None = None
 ) -> dict[str, list[int]]:
     """:func:`replan` each closure just added (holidays, a calendar import); what they hit."""
-    bookings: set[int] = set()
-    sessions: set[int] = set()
-    for closure in closures:
-        affected = replan(ClosureChange.of(closure, site), actor).affected
-        bookings.update(affected["bookings"])
-        sessions.update(affected["sessions"])
-    return {"bookings": sorted(bookings), "sessions": sorted(sessions)}
+    return merge_affected(
+        *(replan(ClosureChange.of(closure, site), actor).affected for closure in closures)
+    )

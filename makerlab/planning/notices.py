@@ -92,12 +92,15 @@ def _tell_contacts(impact: Impact) -> int:
     if not impact.sessions:
         return 0
     by_id = {s.id: s for s in impact.sessions}
-    enrolments = db.session.scalars(
+    stmt = (
         sa.select(Enrolment)
         .options(selectinload(Enrolment.participant), selectinload(Enrolment.school))
         .where(Enrolment.session_id.in_(by_id), Enrolment.status.in_(ACTIVE_ENROLMENTS))
         .order_by(Enrolment.id)
-    ).all()
+    )
+    if impact.participant_id is not None:
+        stmt = stmt.where(Enrolment.participant_id == impact.participant_id)
+    enrolments = db.session.scalars(stmt).all()
     told: dict[str, list[tuple[WorkshopSession, Enrolment]]] = defaultdict(list)
     for enrolment in enrolments:
         address = contact_of(enrolment)

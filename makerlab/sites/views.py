@@ -18,8 +18,16 @@ from makerlab import clock
 from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
-from makerlab.planning.impact import ClosureChange, find_impact, replan, replan_closures
-from makerlab.planning.summary import flash_text, summarise
+from makerlab.planning.confirm import CONFIRM_FIELD, replan_confirmed, unconfirmed_summary
+from makerlab.planning.hits import Impact
+from makerlab.planning.impact import (
+    ClosureChange,
+    find_impact,
+    opening_hours_change,
+    replan,
+    replan_closures,
+)
+from makerlab.planning.summary import Summary, flash_text, summarise
 from makerlab.sites import closure_imports, services
 from makerlab.sites.forms import (
     CalendarFileForm,
@@ -79,23 +87,30 @@ def detail(site_id: int) -> Any:
     """Name, address, time zone and the weekly opening hours; closures below."""
     site = services.get_site(current_user, site_id)
     form = SiteForm.for_site(site)
-    sent = submit(
-        form,
-        lambda: services.update_site(
+    before = dict(site.opening_hours or {})
+    confirmed = request.form.get(CONFIRM_FIELD) == "1"
+
+    def save() -> Impact:
+        services.update_site(
             current_user,
             site,
             name=form.name.data or "",
             address=form.address.data or "",
             timezone=form.timezone.data or "",
             opening_hours=form.opening_hours(),
-        ),
-    )
+        )
+        return replan_confirmed(opening_hours_change(site, before), current_user, confirmed)
+
+    sent = submit(form, save)
     if sent.done:
         flash(_("Site saved."), "success")
+        if not sent.value.empty:
+            flash(flash_text(sent.value.affected), "warning")
         return redirect(url_for("sites.detail", site_id=site.id))
     if sent.error is not None:
         site = services.get_site(current_user, site_id)  # as before the refusal
-    return render_site(site, site_form=form, status=sent.status)
+    impact = unconfirmed_summary(sent.error)
+    return render_site(site, site_form=form, status=200 if impact else sent.status, impact=impact)
 
 
 def render_site(
@@ -106,6 +121,7 @@ def render_site(
     holidays_form: HolidaysForm | None = None,
     file_form: CalendarFileForm | None = None,
     status: int = 200,
+    impact: Summary | None = None,
 ) -> Any:
     """The site page with its forms; a form given here shows its input and errors."""
     if closure_form is None:
@@ -130,6 +146,7 @@ def render_site(
             upcoming=upcoming,
             past=past,
             max_kb=closure_imports.ICS_MAX_BYTES // 1024,
+            impact=impact,
         ),
         status,
     )
