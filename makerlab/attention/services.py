@@ -13,17 +13,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
 from makerlab.bookings.moves import move_booking
+from makerlab.bookings.services import cancel_booking
 from makerlab.bookings.suggestions import Suggestion, suggest_moves
 from makerlab.enums import AttentionReason, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
+from makerlab.notifications.emails import queue_email, when
 from makerlab.planning.notices import BookingPlace, notify_moved
+from makerlab.sites.services import find_site
 from makerlab.workshops.models import WorkshopSession
 
 # Reasons a different unit or time can cure; consent, inductions and age are
@@ -74,6 +78,40 @@ def move_and_tell(
     if booking.booked_by_id != actor.id:
         notify_moved(booking, before)
     return booking
+
+
+def cancel_and_tell(
+    actor: User, booking: Booking, *, scope: str = "this", reason: str = ""
+) -> list[Booking]:
+    """Cancel (``bookings.services.cancel_booking``); with a ``reason``, someone else's
+    booking's booker gets one e-mail saying what was cancelled and why. Flushes only."""
+    reason = " ".join((reason or "").split())[:500]
+    started = clock.now()
+    targets = cancel_booking(actor, booking, scope=scope)
+    cancelled = [t for t in targets if t.cancelled_at is not None and t.cancelled_at >= started]
+    if reason and cancelled and booking.booked_by_id not in (None, actor.id):
+        _tell_cancelled(booking, cancelled, reason)
+    return targets
+
+
+def _tell_cancelled(booking: Booking, cancelled: list[Booking], reason: str) -> None:
+    person = db.session.get(User, booking.booked_by_id)
+    if person is None or not person.active:
+        return
+    locale = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
+    site = find_site(booking.equipment.site_id)
+    tz = site.timezone if site else str(current_app.config["TIMEZONE"])
+    ids = ",".join(str(b.id) for b in cancelled)
+    queue_email(
+        dedupe_key=f"cancelled:{ids}"[:200],
+        to=person.email,
+        template="booking_cancelled",
+        locale=locale,
+        user_name=person.name or person.email,
+        unit=booking.equipment.name,
+        dates=[when(b.starts_at, b.ends_at, tz, locale) for b in cancelled],
+        reason=reason,
+    )
 
 
 def _flagged(column: Any) -> sa.ColumnElement[bool]:

@@ -155,6 +155,11 @@ class CancelForm(FlaskForm):
 
     scope = HiddenField(default="this", validators=[AnyOf([value for value, _ in SCOPE_CHOICES])])
     next = HiddenField()
+    # Only asked when someone else made the booking (the view removes it otherwise).
+    reason = TextAreaField(
+        _l("Reason (optional; sent to whoever made the booking)"),
+        validators=[Optional(), Length(max=500)],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -30,7 +30,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import clock
-from makerlab.attention.services import move_and_tell
+from makerlab.attention.services import cancel_and_tell, move_and_tell
 from makerlab.auth.models import User
 from makerlab.bookings import availability, services
 from makerlab.bookings import calendar as week_calendar
@@ -471,13 +471,17 @@ def cancel(booking_id: int) -> Any:
     """Ask first (GET says what would go), then cancel one date, the rest or the series."""
     booking = services.get_booking(current_user, booking_id)
     form = CancelForm(scope=request.args.get("scope", "this"), next=request.args.get("next", ""))
+    if booking.booked_by_id in (None, current_user.id):
+        del form.reason  # nobody else to tell
     back = safe_next(form.next.data or url_for("bookings.detail", booking_id=booking_id))
     if request.method == "POST":
         if not form.validate_on_submit():
             flash(_("Please choose what to cancel."), "danger")
             return redirect(back)
+        reason = (form.reason.data or "") if "reason" in form else ""
         sent = submit(
-            None, lambda: services.cancel_booking(current_user, booking, scope=form.scope.data)
+            None,
+            lambda: cancel_and_tell(current_user, booking, scope=form.scope.data, reason=reason),
         )
         if sent.done:
             cancelled = len(sent.value)
@@ -526,7 +530,10 @@ def _cancel_question(
         booker = db.session.get(User, booking.booked_by_id)
         if booker is not None:
             consequences.append(
-                _("%(name)s made this booking and is not told.", name=booker.name or booker.email)
+                _(
+                    "%(name)s made this booking and is told by e-mail if you give a reason.",
+                    name=booker.name or booker.email,
+                )
             )
     others = [
         (url_for("bookings.cancel", booking_id=booking.id, scope=other, next=back), str(label))
