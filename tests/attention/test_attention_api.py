@@ -130,3 +130,17 @@ def test_statements_do_not_grow_with_the_items(
     many, total = statements()
     assert total == 15
     assert many == one
+
+
+def test_a_persons_problem_gets_no_suggestions(
+    frozen: Any, api_as: Any, make_unit: Any, make_booking: Any
+) -> None:
+    api = api_as("youth_worker")
+    make_unit()  # another printer is free at the same time, but that cures nothing
+    consent = {"reason": "consent", "detail": "Zoe Quappendorf: Einwilligung widerrufen"}
+    booking = make_booking(make_unit(), "2027-01-06", "10:00", "12:00", attention=[consent])
+
+    (item,) = api.get("/api/v1/attention").get_json()["items"]
+
+    assert item["id"] == booking.id and item["reasons"] == [consent]
+    assert item["suggestions"] == []
