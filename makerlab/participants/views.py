@@ -40,6 +40,8 @@ from makerlab.participants.forms import (
     SearchForm,
 )
 from makerlab.participants.models import Participant
+from makerlab.planning.reactions import PersonBefore, replan_person
+from makerlab.planning.summary import flash_text
 from makerlab.schools.services import visible_schools
 
 bp = Blueprint("participants", __name__)
@@ -179,11 +181,17 @@ def edit(participant_id: int) -> Any:
     form.school_id.choices = _school_choices()
     if request.method == "GET":
         form.school_id.data = participant.school_id or 0
-    sent = submit(
-        form, lambda: services.update_participant(current_user, participant, **_form_values(form))
-    )
+    before = PersonBefore.of(participant)
+
+    def save() -> dict[str, list[int]]:
+        services.update_participant(current_user, participant, **_form_values(form))
+        return replan_person(participant, before, current_user)
+
+    sent = submit(form, save)
     if sent.done:
         flash(_("Participant saved."), "success")
+        if sent.value["bookings"] or sent.value["sessions"]:
+            flash(flash_text(sent.value), "warning")
         return redirect(url_for("participants.detail", participant_id=participant.id))
     page = render_template("participants/form.html", form=form, participant=participant)
     return page, sent.status

@@ -1,0 +1,106 @@
+"""In the browser's forms: a change that hits plans is shown first and saved on the second send."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from makerlab.bookings.models import Booking
+from makerlab.equipment.models import Equipment, MaintenanceBlock
+from makerlab.extensions import db
+from makerlab.notifications.models import Notification
+from makerlab.planning.notices import BookingPlace, notify_moved
+from tests.conftest import at
+from tests.planning.conftest import Plans
+
+UNIT_FORM = {
+    "name": "Podcast-Kit 1", "category": "podcast_kit", "site_id": "1", "location": "Werkstatt",
+    "status": "maintenance", "loanable": "y", "buffer_minutes": "0", "notes": "",
+}
+
+
+def _outbox() -> list[Notification]:
+    db.session.expire_all()
+    return list(db.session.scalars(sa.select(Notification).order_by(Notification.id)))
+
+
+def test_unit_status_form_shows_what_is_hit_then_saves(
+    plans: Plans, client: FlaskClient, login_as: Any
+) -> None:
+    login_as("coordinator", locale="en")
+    url = f"/equipment/{plans.kit.id}/edit"
+    first = client.post(url, data=UNIT_FORM)
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "2 bookings are hit" in page and 'name="confirm_impact"' in page
+    assert "booked by Kai" in page
+    db.session.expire_all()
+    assert db.session.get(Equipment, plans.kit.id).status == "available"
+    assert _outbox() == []
+
+    second = client.post(url, data={**UNIT_FORM, "confirm_impact": "1"}, follow_redirects=True)
+    assert second.status_code == 200
+    assert "2 bookings are hit: they are marked" in second.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Equipment, plans.kit.id).status == "maintenance"
+    assert db.session.get(Booking, plans.hit[3].id).attention[0]["reason"] == "unit_unavailable"
+    assert [n.to_address for n in _outbox()] == ["kai@passage13.example"]
+
+
+def test_a_change_hitting_nothing_saves_at_once(
+    plans: Plans, client: FlaskClient, login_as: Any
+) -> None:
+    login_as("coordinator", locale="en")
+    answer = client.post(
+        f"/equipment/{plans.printer.id}/maintenance",
+        data={"start_day": "2027-02-01", "start_time": "08:00", "end_day": "2027-02-01",
+              "end_time": "12:00", "reason": "Kalibrieren"},
+    )
+    assert answer.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MaintenanceBlock)) == 1
+
+
+def test_maintenance_form_asks_first(plans: Plans, client: FlaskClient, login_as: Any) -> None:
+    login_as("coordinator", locale="en")
+    data = {"start_day": "2026-12-24", "start_time": "08:00", "end_day": "2026-12-24",
+            "end_time": "18:00", "reason": "Kalibrieren"}
+    url = f"/equipment/{plans.printer.id}/maintenance"
+    first = client.post(url, data=data)
+    assert first.status_code == 200 and "1 booking is hit" in first.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MaintenanceBlock)) == 0
+    assert client.post(url, data={**data, "confirm_impact": "1"}).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MaintenanceBlock)) == 1
+
+
+def test_closure_check_step_lists_the_hits(
+    plans: Plans, client: FlaskClient, login_as: Any
+) -> None:
+    login_as("coordinator", locale="en")
+    page = client.post(
+        "/sites/1/closures/check",
+        data={"closure-starts_on": "2026-12-24", "closure-ends_on": "2027-01-01",
+              "closure-reason": "Christmas"},
+    ).get_data(as_text=True)
+    assert "5 bookings and 1 workshop session are hit" in page
+    assert "class 4a" in page and "Löten für Einsteiger" in page
+    assert _outbox() == []
+
+
+def test_notify_moved_tells_the_booker_once(plans: Plans) -> None:
+    booking = plans.hit[0]
+    before = BookingPlace.of(booking)
+    assert not notify_moved(booking, before)  # nothing moved
+    booking.equipment = plans.other_site_unit
+    booking.starts_at = at("2026-12-22", "10:00")
+    booking.ends_at = booking.starts_at + dt.timedelta(hours=2)
+    db.session.flush()
+    assert notify_moved(booking, before)
+    assert not notify_moved(booking, before)  # a retry: the same move, no second mail
+    db.session.commit()
+    [mail] = _outbox()
+    assert mail.to_address == "kai@passage13.example" and mail.locale == "en"
+    assert "Prusa Süd" in mail.body_text and "Prusa MK4" in mail.body_text
+    assert "Your booking has moved" in mail.subject
