@@ -36,7 +36,7 @@ from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
-from makerlab.labels import status_label
+from makerlab.labels import attention_label, status_label
 from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
@@ -235,6 +235,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["attention_label"] = attention_label
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["menu_items"] = menu_items
     app.jinja_env.globals["quick_actions"] = quick_actions

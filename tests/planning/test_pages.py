@@ -104,3 +104,20 @@ def test_notify_moved_tells_the_booker_once(plans: Plans) -> None:
     assert mail.to_address == "kai@passage13.example" and mail.locale == "en"
     assert "Prusa Süd" in mail.body_text and "Prusa MK4" in mail.body_text
     assert "Your booking has moved" in mail.subject
+
+
+def test_booking_and_session_pages_say_why_they_need_attention(
+    plans: Plans, client: FlaskClient, login_as: Any, api_as: Any
+) -> None:
+    api_as("coordinator").post(
+        "/api/v1/sites/1/closures",
+        json={"starts_on": "2026-12-24", "ends_on": "2027-01-01", "reason": "Christmas"},
+    )
+    login_as("coordinator", locale="en")
+    booking = client.get(f"/bookings/{plans.hit[0].id}").get_data(as_text=True)
+    assert "Needs attention" in booking and "the site is closed" in booking
+    assert "Christmas" in booking
+    session = client.get(f"/sessions/{plans.session.id}").get_data(as_text=True)
+    assert "Needs attention" in session and "the site is closed" in session
+    calm = client.get(f"/bookings/{plans.january.id}").get_data(as_text=True)
+    assert "data-attention" not in calm
