@@ -13,8 +13,10 @@ from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
 from makerlab.notifications.models import Notification
 from makerlab.planning.notices import BookingPlace, notify_moved
+from makerlab.sites.models import Site
 from tests.conftest import at
 from tests.planning.conftest import Plans
+from tests.sites.test_site_pages import grid
 
 UNIT_FORM = {
     "name": "Podcast-Kit 1", "category": "podcast_kit", "site_id": "1", "location": "Werkstatt",
@@ -121,3 +123,26 @@ def test_booking_and_session_pages_say_why_they_need_attention(
     assert "Needs attention" in session and "the site is closed" in session
     calm = client.get(f"/bookings/{plans.january.id}").get_data(as_text=True)
     assert "data-attention" not in calm
+
+
+def test_opening_hours_form_shows_what_is_hit_then_saves(
+    plans: Plans, client: FlaskClient, login_as: Any, api_as: Any
+) -> None:
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    api_as("coordinator").patch(
+        "/api/v1/sites/1", json={"opening_hours": {d: [["09:00", "18:00"]] for d in weekdays}}
+    )
+    login_as("coordinator", locale="en")
+    form = grid(**{f"{d}_0_opens": "09:00" for d in weekdays},
+                **{f"{d}_0_closes": "18:00" for d in weekdays})
+    form.update({"mon-0-opens": "13:00"})  # Monday mornings closed from now on
+    first = client.post("/sites/1", data=form)
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "1 booking and 1 workshop session are hit" in page
+    db.session.expire_all()
+    assert db.session.get(Site, 1).opening_hours["mon"] == [["09:00", "18:00"]]
+    assert client.post("/sites/1", data={**form, "confirm_impact": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Site, 1).opening_hours["mon"] == [["13:00", "18:00"]]
+    assert db.session.get(Booking, plans.hit[1].id).attention[0]["reason"] == "opening_hours"
