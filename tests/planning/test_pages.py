@@ -8,14 +8,16 @@ from typing import Any
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from makerlab import clock
 from makerlab.bookings.models import Booking
+from makerlab.db import recorded_statements
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
 from makerlab.notifications.models import Notification
 from makerlab.planning.notices import BookingPlace, notify_moved
 from makerlab.sites.models import Site
 from tests.conftest import at
-from tests.planning.conftest import Plans
+from tests.planning.conftest import NOW, Plans, add_session, enrol_class, make_booking
 from tests.sites.test_site_pages import grid
 
 UNIT_FORM = {
@@ -146,3 +148,21 @@ def test_opening_hours_form_shows_what_is_hit_then_saves(
     db.session.expire_all()
     assert db.session.get(Site, 1).opening_hours["mon"] == [["13:00", "18:00"]]
     assert db.session.get(Booking, plans.hit[1].id).attention[0]["reason"] == "opening_hours"
+
+
+def test_closure_check_step_reads_a_fixed_number_of_statements(
+    plans: Plans, client: FlaskClient, login_as: Any, make_user: Any, make_school: Any,
+) -> None:
+    login_as("coordinator", locale="en")
+    data = {"closure-starts_on": "2026-12-24", "closure-ends_on": "2027-01-01"}
+    with recorded_statements(db.engine) as few:
+        assert client.post("/sites/1/closures/check", data=data).status_code == 200
+    for n in range(6):
+        someone = make_user("youth_worker", email=f"person{n}@passage13.example")
+        make_booking(someone, at("2026-12-31", f"{8 + n:02d}:00"), hours=1, equipment=plans.printer)
+        enrol_class(add_session("2026-12-30", f"Kurs {n}"), make_school(name=f"Schule {n}"))
+    clock.set_frozen(NOW)
+    with recorded_statements(db.engine) as many:
+        page = client.post("/sites/1/closures/check", data=data).get_data(as_text=True)
+    assert "11 bookings and 7 workshop sessions are hit" in page
+    assert len(many) == len(few), (few, many)
