@@ -254,6 +254,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["attention_label"] = attention_label
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["menu_items"] = menu_items
     app.jinja_env.globals["quick_actions"] = quick_actions

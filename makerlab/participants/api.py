@@ -30,6 +30,7 @@ from makerlab.participants.schemas import (
     ParticipantPage,
     ParticipantPatch,
 )
+from makerlab.planning.impact import ParticipantChange, replan
 from makerlab.planning.reactions import PersonBefore, replan_person
 
 blp = api_blueprint("participants_api", __name__, "Participants, consent, inductions and privacy")
@@ -128,6 +129,30 @@ class ParticipantInductions(MethodView):
         induction = services.record_induction(current_actor(), participant, **payload)
         commit_for_response(db.session)
         return induction
+
+
+@blp.route("/participants/<int:participant_id>/inductions/<int:induction_id>")
+class ParticipantInductionItem(MethodView):
+    @require("inductions.record")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(200, PreviewOut)
+    def delete(self, args: dict[str, Any], participant: Participant, induction_id: int) -> Any:
+        """Delete an induction recorded by mistake.
+
+        The participant's future bookings of units that needed it are flagged
+        and their bookers told; the answer is ``{"affected"}`` (``?preview=true``:
+        only that, nothing deleted).
+        """
+        actor = current_actor()
+        induction = services.get_induction(actor, participant, induction_id)
+        change = ParticipantChange.induction_deleted(induction, participant)
+        services.delete_induction(actor, induction)
+        impact = replan(change, actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(impact.affected)
+        commit_for_response(db.session)
+        return {"affected": impact.affected}
 
 
 @blp.route("/participants/<int:participant_id>/consent-requests")

@@ -131,6 +131,14 @@ class ParticipantChange:
     participant: Participant
     reasons: frozenset[str]
     key: str
+    # An induction counted as gone already: what deleting it would do, asked before.
+    without_induction: int | None = None
+
+    @classmethod
+    def induction_deleted(cls, induction: Induction, participant: Participant) -> ParticipantChange:
+        """``induction`` deleted (or about to be): bookings that needed it."""
+        reasons = frozenset({AttentionReason.INDUCTION.value})
+        return cls(participant, reasons, f"induction-deleted:{induction.id}", induction.id)
 
 
 Change = ClosureChange | MaintenanceChange | UnitChange | OpeningHoursChange | ParticipantChange
@@ -359,7 +367,8 @@ def _participant_impact(change: ParticipantChange) -> Impact:
             )
         )
     )
-    for booking, _person, item in _booking_items(booked, [person], change.reasons):
+    found = _booking_items(booked, [person], change.reasons, change.without_induction)
+    for booking, _person, item in found:
         impact.add_booking(booking, item)
     if change.reasons & {AttentionReason.CONSENT, AttentionReason.AGE}:
         sessions = _future_sessions(
@@ -388,11 +397,18 @@ def _session_detail(item: Item, person: Participant) -> str:
 
 
 def _booking_items(
-    bookings: Sequence[Booking], people: Sequence[Participant], reasons: frozenset[str]
+    bookings: Sequence[Booking],
+    people: Sequence[Participant],
+    reasons: frozenset[str],
+    without_induction: int | None = None,
 ) -> Iterable[tuple[Booking, Participant, Item]]:
     """Per booking of ``people``: their consent, age and induction problems on its day."""
     wanted = {p.id for p in people}
-    inducted = _inducted_by_day(bookings, wanted) if AttentionReason.INDUCTION in reasons else {}
+    inducted = (
+        _inducted_by_day(bookings, wanted, without_induction)
+        if AttentionReason.INDUCTION in reasons
+        else {}
+    )
     for booking in bookings:
         unit = booking.equipment
         day = _local_day(booking.starts_at, unit.site_id)
@@ -410,14 +426,14 @@ def _booking_items(
 
 
 def _inducted_by_day(
-    bookings: Sequence[Booking], participant_ids: set[int]
+    bookings: Sequence[Booking], participant_ids: set[int], without: int | None = None
 ) -> dict[tuple[int, dt.date], set[str]]:
     """(participant, day) -> categories with a valid induction that day; one query."""
     rows = db.session.execute(
         sa.select(
             Induction.participant_id, Induction.category, Induction.completed_on,
             Induction.valid_until,
-        ).where(Induction.participant_id.in_(participant_ids))
+        ).where(Induction.participant_id.in_(participant_ids), Induction.id != (without or 0))
     ).all()
     result: dict[tuple[int, dt.date], set[str]] = {}
     for booking in bookings:

@@ -199,3 +199,36 @@ def test_daily_induction_job_flags_once_and_tells_once(
     clock.set_frozen(NOW + dt.timedelta(days=1))
     jobs.induction_attention()  # the next day
     assert len(smtp.sink.messages) == 1
+
+
+def test_deleting_an_induction_asks_and_flags(
+    plans: Plans, api_as: Any, client: Any, login_as: Any, job_app: Flask,
+    make_participant: Callable[..., Any], make_unit: Callable[..., Any],
+) -> None:
+    laser = make_unit(name="Laser", category="laser_cutter", requires_induction=True)
+    child = make_participant()
+    induction = Induction(participant_id=child.id, category="laser_cutter",
+                          completed_on=dt.date(2025, 12, 1))
+    db.session.add(induction)
+    booking = make_booking(plans.booker, at("2027-01-05", "10:00"), equipment=laser)
+    booking.participants = [child]
+    db.session.commit()
+    clock.set_frozen(NOW)
+    induction_id = induction.id
+    url = f"{API}/participants/{child.id}/inductions/{induction_id}"
+    api = api_as("youth_worker")
+    preview = api.delete(url + "?preview=true")
+    assert preview.status_code == 200
+    assert preview.get_json() == {"affected": {"bookings": [booking.id], "sessions": []}}
+    assert db.session.get(Induction, induction_id) is not None
+
+    login_as("coordinator", locale="en")
+    page = f"/participants/{child.id}/inductions/{induction_id}/delete"
+    question = client.get(page).get_data(as_text=True)
+    assert "1 booking is hit" in question and "Delete induction" in question
+    assert client.post(page).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Induction, induction_id) is None
+    assert _reasons(Booking, booking.id) == ["induction"]
+    assert api.delete(url).status_code == 404
+    assert [n.kind for n in db.session.scalars(sa.select(Notification))] == ["attention_bookings"]

@@ -93,6 +93,12 @@ def test_changing_or_cancelling_clears_attention(plans: Plans, api_as: Any) -> N
     assert cancelled.status_code == 200
     assert cancelled.get_json()["attention"] == []
     assert _attention(Booking, second.id)[0]["reason"] == "closure"
+    # The class contact heard of the closure, then of the cancellation with its reason.
+    told = db.session.scalars(
+        sa.select(Notification).where(Notification.to_address == CONTACT).order_by(Notification.id)
+    ).all()
+    assert [n.kind for n in told] == ["attention_sessions", "session_cancelled"]
+    assert "Weihnachten" in told[1].body_text
 
 
 def test_holidays_command_flags_once_however_often_it_runs(

@@ -8,13 +8,17 @@ from typing import Any
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from makerlab import clock
 from makerlab.bookings.models import Booking
+from makerlab.db import recorded_statements
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
 from makerlab.notifications.models import Notification
 from makerlab.planning.notices import BookingPlace, notify_moved
+from makerlab.sites.models import Site
 from tests.conftest import at
-from tests.planning.conftest import Plans
+from tests.planning.conftest import NOW, Plans, add_session, enrol_class, make_booking
+from tests.sites.test_site_pages import grid
 
 UNIT_FORM = {
     "name": "Podcast-Kit 1", "category": "podcast_kit", "site_id": "1", "location": "Werkstatt",
@@ -104,3 +108,61 @@ def test_notify_moved_tells_the_booker_once(plans: Plans) -> None:
     assert mail.to_address == "kai@passage13.example" and mail.locale == "en"
     assert "Prusa Süd" in mail.body_text and "Prusa MK4" in mail.body_text
     assert "Your booking has moved" in mail.subject
+
+
+def test_booking_and_session_pages_say_why_they_need_attention(
+    plans: Plans, client: FlaskClient, login_as: Any, api_as: Any
+) -> None:
+    api_as("coordinator").post(
+        "/api/v1/sites/1/closures",
+        json={"starts_on": "2026-12-24", "ends_on": "2027-01-01", "reason": "Christmas"},
+    )
+    login_as("coordinator", locale="en")
+    booking = client.get(f"/bookings/{plans.hit[0].id}").get_data(as_text=True)
+    assert "Needs attention" in booking and "the site is closed" in booking
+    assert "Christmas" in booking
+    session = client.get(f"/sessions/{plans.session.id}").get_data(as_text=True)
+    assert "Needs attention" in session and "the site is closed" in session
+    calm = client.get(f"/bookings/{plans.january.id}").get_data(as_text=True)
+    assert "data-attention" not in calm
+
+
+def test_opening_hours_form_shows_what_is_hit_then_saves(
+    plans: Plans, client: FlaskClient, login_as: Any, api_as: Any
+) -> None:
+    weekdays = ("mon", "tue", "wed", "thu", "fri")
+    api_as("coordinator").patch(
+        "/api/v1/sites/1", json={"opening_hours": {d: [["09:00", "18:00"]] for d in weekdays}}
+    )
+    login_as("coordinator", locale="en")
+    form = grid(**{f"{d}_0_opens": "09:00" for d in weekdays},
+                **{f"{d}_0_closes": "18:00" for d in weekdays})
+    form.update({"mon-0-opens": "13:00"})  # Monday mornings closed from now on
+    first = client.post("/sites/1", data=form)
+    assert first.status_code == 200
+    page = first.get_data(as_text=True)
+    assert "1 booking and 1 workshop session are hit" in page
+    db.session.expire_all()
+    assert db.session.get(Site, 1).opening_hours["mon"] == [["09:00", "18:00"]]
+    assert client.post("/sites/1", data={**form, "confirm_impact": "1"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Site, 1).opening_hours["mon"] == [["13:00", "18:00"]]
+    assert db.session.get(Booking, plans.hit[1].id).attention[0]["reason"] == "opening_hours"
+
+
+def test_closure_check_step_reads_a_fixed_number_of_statements(
+    plans: Plans, client: FlaskClient, login_as: Any, make_user: Any, make_school: Any,
+) -> None:
+    login_as("coordinator", locale="en")
+    data = {"closure-starts_on": "2026-12-24", "closure-ends_on": "2027-01-01"}
+    with recorded_statements(db.engine) as few:
+        assert client.post("/sites/1/closures/check", data=data).status_code == 200
+    for n in range(6):
+        someone = make_user("youth_worker", email=f"person{n}@passage13.example")
+        make_booking(someone, at("2026-12-31", f"{8 + n:02d}:00"), hours=1, equipment=plans.printer)
+        enrol_class(add_session("2026-12-30", f"Kurs {n}"), make_school(name=f"Schule {n}"))
+    clock.set_frozen(NOW)
+    with recorded_statements(db.engine) as many:
+        page = client.post("/sites/1/closures/check", data=data).get_data(as_text=True)
+    assert "11 bookings and 7 workshop sessions are hit" in page
+    assert len(many) == len(few), (few, many)
