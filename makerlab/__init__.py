@@ -21,6 +21,7 @@ from makerlab.db import (
 )
 from makerlab.extensions import babel, csrf, login_manager, migrate
 from makerlab.json_provider import OrjsonProvider
+from makerlab.planning import reactions
 from makerlab.scheduler import start_embedded
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     api.init_app(app)
     cli.init_app(app)
     _install_audit()
+    reactions.subscribe()
     if app.config.get("SCHEDULER_EMBEDDED"):
         start_embedded(app)
     return app

@@ -39,6 +39,18 @@ class EnrolmentStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class AttentionReason(enum.StrEnum):
+    """Why a future booking or session needs someone to look at it again (re-planning)."""
+
+    CLOSURE = "closure"
+    MAINTENANCE = "maintenance"
+    UNIT_UNAVAILABLE = "unit_unavailable"
+    OPENING_HOURS = "opening_hours"
+    CONSENT = "consent"
+    INDUCTION = "induction"
+    AGE = "age"
+
+
 class NotificationStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"

@@ -25,6 +25,17 @@ STATUS_LABELS: dict[str, Any] = {
     "no_show": _l("no-show"),
 }
 
+# Why a booking or session needs attention (``enums.AttentionReason``).
+ATTENTION_LABELS: dict[str, Any] = {
+    "closure": _l("the site is closed"),
+    "maintenance": _l("the unit is in maintenance"),
+    "unit_unavailable": _l("the unit is not available"),
+    "opening_hours": _l("outside the opening hours"),
+    "consent": _l("guardian consent withdrawn"),
+    "induction": _l("safety induction missing"),
+    "age": _l("age limit"),
+}
+
 LANGUAGE_LABELS: dict[str, str] = {"de": "Deutsch", "en": "English"}
 
 
@@ -34,3 +45,7 @@ def status_label(status: str) -> Any:
 
 def yes_no(value: bool) -> Any:
     return _l("yes") if value else _l("no")
+
+
+def attention_label(reason: str) -> Any:
+    return ATTENTION_LABELS.get(reason, reason)

@@ -25,23 +25,28 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from makerlab import categories, clock, dates
+from makerlab.attention.services import add_suggestions, attention_items
 from makerlab.audit import set_actor
 from makerlab.auth.forms import ROLE_LABELS
 from makerlab.auth.models import User
 from makerlab.auth.permissions import can
 from makerlab.auth.services import set_locale
+from makerlab.bookings.forms import MoveForm
 from makerlab.bookings.models import Booking
 from makerlab.bookings.services import list_bookings_stmt
 from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
-from makerlab.labels import status_label
+from makerlab.labels import attention_label, status_label
 from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
 
 bp = Blueprint("main", __name__)
+
+# Items of the "Needs attention" panel on the dashboard; the rest on /attention.
+ATTENTION_ON_DASHBOARD = 10
 
 # Navigation: (endpoint, label, permission). Entries whose endpoint is not
 # registered yet are skipped, so a domain's pages appear once it adds them.
@@ -185,6 +190,7 @@ def _dashboard_data() -> dict[str, Any]:
         data["units_in_maintenance"] = db.session.scalar(
             sa.select(sa.func.count()).where(Equipment.status == "maintenance")
         )
+        data.update(attention_panel(limit=ATTENTION_ON_DASHBOARD, back_url=url_for("main.index")))
     data["upcoming_sessions"] = upcoming_sessions(limit=6)
     if current_user.role == Role.TEACHER:
         data["school_enrolments"] = db.session.scalars(
@@ -195,6 +201,19 @@ def _dashboard_data() -> dict[str, Any]:
             .order_by(WorkshopSession.starts_at)
         ).all()
     return data
+
+
+def attention_panel(*, limit: int | None, back_url: str) -> dict[str, Any]:
+    """What ``_attention_panel.html`` shows: all sites; a youth worker's own bookings first."""
+    mine_first = current_user.id if current_user.role == Role.YOUTH_WORKER else None
+    items = attention_items(mine_first=mine_first)
+    shown = items[:limit] if limit is not None else items
+    return {
+        "attention": add_suggestions(shown),
+        "attention_total": len(items),
+        "move_form": MoveForm(),
+        "back_url": back_url,
+    }
 
 
 @bp.route("/language/<code>", methods=["POST"])
@@ -236,10 +255,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["attention_label"] = attention_label
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["menu_items"] = menu_items
     app.jinja_env.globals["quick_actions"] = quick_actions
     app.jinja_env.globals["view_names"] = lambda: current_app.view_functions
     app.jinja_env.globals["status_label"] = status_label
+    app.jinja_env.globals["attention_label"] = attention_label
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["category_label"] = categories.label

@@ -256,3 +256,9 @@ def init_app(app: Flask) -> None:
 def _blueprints() -> list[Blueprint]:
     """Each domain's ``api.blp`` (domains without an ``api`` module are skipped)."""
     return [module.blp for module in domain_modules("api")]
+
+
+def preview_answer(affected: dict[str, list[int]]) -> Response:
+    """``200 {"affected": ...}`` for ``?preview=true``: the change is rolled back, nothing saved."""
+    db.session.rollback()
+    return make_response({"affected": affected}, 200)

@@ -15,6 +15,7 @@ from sqlalchemy.orm.util import identity_key
 from makerlab import email_addresses
 from makerlab.clock import FIRST_YEAR, LAST_YEAR
 from makerlab.db import MAX_ID
+from makerlab.enums import AttentionReason
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.sites.models import Site
@@ -249,3 +250,58 @@ class ProblemSchema(ma.Schema):
     detail = fields.String()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
     conflicts = fields.List(fields.Dict())
+
+
+class AttentionOut(Schema):
+    reason = fields.String(metadata={"enum": [r.value for r in AttentionReason]})
+    detail = fields.String()
+
+
+class Attention(fields.List):
+    """A booking's or session's ``attention``: why a change elsewhere makes it impossible."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "metadata",
+            {
+                "description": "why a change elsewhere (a closure, maintenance, a withdrawn "
+                "consent ...) makes this impossible; empty when all is well, cleared when "
+                "it is moved, changed or cancelled"
+            },
+        )
+        super().__init__(fields.Nested(AttentionOut), **kwargs)
+
+
+class PreviewArgs(QuerySchema):
+    """``?preview=true`` on a change that may hit bookings and sessions: say which, save nothing."""
+
+    preview = fields.Boolean(
+        load_default=False,
+        metadata={"description": "answer 200 with what the change would hit; nothing is saved"},
+    )
+
+
+class AffectedOut(Schema):
+    bookings = fields.List(fields.Integer(), metadata={"description": "booking ids"})
+    sessions = fields.List(fields.Integer(), metadata={"description": "workshop session ids"})
+
+
+class PreviewOut(Schema):
+    affected = fields.Nested(AffectedOut)
+
+
+class Affected(fields.Nested):
+    """What a saved change hits: the future bookings and sessions now needing attention."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "metadata",
+            {"description": "future bookings and sessions this change makes impossible"},
+        )
+        super().__init__(AffectedOut, **kwargs)
+
+
+def with_affected(obj: Any, affected: dict[str, list[int]]) -> Any:
+    """``obj`` carrying ``affected`` for its schema's ``Affected`` field (not stored)."""
+    obj.affected = affected
+    return obj

@@ -61,7 +61,7 @@ def _changes(obj: Any, action: str) -> dict[str, list[Any]]:
             continue
         if action == "create":
             value = getattr(obj, key)
-            if value is not None:
+            if value is not None and value != []:  # an empty list (attention) says nothing
                 out[key] = [None, _shown(key, value)]
         elif action == "delete":
             out[key] = [_shown(key, state.attrs[key].loaded_value), None]

@@ -27,7 +27,7 @@ from makerlab.auth.models import User
 from makerlab.db import UTCDateTime
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
-from makerlab.labels import LANGUAGE_LABELS, status_label, yes_no
+from makerlab.labels import LANGUAGE_LABELS, attention_label, status_label, yes_no
 from makerlab.participants.erasure import ERASED
 from makerlab.schools.models import School
 
@@ -142,6 +142,7 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
         "return_condition": _l("Condition on return"),
         "return_note": _l("Note on return"),
         "cancelled_at": _l("Cancelled on"),
+        "attention": _l("Needs attention"),
     },
     "enrolments": {
         "session_id": _l("Workshop session"),
@@ -316,6 +317,9 @@ def _formatter(entity: str, names: _Names) -> Callable[[str, Any], str | None]:
             return str(CONSENT_KIND_LABELS.get(value, value))
         if key == "source" and entity == "consent_records":
             return str(CONSENT_SOURCE_LABELS.get(value, value))
+        if key == "attention" and isinstance(value, list):
+            reasons = dict.fromkeys(str(attention_label(item.get("reason", ""))) for item in value)
+            return ", ".join(reasons) if reasons else _("nothing")
         if key == "return_condition":
             return str(CONDITION_LABELS.get(value, value))
         if isinstance(value, int) and key.endswith("_id"):

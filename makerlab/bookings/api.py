@@ -8,8 +8,9 @@ from typing import Any
 from flask.views import MethodView
 
 from makerlab import clock
-from makerlab.api import api_blueprint, current_actor, require, resolve
-from makerlab.api.schemas import json_page, paginate_rows
+from makerlab.api import api_blueprint, current_actor, preview_answer, require, resolve
+from makerlab.api.schemas import PreviewArgs, json_page, paginate_rows, with_affected
+from makerlab.attention.services import move_and_tell
 from makerlab.bookings import loans, services
 from makerlab.bookings.models import Booking
 from makerlab.bookings.schemas import (
@@ -17,9 +18,11 @@ from makerlab.bookings.schemas import (
     BookingCreated,
     BookingIn,
     BookingListArgs,
+    BookingMoveIn,
     BookingOut,
     BookingPage,
     BookingPatch,
+    BookingReturned,
     ReturnIn,
     ScopeArgs,
     booking_items,
@@ -28,6 +31,7 @@ from makerlab.db import commit_for_response
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import site_of
 from makerlab.extensions import db
+from makerlab.planning.impact import UnitChange, replan
 from makerlab.sites.services import default_timezone
 
 blp = api_blueprint("bookings_api", __name__, "Bookings and kit loans")
@@ -126,6 +130,24 @@ class BookingItem(MethodView):
         return _WithExtras(booking, occurrences=cancelled)
 
 
+@blp.route("/bookings/<int:booking_id>/move")
+class BookingMove(MethodView):
+    @require("bookings.create")
+    @resolve("booking_id", services.get_booking, "booking")
+    @blp.arguments(BookingMoveIn)
+    @blp.response(200, BookingOut)
+    def post(self, payload: dict[str, Any], booking: Booking) -> Any:
+        """Move one booking (one occurrence; its series stays) to another unit and/or time.
+        Every rule of a new booking applies (409 with ``conflicts``, 422 with ``errors``);
+        the answer is the same booking (same ``id`` and ``series_id``). A start alone keeps
+        the length. A unit reserved for a workshop session moves to another unit of the
+        same category at the session's time only. The booker hears of it by e-mail
+        (unless they moved it themselves)."""
+        move_and_tell(current_actor(), booking, **payload)
+        commit_for_response(db.session)
+        return booking
+
+
 @blp.route("/bookings/<int:booking_id>/checkout")
 class BookingCheckout(MethodView):
     @require("loans.manage")
@@ -144,10 +166,19 @@ class BookingReturn(MethodView):
     @require("loans.manage")
     @resolve("booking_id", services.get_booking, "booking")
     @blp.arguments(ReturnIn)
-    @blp.response(200, BookingOut)
-    def post(self, payload: dict[str, Any], booking: Booking) -> Any:
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(200, BookingReturned)
+    def post(self, payload: dict[str, Any], args: dict[str, Any], booking: Booking) -> Any:
         """Take a kit back; ``"condition": "damaged"`` puts the unit into maintenance and
-        e-mails the coordinators."""
-        loans.return_booking(current_actor(), booking, **payload)
+        e-mails the coordinators, and the unit's future bookings are flagged
+        (``affected``) and their bookers told; ``?preview=true`` answers only that."""
+        actor = current_actor()
+        loans.return_booking(actor, booking, **payload)
+        affected: dict[str, list[int]] = {"bookings": [], "sessions": []}
+        if payload.get("condition") == "damaged":
+            change = UnitChange.damaged(booking, payload.get("note") or "")
+            affected = replan(change, actor, preview=args["preview"]).affected
+        if args["preview"]:
+            return preview_answer(affected)
         commit_for_response(db.session)
-        return booking
+        return with_affected(booking, affected)

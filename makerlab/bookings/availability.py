@@ -36,10 +36,11 @@ def free_intervals(unit: Equipment, start: dt.datetime, end: dt.datetime) -> lis
     nearby = active_bookings_near([unit.id], start, end + buffer)
     busy.extend((b.starts_at - buffer, b.blocked_until) for b in nearby)
     busy.sort()
-    return [(s, e) for s, e in _subtract(open_time, busy) if s < e]
+    return [(s, e) for s, e in subtract(open_time, busy) if s < e]
 
 
-def _subtract(free: list[Interval], busy: list[Interval]) -> list[Interval]:
+def subtract(free: list[Interval], busy: list[Interval]) -> list[Interval]:
+    """The parts of the ``free`` intervals that none of the ``busy`` ones cover."""
     result: list[Interval] = []
     for begin, finish in free:
         pieces = [(begin, finish)]

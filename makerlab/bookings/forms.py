@@ -142,11 +142,25 @@ class QuickBookForm(FlaskForm):
     purpose = HiddenField(validators=[Optional(), Length(max=500)])
 
 
+class MoveForm(FlaskForm):
+    """One click on "move here" next to a suggestion: the unit and time it names."""
+
+    equipment_id = HiddenField(validators=[DataRequired()])
+    starts_at = HiddenField(validators=[DataRequired()])
+    ends_at = HiddenField(validators=[DataRequired()])
+    next = HiddenField()
+
+
 class CancelForm(FlaskForm):
     """The answer to "cancel?": what to cancel was chosen before the question."""
 
     scope = HiddenField(default="this", validators=[AnyOf([value for value, _ in SCOPE_CHOICES])])
     next = HiddenField()
+    # Only asked when someone else made the booking (the view removes it otherwise).
+    reason = TextAreaField(
+        _l("Reason (optional; sent to whoever made the booking)"),
+        validators=[Optional(), Length(max=500)],
+    )
 
 
 class ActionForm(FlaskForm):

@@ -80,6 +80,12 @@ class Booking(Base):
     return_condition: Mapped[str | None] = mapped_column(sa.String(20))
     return_note: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Why a change elsewhere (a closure, maintenance, a withdrawn consent ...)
+    # makes this booking impossible: ``[{"reason", "detail"}]``, empty when all
+    # is well; cleared when the booking is moved, changed or cancelled.
+    attention: Mapped[list[dict[str, str]]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=clock.now, onupdate=clock.now

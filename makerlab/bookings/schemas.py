@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
+    Affected,
+    Attention,
     DateOrInstant,
     Day,
     Id,
@@ -88,6 +90,16 @@ class BookingPatch(Schema):
     participant_ids = IdList()
 
 
+class BookingMoveIn(Schema):
+    """Where one booking goes: another unit, another time, or both (at least one)."""
+
+    equipment_id = Id(metadata={"description": "another unit (a session's unit: same category)"})
+    starts_at = fields.DateTime(
+        metadata={**TIME_DOC, "description": TIME_DOC["description"] + "; alone keeps the length"}
+    )
+    ends_at = fields.DateTime(metadata=TIME_DOC)
+
+
 class ScopeArgs(QuerySchema):
     scope = fields.String(load_default="this", validate=validate.OneOf(SCOPES))
 
@@ -120,6 +132,7 @@ class BookingOut(Schema):
     overdue = fields.Boolean()
     created_at = UnitInstant()
     return_condition = fields.String(allow_none=True)
+    attention = Attention()
 
 
 BookingPage = page_schema(BookingOut, "BookingPage")
@@ -149,6 +162,7 @@ def booking_items(
         returned_at,
         created_at,
         return_condition,
+        attention,
         participant_ids,
         timezone,
     ) in rows:
@@ -172,6 +186,9 @@ def booking_items(
                 "overdue": is_overdue(status, ends_at, now),
                 "created_at": created_at.astimezone(zone).isoformat(),
                 "return_condition": return_condition,
+                "attention": [
+                    {"reason": item["reason"], "detail": item["detail"]} for item in attention or ()
+                ],
             }
         )
     return items
@@ -199,6 +216,12 @@ class BookingCreated(BookingOut):
     recurrence = fields.Dict(allow_none=True)
     occurrences = fields.List(fields.Nested(BookingOut))
     skipped = fields.List(fields.Nested(SkippedOccurrence))
+
+
+class BookingReturned(BookingOut):
+    """A returned kit; ``affected``: the unit's future bookings a damaged return hits."""
+
+    affected = Affected()
 
 
 class BookingChanged(BookingOut):

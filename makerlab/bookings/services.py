@@ -120,6 +120,7 @@ LIST_COLUMNS = (
     Booking.returned_at,
     Booking.created_at,
     Booking.return_condition,
+    Booking.attention,
     sa.select(
         sa.func.aggregate_strings(sa.cast(booking_participants.c.participant_id, sa.String), ",")
     )
@@ -521,6 +522,7 @@ def update_booking(
             target.equipment = unit
             target.starts_at, target.ends_at = s, e
             target.blocked_until = e + dt.timedelta(minutes=unit.buffer_minutes)
+            target.attention = []  # every rule passed again: nothing left to look at
             if purpose is not None:
                 target.purpose = purpose
             if participants is not None:
@@ -651,5 +653,6 @@ def cancel_booking(actor: User, booking: Booking, *, scope: str = "this") -> lis
         if target.status == BookingStatus.RESERVED.value:
             target.status = BookingStatus.CANCELLED.value
             target.cancelled_at = now
+            target.attention = []
     db.session.flush()
     return targets

@@ -28,6 +28,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from makerlab import clock, dates
+from makerlab.attention.services import cancel_and_tell, move_and_tell
 from makerlab.auth.models import User
 from makerlab.bookings import availability, services
 from makerlab.bookings import calendar as week_calendar
@@ -39,6 +40,7 @@ from makerlab.bookings.forms import (
     CancelForm,
     EditBookingForm,
     FindFreeForm,
+    MoveForm,
     QuickBookForm,
     ReturnForm,
 )
@@ -54,6 +56,8 @@ from makerlab.errors import Conflict, Invalid, invalid
 from makerlab.extensions import db
 from makerlab.pages import apply_errors, permission_required, safe_next, submit
 from makerlab.participants.services import visible_participants
+from makerlab.planning.impact import UnitChange, replan
+from makerlab.planning.summary import flash_text
 from makerlab.sites.services import default_site, list_sites
 
 bp = Blueprint("bookings", __name__)
@@ -327,6 +331,49 @@ def quick_book() -> Any:
     return redirect(url_for("bookings.detail", booking_id=sent.value.bookings[0].id))
 
 
+@bp.route("/bookings/<int:booking_id>/move", methods=["POST"])
+@permission_required("bookings.create")
+def move(booking_id: int) -> Any:
+    """Move a booking to a suggested unit and time with one click (every rule checked)."""
+    booking = services.get_booking(current_user, booking_id)
+    form = MoveForm()
+    back = safe_next(form.next.data or url_for("bookings.detail", booking_id=booking_id))
+    if not form.validate_on_submit():
+        flash(_("The booking could not be moved. Please try again."), "danger")
+        return redirect(back)
+    try:
+        starts_at = dt.datetime.fromisoformat(form.starts_at.data or "")
+        ends_at = dt.datetime.fromisoformat(form.ends_at.data or "")
+        equipment_id = int(form.equipment_id.data or 0)
+    except ValueError:
+        abort(400)
+    sent = submit(
+        None,
+        lambda: move_and_tell(
+            current_user, booking, equipment_id=equipment_id, starts_at=starts_at, ends_at=ends_at
+        ),
+    )
+    if not sent.done:
+        taken = [
+            _(
+                "Taken %(when)s.",
+                when=dates.span(r["starts_at"], r["ends_at"]),
+            )
+            for r in _conflict_rows(sent.error)
+        ]
+        flash(" ".join([*sent.messages, *taken]), "danger")
+        return redirect(back)
+    flash(
+        _(
+            "Moved: %(unit)s, %(when)s.",
+            unit=booking.equipment.name,
+            when=dates.span(booking.starts_at, booking.ends_at),
+        ),
+        "success",
+    )
+    return redirect(back)
+
+
 # --- my bookings, detail, cancel ------------------------------------------------
 
 
@@ -418,13 +465,17 @@ def cancel(booking_id: int) -> Any:
     """Ask first (GET says what would go), then cancel one date, the rest or the series."""
     booking = services.get_booking(current_user, booking_id)
     form = CancelForm(scope=request.args.get("scope", "this"), next=request.args.get("next", ""))
+    if booking.booked_by_id in (None, current_user.id):
+        del form.reason  # nobody else to tell
     back = safe_next(form.next.data or url_for("bookings.detail", booking_id=booking_id))
     if request.method == "POST":
         if not form.validate_on_submit():
             flash(_("Please choose what to cancel."), "danger")
             return redirect(back)
+        reason = (form.reason.data or "") if "reason" in form else ""
         sent = submit(
-            None, lambda: services.cancel_booking(current_user, booking, scope=form.scope.data)
+            None,
+            lambda: cancel_and_tell(current_user, booking, scope=form.scope.data, reason=reason),
         )
         if sent.done:
             cancelled = len(sent.value)
@@ -473,7 +524,10 @@ def _cancel_question(
         booker = db.session.get(User, booking.booked_by_id)
         if booker is not None:
             consequences.append(
-                _("%(name)s made this booking and is not told.", name=booker.name or booker.email)
+                _(
+                    "%(name)s made this booking and is told by e-mail if you give a reason.",
+                    name=booker.name or booker.email,
+                )
             )
     others = [
         (url_for("bookings.cancel", booking_id=booking.id, scope=other, next=back), str(label))
@@ -532,15 +586,21 @@ def return_booking(booking_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Please choose the condition."), "danger")
         return redirect(back)
-    sent = submit(
-        None,
-        lambda: lending.return_booking(
+    damaged = form.condition.data == "damaged"
+
+    def take_back() -> dict[str, list[int]]:
+        lending.return_booking(
             current_user, booking, condition=form.condition.data, note=form.note.data or ""
-        ),
-    )
+        )
+        if not damaged:
+            return {"bookings": [], "sessions": []}
+        change = UnitChange.damaged(booking, form.note.data or "")
+        return replan(change, current_user).affected
+
+    sent = submit(None, take_back)
     if not sent.done:
         sent.flash()
-    elif form.condition.data == "damaged":
+    elif damaged:
         flash(
             _(
                 "%(unit)s is back and now in maintenance; the coordinators are told.",
@@ -548,6 +608,8 @@ def return_booking(booking_id: int) -> Any:
             ),
             "warning",
         )
+        if sent.value["bookings"] or sent.value["sessions"]:
+            flash(flash_text(sent.value), "warning")
     else:
         flash(_("%(unit)s is back.", unit=booking.equipment.name), "success")
     return redirect(back)

@@ -9,8 +9,8 @@ from flask.views import MethodView
 from flask_babel import gettext as _
 
 from makerlab import clock
-from makerlab.api import api_blueprint, current_actor, require, resolve
-from makerlab.api.schemas import ListArgs, paginate
+from makerlab.api import api_blueprint, current_actor, preview_answer, require, resolve
+from makerlab.api.schemas import ListArgs, PreviewArgs, PreviewOut, paginate, with_affected
 from makerlab.bookings.availability import free_intervals, free_units
 from makerlab.db import commit_for_response
 from makerlab.equipment import services
@@ -18,19 +18,21 @@ from makerlab.equipment.models import Equipment
 from makerlab.equipment.schemas import (
     AvailabilityArgs,
     AvailabilityOut,
+    EquipmentChanged,
     EquipmentIn,
     EquipmentListArgs,
     EquipmentOut,
     EquipmentPage,
     EquipmentPatch,
+    MaintenanceCreated,
     MaintenanceIn,
-    MaintenanceOut,
     MaintenancePage,
     RangeArgs,
     UnitAvailabilityOut,
 )
 from makerlab.errors import Invalid
 from makerlab.extensions import db
+from makerlab.planning.impact import MaintenanceChange, UnitChange, replan
 from makerlab.sites.services import get_site, resolve_site_id
 
 blp = api_blueprint("equipment_api", __name__, "Equipment, maintenance and availability")
@@ -92,12 +94,22 @@ class EquipmentItem(MethodView):
     @require("equipment.manage")
     @resolve("equipment_id", services.get_equipment, "unit")
     @blp.arguments(EquipmentPatch)
-    @blp.response(200, EquipmentOut)
-    def patch(self, payload: dict[str, Any], unit: Equipment) -> Any:
-        """Change a unit: details, status (available, maintenance, retired), rules."""
-        services.update_equipment(current_actor(), unit, **payload)
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(200, EquipmentChanged)
+    def patch(self, payload: dict[str, Any], args: dict[str, Any], unit: Equipment) -> Any:
+        """Change a unit: details, status (available, maintenance, retired), rules.
+
+        Setting it to maintenance or retired flags its future bookings
+        (``affected``) and tells their bookers; ``?preview=true`` answers only that.
+        """
+        actor = current_actor()
+        before = unit.status
+        services.update_equipment(actor, unit, **payload)
+        impact = replan(UnitChange.status_set(unit, before), actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(impact.affected)
         commit_for_response(db.session)
-        return unit
+        return with_affected(unit, impact.affected)
 
 
 @blp.route("/equipment/<int:equipment_id>/maintenance")
@@ -113,12 +125,22 @@ class MaintenanceList(MethodView):
     @require("equipment.manage")
     @resolve("equipment_id", services.get_equipment, "unit")
     @blp.arguments(MaintenanceIn)
-    @blp.response(201, MaintenanceOut)
-    def post(self, payload: dict[str, Any], unit: Equipment) -> Any:
-        """Block a unit for maintenance; no booking can be made during the block."""
-        block = services.add_maintenance(current_actor(), unit, **payload)
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(201, MaintenanceCreated)
+    @blp.alt_response(200, schema=PreviewOut, description="?preview=true: nothing saved")
+    def post(self, payload: dict[str, Any], args: dict[str, Any], unit: Equipment) -> Any:
+        """Block a unit for maintenance; no booking can be made during the block.
+
+        Future bookings of the unit during the block are flagged (``affected``)
+        and their bookers told; ``?preview=true`` answers only that.
+        """
+        actor = current_actor()
+        block = services.add_maintenance(actor, unit, **payload)
+        impact = replan(MaintenanceChange.of(block, unit), actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(impact.affected)
         commit_for_response(db.session)
-        return block
+        return with_affected(block, impact.affected)
 
 
 @blp.route("/equipment/<int:equipment_id>/availability")

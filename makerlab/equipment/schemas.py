@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from makerlab.api.schemas import (
+    Affected,
     DateOrInstant,
     Id,
     Instant,
@@ -74,6 +75,10 @@ class EquipmentOut(Schema):
 EquipmentPage = page_schema(EquipmentOut, "EquipmentPage")
 
 
+class EquipmentChanged(EquipmentOut):
+    affected = Affected()
+
+
 class EquipmentListArgs(ListArgs):
     category = fields.String()
     site_id = fields.Integer(validate=validate.Range(min=1, max=MAX_ID))
@@ -96,6 +101,10 @@ class MaintenanceOut(Schema):
 
 
 MaintenancePage = page_schema(MaintenanceOut, "MaintenancePage")
+
+
+class MaintenanceCreated(MaintenanceOut):
+    affected = Affected()
 
 
 class RangeArgs(QuerySchema):

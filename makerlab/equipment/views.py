@@ -26,6 +26,10 @@ from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
+from makerlab.planning.confirm import CONFIRM_FIELD, replan_confirmed, unconfirmed_summary
+from makerlab.planning.hits import Impact
+from makerlab.planning.impact import MaintenanceChange, UnitChange
+from makerlab.planning.summary import flash_text
 from makerlab.sites.services import list_sites
 
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")
@@ -51,7 +55,9 @@ def index() -> Any:
     )
 
 
-def _render_detail(unit: Equipment, form: MaintenanceForm | None, status: int = 200) -> Any:
+def _render_detail(
+    unit: Equipment, form: MaintenanceForm | None, status: int = 200, impact: Any = None
+) -> Any:
     """The unit's page: rules, upcoming bookings, history, maintenance (5 statements)."""
     now = clock.now()
     base = (
@@ -77,6 +83,7 @@ def _render_detail(unit: Equipment, form: MaintenanceForm | None, status: int = 
         history=history,
         maintenance=maintenance,
         form=form,
+        impact=impact,
     )
     return page, status
 
@@ -141,15 +148,22 @@ def edit(equipment_id: int) -> Any:
     unit = services.get_equipment(current_user, equipment_id)
     form = EquipmentForm(obj=unit)
     _prepare(form)
-    sent = submit(
-        form,
-        lambda: services.update_equipment(current_user, unit, **_values(form)),
-        fields=_fields(form),
-    )
+    before = unit.status
+    confirmed = request.form.get(CONFIRM_FIELD) == "1"
+
+    def save() -> Impact:
+        services.update_equipment(current_user, unit, **_values(form))
+        return replan_confirmed(UnitChange.status_set(unit, before), current_user, confirmed)
+
+    sent = submit(form, save, fields=_fields(form))
     if sent.done:
         flash(_("Unit saved."), "success")
+        if not sent.value.empty:
+            flash(flash_text(sent.value.affected), "warning")
         return redirect(url_for("equipment.detail", equipment_id=unit.id))
-    return render_template("equipment/form.html", form=form, unit=unit), sent.status
+    impact = unconfirmed_summary(sent.error)
+    page = render_template("equipment/form.html", form=form, unit=unit, impact=impact)
+    return page, 200 if impact else sent.status
 
 
 @bp.route("/<int:equipment_id>/maintenance", methods=["POST"])
@@ -157,19 +171,24 @@ def edit(equipment_id: int) -> Any:
 def add_maintenance(equipment_id: int) -> Any:
     unit = services.get_equipment(current_user, equipment_id)
     form = MaintenanceForm()
-    sent = submit(
-        form,
-        lambda: services.add_maintenance(
+    confirmed = request.form.get(CONFIRM_FIELD) == "1"
+
+    def save() -> Impact:
+        block = services.add_maintenance(
             current_user,
             unit,
             # Wall-clock times, read in the site's zone by the service.
             dt.datetime.combine(form.start_day.data, form.start_time.data),
             dt.datetime.combine(form.end_day.data, form.end_time.data),
             reason=form.reason.data or "",
-        ),
-        fields={"starts_at": "start_time", "ends_at": "end_time"},
-    )
+        )
+        return replan_confirmed(MaintenanceChange.of(block, unit), current_user, confirmed)
+
+    sent = submit(form, save, fields={"starts_at": "start_time", "ends_at": "end_time"})
     if sent.done:
         flash(_("Maintenance block added."), "success")
+        if not sent.value.empty:
+            flash(flash_text(sent.value.affected), "warning")
         return redirect(url_for("equipment.detail", equipment_id=unit.id))
-    return _render_detail(unit, form, sent.status)
+    impact = unconfirmed_summary(sent.error)
+    return _render_detail(unit, form, 200 if impact else sent.status, impact)

@@ -18,6 +18,7 @@ from makerlab.audit import set_actor
 from makerlab.extensions import db
 from makerlab.notifications import reminders
 from makerlab.notifications.services import deliver_due
+from makerlab.planning.impact import flag_lapsed_inductions
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,11 @@ def overdue_kits() -> int | None:
 def induction_expiry() -> int | None:
     """Queue (and send) the notice of inductions expiring within 30 days."""
     return _run("induction-expiry", reminders.queue_induction_expiry_notices)
+
+
+def induction_attention() -> int | None:
+    """Flag future bookings whose participants' inductions lapsed; tell their bookers once."""
+    return _run("induction-attention", flag_lapsed_inductions)
 
 
 def weekly_report() -> int | None:

@@ -5,8 +5,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 
-from makerlab.api import api_blueprint, current_actor, require, resolve
-from makerlab.api.schemas import ListArgs, paginate
+from makerlab.api import api_blueprint, current_actor, preview_answer, require, resolve
+from makerlab.api.schemas import ListArgs, PreviewArgs, PreviewOut, paginate, with_affected
 from makerlab.db import commit_for_response
 from makerlab.extensions import db
 from makerlab.participants import consent, services
@@ -23,12 +23,15 @@ from makerlab.participants.schemas import (
     InductionOut,
     InductionPage,
     OwnConsentPage,
+    ParticipantChanged,
     ParticipantIn,
     ParticipantListArgs,
     ParticipantOut,
     ParticipantPage,
     ParticipantPatch,
 )
+from makerlab.planning.impact import ParticipantChange, replan
+from makerlab.planning.reactions import PersonBefore, replan_person
 
 blp = api_blueprint("participants_api", __name__, "Participants, consent, inductions and privacy")
 
@@ -65,12 +68,23 @@ class ParticipantItem(MethodView):
     @require("participants.manage")
     @resolve("participant_id", services.get_participant, "participant")
     @blp.arguments(ParticipantPatch)
-    @blp.response(200, ParticipantOut)
-    def patch(self, payload: dict[str, Any], participant: Participant) -> Any:
-        """Change a participant; consent changes are kept in the history."""
-        services.update_participant(current_actor(), participant, **payload)
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(200, ParticipantChanged)
+    def patch(self, payload: dict[str, Any], args: dict[str, Any], participant: Participant) -> Any:
+        """Change a participant; consent changes are kept in the history.
+
+        A withdrawn guardian consent or a new birth date flags the future
+        bookings and enrolled sessions they now rule out (``affected``);
+        ``?preview=true`` answers only that.
+        """
+        actor = current_actor()
+        before = PersonBefore.of(participant)
+        services.update_participant(actor, participant, **payload)
+        affected = replan_person(participant, before, actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(affected)
         commit_for_response(db.session)
-        return participant
+        return with_affected(participant, affected)
 
     @require("participants.erase")
     @resolve("participant_id", services.get_participant, "participant")
@@ -117,6 +131,30 @@ class ParticipantInductions(MethodView):
         return induction
 
 
+@blp.route("/participants/<int:participant_id>/inductions/<int:induction_id>")
+class ParticipantInductionItem(MethodView):
+    @require("inductions.record")
+    @resolve("participant_id", services.get_participant, "participant")
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(200, PreviewOut)
+    def delete(self, args: dict[str, Any], participant: Participant, induction_id: int) -> Any:
+        """Delete an induction recorded by mistake.
+
+        The participant's future bookings of units that needed it are flagged
+        and their bookers told; the answer is ``{"affected"}`` (``?preview=true``:
+        only that, nothing deleted).
+        """
+        actor = current_actor()
+        induction = services.get_induction(actor, participant, induction_id)
+        change = ParticipantChange.induction_deleted(induction, participant)
+        services.delete_induction(actor, induction)
+        impact = replan(change, actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(impact.affected)
+        commit_for_response(db.session)
+        return {"affected": impact.affected}
+
+
 @blp.route("/participants/<int:participant_id>/consent-requests")
 class ParticipantConsentRequests(MethodView):
     @require("participants.view")
@@ -159,16 +197,30 @@ class ParticipantConsents(MethodView):
     @require("participants.manage")
     @resolve("participant_id", services.get_participant, "participant")
     @blp.arguments(ConsentChoicesIn)
+    @blp.arguments(PreviewArgs, location="query")
     @blp.response(201, ConsentChangeOut)
-    def post(self, payload: dict[str, Any], participant: Participant) -> Any:
-        """Record choices from a paper form (or told to staff); withdrawals apply at once."""
+    @blp.alt_response(200, schema=PreviewOut, description="?preview=true: nothing saved")
+    def post(self, payload: dict[str, Any], args: dict[str, Any], participant: Participant) -> Any:
+        """Record choices from a paper form (or told to staff); withdrawals apply at once.
+
+        A withdrawn guardian consent flags the future bookings and enrolled
+        sessions it rules out (``affected``); ``?preview=true`` answers only that.
+        """
         source = payload.pop("source")
         on = payload.pop("effective_on")
+        before = PersonBefore.of(participant)
         records = consent.record_choices(
             current_actor(), participant, payload, source=source, on=on
         )
+        affected = replan_person(participant, before, current_actor(), preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(affected)
         commit_for_response(db.session)
-        return {"records": records, "choices": consent.current_choices(participant)}
+        return {
+            "records": records,
+            "choices": consent.current_choices(participant),
+            "affected": affected,
+        }
 
 
 @blp.route("/participants/own-consent")

@@ -6,7 +6,7 @@ from flask import current_app
 from marshmallow import fields, validate
 
 from makerlab import clock
-from makerlab.api.schemas import Day, EmailAddress, ListArgs, Schema, page_schema
+from makerlab.api.schemas import Affected, Day, EmailAddress, ListArgs, Schema, page_schema
 from makerlab.participants.models import ConsentKind, ConsentSource
 from makerlab.participants.services import induction_is_valid
 
@@ -86,6 +86,10 @@ class ParticipantOut(Schema):
 
 
 ParticipantPage = page_schema(ParticipantOut, "ParticipantPage")
+
+
+class ParticipantChanged(ParticipantOut):
+    affected = Affected()
 
 
 class ParticipantListArgs(ListArgs):
@@ -198,6 +202,7 @@ class ConsentChangeOut(Schema):
     choices = fields.Dict(
         keys=fields.String(), values=fields.Boolean(), metadata={"description": "current state"}
     )
+    affected = Affected()
 
 
 class OwnConsentOut(Schema):

@@ -22,6 +22,7 @@ from makerlab.audit.models import AuditEntry
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking, booking_participants
 from makerlab.categories import is_slug
+from makerlab.db import is_possible_id
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Conflict, Invalid, NotFound
 from makerlab.extensions import db
@@ -299,6 +300,20 @@ def record_induction(
     participant.last_activity_at = clock.now()
     db.session.flush()
     return induction
+
+
+def get_induction(actor: User | None, participant: Participant, induction_id: int) -> Induction:
+    """One of the participant's inductions (404 if unknown or someone else's)."""
+    induction = db.session.get(Induction, induction_id) if is_possible_id(induction_id) else None
+    if induction is None or induction.participant_id != participant.id:
+        raise NotFound(_("No such induction."))
+    return induction
+
+
+def delete_induction(actor: User | None, induction: Induction) -> None:
+    """Delete an induction recorded by mistake (the audit log keeps what it was)."""
+    db.session.delete(induction)
+    db.session.flush()
 
 
 def inductions_of(participant: Participant) -> list[Induction]:

@@ -21,9 +21,10 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from makerlab import dates
 from makerlab.auth.permissions import can
 from makerlab.categories import label as category_label
-from makerlab.confirmations import Confirmation, render_confirmation
+from makerlab.confirmations import Confirmation, ConfirmForm, render_confirmation
 from makerlab.equipment.services import categories, youngest_allowed
 from makerlab.errors import invalid
 from makerlab.extensions import db
@@ -39,6 +40,9 @@ from makerlab.participants.forms import (
     SearchForm,
 )
 from makerlab.participants.models import Participant
+from makerlab.planning.impact import ParticipantChange, find_impact, replan
+from makerlab.planning.reactions import PersonBefore, replan_person
+from makerlab.planning.summary import flash_text, summarise
 from makerlab.schools.services import visible_schools
 
 bp = Blueprint("participants", __name__)
@@ -168,11 +172,17 @@ def edit(participant_id: int) -> Any:
     form.school_id.choices = _school_choices()
     if request.method == "GET":
         form.school_id.data = participant.school_id or 0
-    sent = submit(
-        form, lambda: services.update_participant(current_user, participant, **_form_values(form))
-    )
+    before = PersonBefore.of(participant)
+
+    def save() -> dict[str, list[int]]:
+        services.update_participant(current_user, participant, **_form_values(form))
+        return replan_person(participant, before, current_user)
+
+    sent = submit(form, save)
     if sent.done:
         flash(_("Participant saved."), "success")
+        if sent.value["bookings"] or sent.value["sessions"]:
+            flash(flash_text(sent.value), "warning")
         return redirect(url_for("participants.detail", participant_id=participant.id))
     page = render_template("participants/form.html", form=form, participant=participant)
     return page, sent.status
@@ -212,6 +222,51 @@ def new_induction(participant_id: int) -> Any:
         "participants/induction_form.html", form=form, p=participant, warnings=warnings
     )
     return page, sent.status
+
+
+@bp.route(
+    "/participants/<int:participant_id>/inductions/<int:induction_id>/delete",
+    methods=["GET", "POST"],
+)
+@permission_required("inductions.record")
+def delete_induction(participant_id: int, induction_id: int) -> Any:
+    """Ask first, saying which future bookings then need attention; then delete the induction."""
+    participant = services.get_participant(current_user, participant_id)
+    induction = services.get_induction(current_user, participant, induction_id)
+    change = ParticipantChange.induction_deleted(induction, participant)
+    form = ConfirmForm()
+    back = url_for("participants.detail", participant_id=participant.id, _anchor="inductions")
+    what = _(
+        "The induction for %(category)s of %(name)s, completed on %(day)s, is deleted.",
+        category=category_label(induction.category),
+        name=participant.display_name,
+        day=dates.day(induction.completed_on),
+    )
+
+    def delete() -> dict[str, list[int]]:
+        services.delete_induction(current_user, induction)
+        return replan(change, current_user).affected
+
+    sent = submit(form, delete)
+    if sent.done:
+        flash(_("Induction deleted."), "success")
+        if sent.value["bookings"]:
+            flash(flash_text(sent.value), "warning")
+        return redirect(back)
+    summary = summarise(find_impact(change))
+    consequences = [what, summary.count_line]
+    if not summary.empty:
+        consequences.append(_("They are marked “needs attention” and their bookers are told."))
+    return render_confirmation(
+        Confirmation(
+            title=_("Delete this induction?"),
+            consequences=consequences,
+            button=_("Delete induction"),
+            form=form,
+            back_url=back,
+        ),
+        sent.status,
+    )
 
 
 @bp.route("/participants/<int:participant_id>/export")

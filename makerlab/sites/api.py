@@ -5,16 +5,18 @@ from typing import Any
 import sqlalchemy as sa
 from flask.views import MethodView
 
-from makerlab.api import api_blueprint, current_actor, require, resolve
-from makerlab.api.schemas import ListArgs, paginate
+from makerlab.api import api_blueprint, current_actor, preview_answer, require, resolve
+from makerlab.api.schemas import ListArgs, PreviewArgs, PreviewOut, paginate, with_affected
 from makerlab.db import commit_for_response
 from makerlab.extensions import db
+from makerlab.planning.impact import ClosureChange, opening_hours_change, replan
 from makerlab.sites import services
 from makerlab.sites.models import Closure, Site, Term
 from makerlab.sites.schemas import (
+    ClosureCreated,
     ClosureIn,
-    ClosureOut,
     ClosurePage,
+    SiteChanged,
     SiteIn,
     SiteOut,
     SitePage,
@@ -58,12 +60,22 @@ class SiteItem(MethodView):
     @require("sites.manage")
     @resolve("site_id", services.get_site, "site")
     @blp.arguments(SitePatch)
-    @blp.response(200, SiteOut)
-    def patch(self, payload: dict[str, Any], site: Site) -> Any:
-        """Change a site (name, time zone, address, opening hours)."""
-        services.update_site(current_actor(), site, **payload)
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(200, SiteChanged)
+    def patch(self, payload: dict[str, Any], args: dict[str, Any], site: Site) -> Any:
+        """Change a site (name, time zone, address, opening hours).
+
+        New opening hours flag the future bookings and sessions they leave
+        outside (``affected``); ``?preview=true`` answers only that.
+        """
+        actor = current_actor()
+        before = dict(site.opening_hours or {})
+        services.update_site(actor, site, **payload)
+        impact = replan(opening_hours_change(site, before), actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(impact.affected)
         commit_for_response(db.session)
-        return site
+        return with_affected(site, impact.affected)
 
 
 @blp.route("/sites/<int:site_id>/closures")
@@ -80,12 +92,22 @@ class SiteClosures(MethodView):
     @require("sites.manage")
     @resolve("site_id", services.get_site, "site")
     @blp.arguments(ClosureIn)
-    @blp.response(201, ClosureOut)
-    def post(self, payload: dict[str, Any], site: Site) -> Any:
-        """Close the site for a day or a range of days (``ends_on`` inclusive)."""
-        closure = services.add_closure(current_actor(), site, **payload)
+    @blp.arguments(PreviewArgs, location="query")
+    @blp.response(201, ClosureCreated)
+    @blp.alt_response(200, schema=PreviewOut, description="?preview=true: nothing saved")
+    def post(self, payload: dict[str, Any], args: dict[str, Any], site: Site) -> Any:
+        """Close the site for a day or a range of days (``ends_on`` inclusive).
+
+        Future bookings and sessions on those days get ``attention`` and their
+        people are told; ``affected`` lists them (``?preview=true``: only that).
+        """
+        actor = current_actor()
+        closure = services.add_closure(actor, site, **payload)
+        impact = replan(ClosureChange.of(closure, site), actor, preview=args["preview"])
+        if args["preview"]:
+            return preview_answer(impact.affected)
         commit_for_response(db.session)
-        return closure
+        return with_affected(closure, impact.affected)
 
 
 @blp.route("/closures/<int:closure_id>")

@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from makerlab.cli import fail
 from makerlab.errors import DomainError
 from makerlab.extensions import db
+from makerlab.planning.impact import replan_closures
 from makerlab.sites import closure_imports, services
 from makerlab.sites.models import Site
 
@@ -47,12 +48,14 @@ def holidays_command(site_id: int, year: int, state: str | None) -> None:
         result = closure_imports.add_public_holidays(
             None, site, year=year, state=state.upper() if state else None
         )
+        affected = replan_closures(result.added, site)
         db.session.commit()
     except DomainError as error:
         fail(error)
     click.echo(f"{len(result.added)} closure(s) added, {result.existing} already there.")
     for closure in result.added:
         click.echo(f"  {closure.starts_on.isoformat()}  {closure.reason}")
+    _echo_affected(affected)
 
 
 @closures_group.command("import")
@@ -65,6 +68,7 @@ def import_command(site_id: int, file: IO[bytes]) -> None:
         result = closure_imports.import_closures_ics(
             None, site, file.read(closure_imports.ICS_MAX_BYTES + 1)
         )
+        affected = replan_closures(result.added, site)
         db.session.commit()
     except DomainError as error:
         fail(error)
@@ -78,6 +82,17 @@ def import_command(site_id: int, file: IO[bytes]) -> None:
         for item in result.ignored:
             day = item.day.isoformat() if item.day else "?"
             click.echo(f"  {day}  {item.summary}: {WHY[item.why]}")
+    _echo_affected(affected)
+
+
+def _echo_affected(affected: dict[str, list[int]]) -> None:
+    """Which future bookings and sessions the new closures hit (now flagged, people told)."""
+    if affected["bookings"] or affected["sessions"]:
+        click.echo(
+            f"Needs attention: {len(affected['bookings'])} booking(s) "
+            f"{affected['bookings']}, {len(affected['sessions'])} session(s) "
+            f"{affected['sessions']}; the people concerned are told."
+        )
 
 
 commands = [closures_group]

@@ -4,7 +4,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from makerlab.api.schemas import Day, Schema, page_schema
+from makerlab.api.schemas import Affected, Day, Schema, page_schema
 
 OPENING_HOURS_DOC = {
     "description": 'Weekday -> list of [opens, closes], e.g. {"mon": [["09:00","18:00"]]}',
@@ -43,6 +43,10 @@ class SiteOut(Schema):
     opening_hours = fields.Dict()
 
 
+class SiteChanged(SiteOut):
+    affected = Affected()
+
+
 SitePage = page_schema(SiteOut, "SitePage")
 
 
@@ -66,6 +70,10 @@ class ClosureOut(Schema):
 
 
 ClosurePage = page_schema(ClosureOut, "ClosurePage")
+
+
+class ClosureCreated(ClosureOut):
+    affected = Affected()
 
 
 class TermIn(Schema):

@@ -18,6 +18,16 @@ from makerlab import clock, dates
 from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
+from makerlab.planning.confirm import CONFIRM_FIELD, replan_confirmed, unconfirmed_summary
+from makerlab.planning.hits import Impact
+from makerlab.planning.impact import (
+    ClosureChange,
+    find_impact,
+    opening_hours_change,
+    replan,
+    replan_closures,
+)
+from makerlab.planning.summary import Summary, flash_text, summarise
 from makerlab.sites import closure_imports, services
 from makerlab.sites.forms import (
     CalendarFileForm,
@@ -77,23 +87,30 @@ def detail(site_id: int) -> Any:
     """Name, address, time zone and the weekly opening hours; closures below."""
     site = services.get_site(current_user, site_id)
     form = SiteForm.for_site(site)
-    sent = submit(
-        form,
-        lambda: services.update_site(
+    before = dict(site.opening_hours or {})
+    confirmed = request.form.get(CONFIRM_FIELD) == "1"
+
+    def save() -> Impact:
+        services.update_site(
             current_user,
             site,
             name=form.name.data or "",
             address=form.address.data or "",
             timezone=form.timezone.data or "",
             opening_hours=form.opening_hours(),
-        ),
-    )
+        )
+        return replan_confirmed(opening_hours_change(site, before), current_user, confirmed)
+
+    sent = submit(form, save)
     if sent.done:
         flash(_("Site saved."), "success")
+        if not sent.value.empty:
+            flash(flash_text(sent.value.affected), "warning")
         return redirect(url_for("sites.detail", site_id=site.id))
     if sent.error is not None:
         site = services.get_site(current_user, site_id)  # as before the refusal
-    return render_site(site, site_form=form, status=sent.status)
+    impact = unconfirmed_summary(sent.error)
+    return render_site(site, site_form=form, status=200 if impact else sent.status, impact=impact)
 
 
 def render_site(
@@ -104,6 +121,7 @@ def render_site(
     holidays_form: HolidaysForm | None = None,
     file_form: CalendarFileForm | None = None,
     status: int = 200,
+    impact: Summary | None = None,
 ) -> Any:
     """The site page with its forms; a form given here shows its input and errors."""
     if closure_form is None:
@@ -128,6 +146,7 @@ def render_site(
             upcoming=upcoming,
             past=past,
             max_kb=closure_imports.ICS_MAX_BYTES // 1024,
+            impact=impact,
         ),
         status,
     )
@@ -150,8 +169,15 @@ def check_closure(site_id: int) -> Any:
         ),
     )
     if checked.done:
+        plan = checked.value
+        impact = find_impact(ClosureChange(site, plan.starts_on, plan.ends_on, plan.reason))
         return render_template(
-            "sites/closure_check.html", site=site, plan=checked.value, form=form, prefix=CLOSURE
+            "sites/closure_check.html",
+            site=site,
+            plan=plan,
+            form=form,
+            prefix=CLOSURE,
+            impact=summarise(impact),
         )
     return render_site(site, closure_form=form, status=checked.status)
 
@@ -162,18 +188,23 @@ def add_closure(site_id: int) -> Any:
     """Step 2: save the closure that was checked."""
     site = services.get_site(current_user, site_id)
     form = ClosureForm(prefix=CLOSURE)
-    sent = submit(
-        form,
-        lambda: services.add_closure(
+
+    def save() -> tuple[Closure, dict[str, list[int]]]:
+        closure = services.add_closure(
             current_user,
             site,
             starts_on=form.starts_on.data,
             ends_on=form.last_day(),
             reason=form.reason.data or "",
-        ),
-    )
+        )
+        return closure, replan(ClosureChange.of(closure, site), current_user).affected
+
+    sent = submit(form, save)
     if sent.done:
-        flash(_("Closure saved: %(days)s.", days=_days(sent.value)), "success")
+        closure, affected = sent.value
+        flash(_("Closure saved: %(days)s.", days=_days(closure)), "success")
+        if affected["bookings"] or affected["sessions"]:
+            flash(flash_text(affected), "warning")
         return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
     site = services.get_site(current_user, site_id)  # as before the refusal
     return render_site(site, closure_form=form, status=sent.status)
@@ -221,12 +252,17 @@ def add_holidays(site_id: int) -> Any:
     form.state.choices = choices((code, code) for code in closure_imports.STATES)  # type: ignore[assignment]
     sent = submit(
         form,
-        lambda: closure_imports.add_public_holidays(
-            current_user, site, year=form.year.data or 0, state=form.state.data
+        lambda: _replanned(
+            site,
+            closure_imports.add_public_holidays(
+                current_user, site, year=form.year.data or 0, state=form.state.data
+            ),
         ),
     )
     if sent.done:
-        flash(_added_message(len(sent.value.added), sent.value.existing), "success")
+        result, affected = sent.value
+        flash(_added_message(len(result.added), result.existing), "success")
+        _flash_affected(affected)
         return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
     site = services.get_site(current_user, site_id)  # as before the refusal
     return render_site(site, holidays_form=form, status=sent.status)
@@ -240,17 +276,32 @@ def import_closures(site_id: int) -> Any:
     form = CalendarFileForm(prefix=ICS)
     sent = submit(
         form,
-        lambda: closure_imports.import_closures_ics(
-            current_user, site, form.file.data.read(closure_imports.ICS_MAX_BYTES + 1)
+        lambda: _replanned(
+            site,
+            closure_imports.import_closures_ics(
+                current_user, site, form.file.data.read(closure_imports.ICS_MAX_BYTES + 1)
+            ),
         ),
     )
     if sent.done:
-        flash(_added_message(len(sent.value.added), sent.value.existing), "success")
-        if sent.value.ignored:
-            flash(_ignored_message(sent.value.ignored), "warning")
+        result, affected = sent.value
+        flash(_added_message(len(result.added), result.existing), "success")
+        _flash_affected(affected)
+        if result.ignored:
+            flash(_ignored_message(result.ignored), "warning")
         return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))
     site = services.get_site(current_user, site_id)  # as before the refusal
     return render_site(site, file_form=form, status=sent.status)
+
+
+def _replanned(site: Site, result: Any) -> tuple[Any, dict[str, list[int]]]:
+    """An import's result and what the closures it added hit (now flagged, people told)."""
+    return result, replan_closures(result.added, site, current_user)
+
+
+def _flash_affected(affected: dict[str, list[int]]) -> None:
+    if affected["bookings"] or affected["sessions"]:
+        flash(flash_text(affected), "warning")
 
 
 def _closure_of(site: Site, closure_id: int) -> Closure:

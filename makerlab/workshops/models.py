@@ -65,6 +65,10 @@ class WorkshopSession(Base):
     # The calendar revision (iCalendar SEQUENCE): raised when the time, the
     # place or the status change, so calendars replace their copy.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    # As ``Booking.attention``: why a change elsewhere makes this session impossible.
+    attention: Mapped[list[dict[str, str]]] = mapped_column(
+        sa.JSON, default=list, server_default=sa.text("'[]'")
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     workshop: Mapped[Workshop] = relationship()

@@ -5,6 +5,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from makerlab.api.schemas import (
+    Attention,
     EmailAddress,
     Instant,
     ListArgs,
@@ -117,6 +118,7 @@ class SessionOut(Schema):
     waitlist = fields.List(
         fields.Integer(), metadata={"description": "enrolment ids in waitlist order"}
     )
+    attention = Attention()
 
 
 SessionPage = page_schema(SessionOut, "SessionPage")

@@ -364,6 +364,7 @@ def update_session(actor: User, session: WorkshopSession, **changes: Any) -> Wor
             session.location = changes["location"].strip()
         if moved or relocated:
             session.sequence += 1
+        session.attention = []  # changed: whoever changed it has looked at it
         db.session.flush()
     if moved or relocated:
         mails.session_changed(active_enrolments(session), session)
@@ -425,6 +426,7 @@ def cancel_session(actor: User, session: WorkshopSession, reason: str = "") -> W
     session.status = SessionStatus.CANCELLED.value
     session.cancelled_at = now
     session.sequence += 1
+    session.attention = []
     for enrolment in active_enrolments(session):
         enrolment.status = CANCELLED
         enrolment.cancelled_at = now

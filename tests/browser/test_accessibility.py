@@ -59,6 +59,7 @@ PAGES: dict[str, list[str]] = {
         "/equipment/",
         "/workshops",
         "/workshops/new",
+        "/attention",
         "/sessions/{session}",
         "/sessions/{session}/sign-in",
         "/participants/new",
@@ -106,6 +107,8 @@ def scene(
         blocked_until=local(day, dt.time(12, 0)),
         purpose="Schilder schneiden",
         booked_by_id=coordinator.id,
+        # Staff dashboards show it under "Needs attention", with suggestions and actions.
+        attention=[{"reason": "maintenance", "detail": "Lasercutter Nord: Linse wird getauscht"}],
     )
     db.session.add(booking)
     workshop = workshops.create_workshop(coordinator, title="Löten lernen", min_age=10, max_age=16)

@@ -32,6 +32,9 @@ CONTEXTS = {
     "induction_expiry": {"user_name": "Kai", "inductions": [
         {"name": "Ayla Muster", "category": "Lasercutter", "valid_until": "31.03.2027",
          "days": 30, "link": "http://x/participants/1"}]},
+    "booking_cancelled": {"user_name": "Kai", "unit": "Podcast-Koffer 1", "reason": "defekt",
+                          "dates": [{"day": "11.03.2027", "start": "15:00", "end": "17:00",
+                                     "end_day": ""}]},
 }
 ENROLMENT = {"workshop_title": "Löten", "site_name": "Passage 13", "site_address": "",
              "location": "Raum 1", "school_name": "GS", "class_name": "7b", "seats": 20,

@@ -1,0 +1,1 @@
+"""What needs attention after a change elsewhere: the list, its suggestions, its API."""
