@@ -24,6 +24,7 @@ DOMAINS = (
     "notifications",
     "audit",
     "today",
+    "desk",
 )
 
 

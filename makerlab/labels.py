@@ -34,3 +34,11 @@ def status_label(status: str) -> Any:
 
 def yes_no(value: bool) -> Any:
     return _l("yes") if value else _l("no")
+
+
+def kit_lines(lines: Any) -> str:
+    """Kit contents or missing parts as one line: "2 × Mikrofon, 1 × Kabel"."""
+    if not isinstance(lines, list):
+        return str(lines)
+    parts = [line for line in lines if isinstance(line, dict)]
+    return ", ".join(f"{line.get('count', 1)} × {line.get('item', '')}" for line in parts)

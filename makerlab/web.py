@@ -74,6 +74,7 @@ QUICK_ACTIONS: list[tuple[str, Any, str | None]] = [
     ("bookings.new", _l("Book a unit"), "bookings.create"),
     ("bookings.find_free", _l("Find a free unit"), "bookings.create"),
     ("bookings.loans", _l("Hand out or take back kits"), "loans.manage"),
+    ("desk.index", _l("Scan a kit at the desk"), "loans.manage"),
     ("participants.new", _l("Register a participant"), "participants.manage"),
     ("workshops.new_workshop", _l("Plan a workshop"), "workshops.manage"),
     ("reports.weekly", _l("Weekly report"), "reports.view"),

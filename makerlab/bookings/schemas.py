@@ -26,6 +26,7 @@ from makerlab.bookings.recurrence import FREQUENCIES, MAX_INTERVAL, MAX_OCCURREN
 from makerlab.bookings.services import SCOPES
 from makerlab.db import MAX_ID
 from makerlab.enums import BookingStatus
+from makerlab.equipment.schemas import KitLine, kit_lines_field
 
 TIME_DOC = {
     "description": "ISO 8601; without an offset the time is read in the unit's site time zone",
@@ -102,6 +103,10 @@ class BookingListArgs(ListArgs):
 class ReturnIn(Schema):
     condition = fields.String(load_default="ok", validate=validate.OneOf(["ok", "damaged"]))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    missing = kit_lines_field(
+        load_default=list,
+        metadata={"description": 'parts of the kit that did not come back (counts as damaged)'},
+    )
 
 
 class BookingOut(Schema):
@@ -120,6 +125,7 @@ class BookingOut(Schema):
     overdue = fields.Boolean()
     created_at = UnitInstant()
     return_condition = fields.String(allow_none=True)
+    return_missing = fields.List(fields.Nested(KitLine))
 
 
 BookingPage = page_schema(BookingOut, "BookingPage")
@@ -149,6 +155,7 @@ def booking_items(
         returned_at,
         created_at,
         return_condition,
+        return_missing,
         participant_ids,
         timezone,
     ) in rows:
@@ -172,6 +179,7 @@ def booking_items(
                 "overdue": is_overdue(status, ends_at, now),
                 "created_at": created_at.astimezone(zone).isoformat(),
                 "return_condition": return_condition,
+                "return_missing": return_missing or [],
             }
         )
     return items

@@ -118,6 +118,7 @@ LIST_COLUMNS = (
     Booking.returned_at,
     Booking.created_at,
     Booking.return_condition,
+    Booking.return_missing,
     sa.select(
         sa.func.aggregate_strings(sa.cast(booking_participants.c.participant_id, sa.String), ",")
     )
