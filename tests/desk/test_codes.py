@@ -42,7 +42,9 @@ def test_codes_are_short_unique_and_kept_when_a_unit_is_renamed(api_as: Any) -> 
     refused = api.patch(f"/api/v1/equipment/{kit['id']}", json={"code": "P13-PK9"})
     assert refused.status_code == 422
     # A later unit of the category takes the next number, never one in use.
-    later = api.post("/api/v1/equipment", json={"name": "Podcast-Koffer C", "category": "podcast_kit"})
+    later = api.post(
+        "/api/v1/equipment", json={"name": "Podcast-Koffer C", "category": "podcast_kit"}
+    )
     assert later.get_json()["code"] == "P13-PK3"
     assert api.get(f"/api/v1/equipment/{kit['id']}").get_json()["code"] == "P13-PK2"
 
