@@ -62,7 +62,7 @@ def test_a_scan_of_the_wrong_kit_for_a_booking_says_so(
 
     asked = _desk(client, booking=booking.id).get_data(as_text=True)
     assert f"Handing out booking #{booking.id}: Podcast-Koffer 1 ({first.code})" in asked
-    assert 'name="booking" value="%d"' % booking.id in asked  # kept for the next scan
+    assert f'name="booking" value="{booking.id}"' in asked  # kept for the next scan
 
     wrong = _desk(client, booking=booking.id, code=second.code).get_data(as_text=True)
     assert (
