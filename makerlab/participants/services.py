@@ -125,7 +125,10 @@ def get_participant(actor: User, participant_id: int) -> Participant:
 
 
 def _clean(values: dict[str, Any], current: Participant | None) -> dict[str, Any]:
-    """Check the shape-independent rules of participant fields; return cleaned values."""
+    """Check the shape-independent rules of participant fields; return cleaned values.
+
+    Not split: one branch per field, in the order of the form, all errors gathered at once.
+    """
     errors: dict[str, list[str]] = {}
     clean: dict[str, Any] = {}
     for key, value in values.items():

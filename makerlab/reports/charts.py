@@ -40,6 +40,9 @@ def utilization_bars(units: Sequence[dict[str, Any]], *, title: str,
     """Columns of utilization per unit, coloured by category, with a 100 % line.
 
     Loans can exceed 100 %; the scale then grows and those columns are marked.
+
+    Not split: one SVG drawn top to bottom (axes, bars, labels), each step
+    a few lines that read best in drawing order.
     """
     width, left, right, top = 720.0, 38.0, 8.0, 30.0
     n = len(units)
@@ -125,6 +128,9 @@ def weekday_hour_heatmap(heatmap: dict[str, Any], *, title: str, weekday_labels:
     units were in use (the scale shows the busiest hour's average number of
     units in use). Cell values are in tooltips only: a number in each of
     168 cells made the chart busy and slowed the PDF down.
+
+    Not split: one SVG drawn top to bottom (labels, cells, scale), each step
+    a few lines that read best in drawing order.
     """
     capacity: list[list[int]] = heatmap["capacity_minutes"]
     # Average units in use: booked minutes per occurrence of the weekday-hour

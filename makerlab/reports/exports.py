@@ -231,24 +231,29 @@ def template_context(report: dict[str, Any],
         "report_css": CSS_PATH.read_text(encoding="utf-8"),
     }
     if "per_month" in report:
-        month_labels = [str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMM yy"))
-                        for m in report["per_month"]]
-        context.update(
-            month_labels=month_labels,
-            month_names=[str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMMM y"))
-                         for m in report["per_month"]],
-            month_chart=charts.month_columns(
-                report["per_month"], title=_("Use per month"), month_labels=month_labels,
-                category_labels=category_labels, hours=lambda v: f"{_number(round(v))} h",
-                empty_text=_("Nothing was booked in this period."),
-            ),
-            category_chart=charts.category_bars(
-                report["categories"], title=_("Use per category"),
-                category_labels=category_labels, hours=lambda v: f"{_hours(v)} h",
-                percent=_percent, empty_text=_("No equipment."),
-            ),
-        )
+        context.update(_period_charts(report, category_labels))
     return context
+
+
+def _period_charts(report: dict[str, Any], category_labels: dict[str, str]) -> dict[str, Any]:
+    """The month names and the charts only a report over a period has."""
+    month_labels = [str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMM yy"))
+                    for m in report["per_month"]]
+    return dict(
+        month_labels=month_labels,
+        month_names=[str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMMM y"))
+                     for m in report["per_month"]],
+        month_chart=charts.month_columns(
+            report["per_month"], title=_("Use per month"), month_labels=month_labels,
+            category_labels=category_labels, hours=lambda v: f"{_number(round(v))} h",
+            empty_text=_("Nothing was booked in this period."),
+        ),
+        category_chart=charts.category_bars(
+            report["categories"], title=_("Use per category"),
+            category_labels=category_labels, hours=lambda v: f"{_hours(v)} h",
+            percent=_percent, empty_text=_("No equipment."),
+        ),
+    )
 
 
 def render_pdf(report: dict[str, Any], comparison: dict[str, Any] | None = None, *,

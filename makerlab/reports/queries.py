@@ -114,18 +114,12 @@ def _site_scope(stmt: Any, site_id: int | None, win: Windows) -> Any:
     return stmt
 
 
-def booking_figures(win: Windows, by_month: Months, site_id: int | None, period: Period,
-                     now: dt.datetime, unit_site_ids: list[int]) -> dict[str, list[Any]]:
-    """One statement, one pass over the period's bookings: every booking-based figure.
+def _period_bookings(win: Windows, site_id: int | None, now: dt.datetime) -> Any:
+    """The bookings that matter to the period, with their clipped offsets, as a materialised CTE.
 
-    The bookings that matter (overlapping the period, handed out in it, or
-    overdue during it) are read once into a materialised CTE, found through
-    their report span (on PostgreSQL an index, see ``reports/sql.py``), so the
-    pass is bounded by the period, not by the table. From it come sums of
-    starts and ends per unit and month and per site and hour (from which
-    :mod:`makerlab.reports.services` gets booked time, see below), loans,
-    overdue returns, and the named participants reached. The result shapes
-    share one ``UNION ALL``, told apart by ``kind``.
+    Overlapping the period (``in_period``, clipped start ``s`` and end ``e`` in
+    seconds from the period's start), handed out in it (``loan``) or overdue
+    during it (``overdue``); found through the report span, so bounded by the period.
     """
     big = sa.BigInteger()
     zero, one = sa.literal(0, big), sa.literal(1, big)
@@ -166,15 +160,12 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         # A superset of the three cases above; the CASEs decide exactly.
         span_overlaps(sa.literal(win.lo, UTCDateTime()), sa.literal(win.hi, UTCDateTime())),
     )
-    pb = selected.cte("period_bookings").prefix_with("MATERIALIZED")
-    booked = pb.c.in_period == 1
-    site_of = (sa.literal(unit_site_ids[0], sa.Integer()) if win.uniform
-               else pb.c.site_id)
-    start_month = by_month.of_offset(pb.c.s, site_of)
-    end_month = by_month.ending_by(pb.c.e, site_of)
-    start_hour = sa.cast(pb.c.s // 3600, big)
-    end_hour = sa.cast((pb.c.e + 3599) // 3600, big)
+    return selected.cte("period_bookings").prefix_with("MATERIALIZED")
 
+
+def _reached_participants(win: Windows, by_month: Months, site_id: int | None, pb: Any,
+                          start_month: Any) -> Any:
+    """Named participants reached, with the month: enrolled in a session or on a booking."""
     sessions = _period_sessions(win, by_month, site_id).subquery("reach_sessions")
     from_enrolments = (
         sa.select(Enrolment.participant_id.label("pid"), sessions.c.month.label("month"))
@@ -193,18 +184,26 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         # booking; for an inequality it guesses a third and hash-joins.
         .where(pb.c.in_period > 0)
     )
-    reached = sa.union(from_enrolments, from_bookings).cte("reached")
+    return sa.union(from_enrolments, from_bookings).cte("reached")
+
+
+def _age_band(period: Period) -> Any:
+    """A participant's age band in the middle of the period (``unknown`` without birth year)."""
     age = sa.literal(period.middle.year, sa.Integer()) - Participant.birth_year
-    band = sa.case(
+    return sa.case(
         (Participant.birth_year.is_(None), "unknown"),
         (age < 10, AGE_BANDS[0]),
         (age <= 13, AGE_BANDS[1]),
         (age <= 17, AGE_BANDS[2]),
         else_=AGE_BANDS[3],
     )
-    no_text = sa.cast(sa.null(), sa.String())
-    # Every branch has the same columns: kind, a, b, c, name, category, v1 .. v5.
-    units_q = sa.select(
+
+
+def _units_branch(unit_site_ids: list[int]) -> Any:
+    """The report's units in the shape of :func:`booking_figures`' union (kind ``unit``)."""
+    big = sa.BigInteger()
+    zero, one = sa.literal(0, big), sa.literal(1, big)
+    return sa.select(
         sa.literal("unit").label("kind"), Equipment.id.label("a"),
         Equipment.site_id.label("b"),
         sa.case((Equipment.status == EquipmentStatus.RETIRED.value, one), else_=zero).label("c"),
@@ -212,6 +211,37 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         sa.case((Equipment.loanable, one), else_=zero).label("v1"),
         zero.label("v2"), zero.label("v3"), zero.label("v4"), zero.label("v5"),
     ).where(Equipment.site_id.in_(unit_site_ids))
+
+
+def booking_figures(win: Windows, by_month: Months, site_id: int | None, period: Period,
+                     now: dt.datetime, unit_site_ids: list[int]) -> dict[str, list[Any]]:
+    """One statement, one pass over the period's bookings: every booking-based figure.
+
+    The bookings that matter (overlapping the period, handed out in it, or
+    overdue during it) are read once into a materialised CTE, found through
+    their report span (on PostgreSQL an index, see ``reports/sql.py``), so the
+    pass is bounded by the period, not by the table. From it come sums of
+    starts and ends per unit and month and per site and hour (from which
+    :mod:`makerlab.reports.services` gets booked time, see below), loans,
+    overdue returns, and the named participants reached. The result shapes
+    share one ``UNION ALL``, told apart by ``kind``.
+    """
+    big = sa.BigInteger()
+    zero = sa.literal(0, big)
+    pb = _period_bookings(win, site_id, now)
+    booked = pb.c.in_period == 1
+    site_of = (sa.literal(unit_site_ids[0], sa.Integer()) if win.uniform
+               else pb.c.site_id)
+    start_month = by_month.of_offset(pb.c.s, site_of)
+    end_month = by_month.ending_by(pb.c.e, site_of)
+    start_hour = sa.cast(pb.c.s // 3600, big)
+    end_hour = sa.cast((pb.c.e + 3599) // 3600, big)
+
+    reached = _reached_participants(win, by_month, site_id, pb, start_month)
+    band = _age_band(period)
+    no_text = sa.cast(sa.null(), sa.String())
+    # Every branch has the same columns: kind, a, b, c, name, category, v1 .. v5.
+    units_q = _units_branch(unit_site_ids)
     # Booked time needs no hour-by-hour expansion: the time booked before an
     # offset T is T * (bookings started before T) - (sum of their starts)
     # - T * (bookings ended by T) + (sum of their ends). So it is enough to sum
@@ -270,7 +300,11 @@ def _reached(enrolment_status: Any) -> Any:
 
 
 def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[str, list[Any]]:
-    """One statement over the period's sessions and enrolments, by month, workshop and school."""
+    """One statement over the period's sessions and enrolments, by month, workshop and school.
+
+    Not split: the branches of the one ``UNION ALL`` share the CTE and the
+    column shape, and each is a named local read in the order of the result.
+    """
     sessions = _period_sessions(win, by_month, site_id).cte("period_sessions")
     big = sa.BigInteger()
     zero = sa.literal(0, big)

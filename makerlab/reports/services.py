@@ -119,23 +119,8 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
         "days": period.days,
         "site_id": site_id,
         "site_name": first_site.name if site_id is not None else None,
-        "sites": [
-            {
-                "id": site.id,
-                "name": site.name,
-                "timezone": site.timezone,
-                "starts_at": windows[site.id][0].astimezone(ZoneInfo(site.timezone)).isoformat(),
-                "ends_at": windows[site.id][1].astimezone(ZoneInfo(site.timezone)).isoformat(),
-                "hours": (windows[site.id][1] - windows[site.id][0]).total_seconds() / 3600,
-                "open_hours": open_seconds[site.id] / 3600,
-                "closures": [
-                    {"starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(),
-                     "reason": c.reason}
-                    for c in closures[site.id]
-                ],
-            }
-            for site in sites
-        ],
+        "sites": [_site_row(site, windows[site.id], open_seconds[site.id], closures[site.id])
+                  for site in sites],
         "units": units,
         "categories": _category_rows(units),
         "totals": _summed(units),
@@ -153,6 +138,26 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
         "generated_at": now.astimezone(ZoneInfo(first_site.timezone)).isoformat(
             timespec="seconds"),
         "site_ids": site_ids,
+    }
+
+
+def _site_row(site: Site, window: tuple[dt.datetime, dt.datetime], open_seconds: int,
+              closures: list[Closure]) -> dict[str, Any]:
+    """A site's part of the report: its local window, open hours and closures."""
+    zone = ZoneInfo(site.timezone)
+    return {
+        "id": site.id,
+        "name": site.name,
+        "timezone": site.timezone,
+        "starts_at": window[0].astimezone(zone).isoformat(),
+        "ends_at": window[1].astimezone(zone).isoformat(),
+        "hours": (window[1] - window[0]).total_seconds() / 3600,
+        "open_hours": open_seconds / 3600,
+        "closures": [
+            {"starts_on": c.starts_on.isoformat(), "ends_on": c.ends_on.isoformat(),
+             "reason": c.reason}
+            for c in closures
+        ],
     }
 
 
@@ -448,26 +453,32 @@ def _age_bands(rows: list[Any]) -> tuple[dict[str, int], int]:
     return counts, named
 
 
-def _month_rows(months: list[Period], month_starts: dict[int, list[dt.datetime]],
-                windows: dict[int, Interval], open_by_site: dict[int, list[Interval]],
-                units: list[dict[str, Any]], per_unit: dict[int, dict[str, Any]],
-                rows: dict[str, list[Any]],
-                workshop_rows: dict[str, list[Any]]) -> list[dict[str, Any]]:
-    """The figures of each calendar month the period touches."""
+def _open_seconds_per_month(count: int, month_starts: dict[int, list[dt.datetime]],
+                            windows: dict[int, Interval],
+                            open_by_site: dict[int, list[Interval]],
+                            units: list[dict[str, Any]]) -> list[int]:
+    """Open unit-seconds per month: each site's opening hours times its units."""
     units_at: dict[int, int] = defaultdict(int)
     for unit in units:
         units_at[unit["site_id"]] += 1
-    open_secs = [0] * len(months)
+    open_secs = [0] * count
     for sid, intervals in open_by_site.items():
         bounds = [*month_starts[sid], windows[sid][1]]
         for start, end in intervals:
-            for i in range(len(months)):
+            for i in range(count):
                 lo, hi = max(start, bounds[i]), min(end, bounds[i + 1])
                 if lo < hi:
                     open_secs[i] += int((hi - lo).total_seconds()) * units_at[sid]
-    booked = [0] * len(months)
-    bookings = [0] * len(months)
-    categories: list[dict[str, dict[str, Any]]] = [{} for _m in months]
+    return open_secs
+
+
+def _booked_per_month(
+    count: int, units: list[dict[str, Any]], per_unit: dict[int, dict[str, Any]]
+) -> tuple[list[int], list[int], list[dict[str, dict[str, Any]]]]:
+    """Booked seconds, bookings, and both per category, per month."""
+    booked = [0] * count
+    bookings = [0] * count
+    categories: list[dict[str, dict[str, Any]]] = [{} for _m in range(count)]
     for unit in units:
         figures = per_unit.get(unit["id"])
         if figures is None:
@@ -482,13 +493,30 @@ def _month_rows(months: list[Period], month_starts: dict[int, list[dt.datetime]]
                                                     {"booked_minutes": 0, "bookings": 0})
             category["booked_minutes"] += secs / 60
             category["bookings"] += count
-    ages: list[dict[str, int]] = [dict.fromkeys(AGE_BANDS, 0) for _m in months]
-    named = [0] * len(months)
-    for r in rows["month_age"]:
+    return booked, bookings, categories
+
+
+def _named_per_month(count: int, month_age: list[Any]) -> tuple[list[int], list[dict[str, int]]]:
+    """Named participants reached per month, in all and per age band."""
+    ages: list[dict[str, int]] = [dict.fromkeys(AGE_BANDS, 0) for _m in range(count)]
+    named = [0] * count
+    for r in month_age:
         index = int(r.b)
         named[index] += int(r.v1)
         if r.name in ages[index]:
             ages[index][r.name] = int(r.v1)
+    return named, ages
+
+
+def _month_rows(months: list[Period], month_starts: dict[int, list[dt.datetime]],
+                windows: dict[int, Interval], open_by_site: dict[int, list[Interval]],
+                units: list[dict[str, Any]], per_unit: dict[int, dict[str, Any]],
+                rows: dict[str, list[Any]],
+                workshop_rows: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The figures of each calendar month the period touches."""
+    open_secs = _open_seconds_per_month(len(months), month_starts, windows, open_by_site, units)
+    booked, bookings, categories = _booked_per_month(len(months), units, per_unit)
+    named, ages = _named_per_month(len(months), rows["month_age"])
     sessions = {int(r[1]): r for r in workshop_rows["month_sessions"]}
     enrolments = {int(r[1]): r for r in workshop_rows["month_enrolments"]}
     result = []

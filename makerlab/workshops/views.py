@@ -590,6 +590,36 @@ def cancel_enrolment(enrolment_id: int) -> Any:
     return render_confirmation(_enrolment_question(ending, form, back))
 
 
+def _freed_seats_lines(ending: services.EnrolmentCancellation) -> list[str]:
+    """Who moves up into the freed seats (teachers hear only how many), or what becomes free."""
+    if ending.promoted and is_teacher(current_user):
+        return [
+            ngettext(
+                "%(num)d waiting enrolment moves up into the seats and is told.",
+                "%(num)d waiting enrolments move up into the seats and are told.",
+                len(ending.promoted),
+            )
+        ]
+    if ending.promoted:
+        return [
+            ngettext(
+                "%(num)d waiting enrolment moves up into the seats and is told: %(names)s.",
+                "%(num)d waiting enrolments move up into the seats and are told: %(names)s.",
+                len(ending.promoted),
+                names=", ".join(_enrolment_label(e) for e in ending.promoted),
+            )
+        ]
+    if ending.seats_freed:
+        return [
+            ngettext(
+                "%(num)d seat becomes free for others.",
+                "%(num)d seats become free for others.",
+                ending.seats_freed,
+            )
+        ]
+    return []
+
+
 def _enrolment_question(
     ending: services.EnrolmentCancellation, form: ActionForm, back: str
 ) -> Confirmation:
@@ -624,31 +654,7 @@ def _enrolment_question(
                 when=when,
             )
         ]
-    if ending.promoted and is_teacher(current_user):
-        consequences.append(
-            ngettext(
-                "%(num)d waiting enrolment moves up into the seats and is told.",
-                "%(num)d waiting enrolments move up into the seats and are told.",
-                len(ending.promoted),
-            )
-        )
-    elif ending.promoted:
-        consequences.append(
-            ngettext(
-                "%(num)d waiting enrolment moves up into the seats and is told: %(names)s.",
-                "%(num)d waiting enrolments move up into the seats and are told: %(names)s.",
-                len(ending.promoted),
-                names=", ".join(_enrolment_label(e) for e in ending.promoted),
-            )
-        )
-    elif ending.seats_freed:
-        consequences.append(
-            ngettext(
-                "%(num)d seat becomes free for others.",
-                "%(num)d seats become free for others.",
-                ending.seats_freed,
-            )
-        )
+    consequences.extend(_freed_seats_lines(ending))
     return Confirmation(
         title=_("Take %(who)s off the waitlist?", who=who)
         if waiting
