@@ -61,7 +61,9 @@
     decodeFrame().then(function (text) {
       if (text) {
         halt();
-        field.value = text;
+        // A label holds the unit's whole address (.../u/P13-PK2); the field wants its code.
+        var at = text.lastIndexOf("/u/");
+        field.value = at >= 0 ? text.slice(at + 3).split(/[?#/]/)[0] : text;
         form.requestSubmit ? form.requestSubmit() : form.submit();
         return;
       }

@@ -1,20 +1,24 @@
 """The lending desk in Chromium: a USB scanner's typed code, two taps to hand a kit out,
-the checklist to take it back, axe-core, and the camera scanner under the CSP."""
+the checklist to take it back, axe-core, and the camera scanner (a fake camera films a label)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
+import segno
+from PIL import Image
 from playwright.sync_api import expect
 
 from makerlab.bookings.models import Booking
 from makerlab.extensions import db
 from tests.browser.conftest import local, next_open_day
 from tests.browser.test_accessibility import AXE, BLOCKING, WCAG_TAGS
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import CHROMIUM, CHROMIUM_FLAGS, TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.served]
 
@@ -138,3 +142,58 @@ def test_the_camera_scanner_loads_under_the_content_security_policy(
     expect(page.get_by_role("button", name="Mit der Kamera scannen")).to_be_visible()
     assert page.evaluate("typeof window.jsQR") == "function"
     assert refused == []
+
+
+def _camera_film(text: str, path: Path) -> Path:
+    """A short Y4M film of a label held in front of the camera, for Chromium's fake camera."""
+    width, height = 640, 480
+    frame = Image.new("RGB", (width, height), "white")
+    code = segno.make(text, error="m")
+    buffer = io.BytesIO()
+    code.save(buffer, kind="png", scale=8, border=4)
+    qr = Image.open(buffer).convert("RGB")
+    frame.paste(qr, ((width - qr.width) // 2, (height - qr.height) // 2))
+    y, cb, cr = frame.convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    planes = y.tobytes() + cb.resize(half).tobytes() + cr.resize(half).tobytes()
+    with path.open("wb") as film:
+        film.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            film.write(b"FRAME\n" + planes)
+    return path
+
+
+def test_the_camera_reads_a_label_and_opens_the_kit(
+    browser_type: Any,
+    base_url: str,
+    kit_to_lend: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Chromium's fake camera films a label; jsQR (Linux Chromium has no BarcodeDetector)
+    reads the label's address and the desk shows the kit."""
+    film = _camera_film(f"{base_url}/u/{kit_to_lend['code']}", tmp_path / "label.y4m")
+    browser = browser_type.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            *CHROMIUM_FLAGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={film}",
+        ],
+    )
+    try:
+        context = browser.new_context(base_url=base_url, locale="de-DE")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        page.goto("/login")
+        page.get_by_label("E-Mail").fill(kit_to_lend["worker"].email)
+        page.get_by_label("Passwort").fill(TEST_PASSWORD)
+        page.get_by_role("main").get_by_role("button", name="Anmelden").click()
+        page.wait_for_url(lambda url: "/login" not in url)
+        page.goto("/desk")
+        page.get_by_role("button", name="Mit der Kamera scannen").click()
+        expect(page.get_by_role("heading", name="Podcast-Koffer 1")).to_be_visible()
+        expect(page.get_by_role("button", name="An Zoe Brandt ausgeben")).to_be_visible()
+        assert page.url.endswith(f"/desk?code={kit_to_lend['code']}")
+    finally:
+        browser.close()
