@@ -36,7 +36,7 @@ from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
-from makerlab.labels import status_label
+from makerlab.labels import kit_lines, status_label
 from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
@@ -234,6 +234,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(module.bp)
     app.jinja_env.filters["localtime"] = _localtime
     app.jinja_env.filters["to_local"] = _to_local
+    app.jinja_env.filters["kit_lines"] = kit_lines
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["nav_items"] = nav_items

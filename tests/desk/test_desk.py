@@ -60,6 +60,8 @@ def test_a_scan_of_the_wrong_kit_for_a_booking_says_so(
     booking = make_booking(first, at("2027-01-04", "10:00"), at("2027-01-04", "18:00"))
     make_booking(second, at("2027-01-04", "09:00"), at("2027-01-04", "12:00"))
 
+    detail = client.get(f"/bookings/{booking.id}", headers=EN).get_data(as_text=True)
+    assert f'href="/desk?booking={booking.id}"' in detail  # "Scan the kit" on the booking
     asked = _desk(client, booking=booking.id).get_data(as_text=True)
     assert f"Handing out booking #{booking.id}: Podcast-Koffer 1 ({first.code})" in asked
     assert f'name="booking" value="{booking.id}"' in asked  # kept for the next scan

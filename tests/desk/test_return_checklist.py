@@ -60,6 +60,8 @@ def test_a_missing_microphone_puts_the_kit_into_maintenance_and_tells_the_coordi
     assert returned.return_condition == "damaged"
     assert returned.return_missing == [{"item": "Mikrofon", "count": 1}]
     assert db.session.get(Equipment, kit.id).status == "maintenance"  # type: ignore[union-attr]
+    detail = client.get(f"/bookings/{booking.id}", headers=EN).get_data(as_text=True)
+    assert "Missing on return" in detail and "1 × Mikrofon" in detail
 
     jobs.deliver_outbox()
     mails = smtp.sink.wait_for(2)
