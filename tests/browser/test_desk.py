@@ -69,7 +69,7 @@ def axe_findings(page: Any) -> list[str]:
     ]
 
 
-def test_a_typed_scan_and_two_taps_hand_the_kit_out_then_the_checklist_takes_it_back(
+def test_a_typed_scan_and_one_tap_hand_the_kit_out_then_the_checklist_takes_it_back(
     page: Any,
     log_in: Callable[[Any], None],
     kit_to_lend: dict[str, Any],
@@ -78,7 +78,7 @@ def test_a_typed_scan_and_two_taps_hand_the_kit_out_then_the_checklist_takes_it_
     log_in(kit_to_lend["worker"])
     page.set_viewport_size(PHONE)
     page.goto("/bookings/loans")
-    page.get_by_role("link", name="An der Ausleihtheke scannen").click()  # tap 1
+    page.get_by_role("link", name="An der Ausleihtheke scannen").click()
     field = page.get_by_label("Etikett scannen oder Code eintippen")
     expect(field).to_be_focused()
     # A USB scanner types the code and Enter.
@@ -87,7 +87,7 @@ def test_a_typed_scan_and_two_taps_hand_the_kit_out_then_the_checklist_takes_it_
     expect(page.get_by_role("heading", name="Podcast-Koffer 1")).to_be_visible()
     hand_out = page.get_by_role("button", name="An Zoe Brandt ausgeben")
     expect(hand_out).to_be_visible()
-    hand_out.click()  # tap 2
+    hand_out.click()  # one tap after the scan
     flash = page.get_by_role("status")
     expect(flash).to_have_text("Podcast-Koffer 1 ausgegeben.")
     expect(page.get_by_text("Bei Zoe Brandt")).to_be_visible()
@@ -163,14 +163,15 @@ def _camera_film(text: str, path: Path) -> Path:
     return path
 
 
-def test_the_camera_reads_a_label_and_opens_the_kit(
+def test_a_phone_camera_reads_the_label_and_two_taps_hand_the_kit_out(
     browser_type: Any,
     base_url: str,
     kit_to_lend: dict[str, Any],
     tmp_path: Path,
+    commit: Callable[[], None],
 ) -> None:
     """Chromium's fake camera films a label; jsQR (Linux Chromium has no BarcodeDetector)
-    reads the label's address and the desk shows the kit."""
+    reads the label's address, the desk shows the kit, and it goes to the booked child."""
     film = _camera_film(f"{base_url}/u/{kit_to_lend['code']}", tmp_path / "label.y4m")
     browser = browser_type.launch(
         executable_path=str(CHROMIUM),
@@ -182,7 +183,7 @@ def test_the_camera_reads_a_label_and_opens_the_kit(
         ],
     )
     try:
-        context = browser.new_context(base_url=base_url, locale="de-DE")
+        context = browser.new_context(base_url=base_url, locale="de-DE", viewport=PHONE)
         context.grant_permissions(["camera"])
         page = context.new_page()
         page.goto("/login")
@@ -191,9 +192,13 @@ def test_the_camera_reads_a_label_and_opens_the_kit(
         page.get_by_role("main").get_by_role("button", name="Anmelden").click()
         page.wait_for_url(lambda url: "/login" not in url)
         page.goto("/desk")
-        page.get_by_role("button", name="Mit der Kamera scannen").click()
+        page.get_by_role("button", name="Mit der Kamera scannen").click()  # tap 1
         expect(page.get_by_role("heading", name="Podcast-Koffer 1")).to_be_visible()
-        expect(page.get_by_role("button", name="An Zoe Brandt ausgeben")).to_be_visible()
         assert page.url.endswith(f"/desk?code={kit_to_lend['code']}")
+        page.get_by_role("button", name="An Zoe Brandt ausgeben").click()  # tap 2
+        expect(page.get_by_role("status")).to_have_text("Podcast-Koffer 1 ausgegeben.")
+        commit()
+        booking = db.session.get(Booking, kit_to_lend["booking"])
+        assert booking is not None and booking.status == "checked_out"
     finally:
         browser.close()
