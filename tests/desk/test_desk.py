@@ -90,6 +90,10 @@ def test_unknown_codes_and_units_that_stay_in_the_building(
     stays = _desk(client, code=printer.code).get_data(as_text=True)
     assert "This unit is not lent out; it stays in the building." in stays
     assert "No booking for this unit." in stays
+    printer.status = "maintenance"
+    db.session.commit()
+    broken = _desk(client, code=printer.code).get_data(as_text=True)
+    assert "This unit is not available (maintenance): please check it" in broken
 
 
 def test_the_desk_is_for_staff_who_lend_kits(client: Any, login_as: Any) -> None:
