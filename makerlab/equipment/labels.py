@@ -14,13 +14,13 @@ from flask import render_template
 from flask_babel import gettext as _
 from weasyprint import HTML
 
-from makerlab.api.schemas import MAX_IDS
 from makerlab.equipment.models import Equipment
 from makerlab.errors import Invalid
 from makerlab.extensions import db
 
 COLUMNS, ROWS = 3, 8  # Avery Zweckform 3475/3490-style sheets: 70 × 37 mm, no gaps
 PER_SHEET = COLUMNS * ROWS
+MAX_LABELS = 500  # as many ids as any list in a request (api.schemas.MAX_IDS)
 
 
 def parse_ids(values: list[str]) -> list[int]:
@@ -41,8 +41,8 @@ def parse_ids(values: list[str]) -> list[int]:
         raise Invalid({"ids": [_("Not a unit number: %(values)s.", values=", ".join(bad[:5]))]})
     if not ids:
         raise Invalid({"ids": [_("Please choose at least one unit to print labels for.")]})
-    if len(ids) > MAX_IDS:
-        raise Invalid({"ids": [_("Please print at most %(num)d labels at once.", num=MAX_IDS)]})
+    if len(ids) > MAX_LABELS:
+        raise Invalid({"ids": [_("Please print at most %(num)d labels at once.", num=MAX_LABELS)]})
     return ids
 
 

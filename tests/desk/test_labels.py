@@ -74,6 +74,7 @@ def test_public_url_names_the_host_on_labels(
         ("?ids=-3", "Not a unit number: -3."),
         ("?ids=99999999999", "Not a unit number: 99999999999."),
         ("?ids=999", "No unit has the number 999."),
+        ("?ids=" + ",".join(str(n) for n in range(1, 502)), "Please print at most 500 labels"),
     ],
 )
 def test_bad_ids_get_a_clear_answer(
