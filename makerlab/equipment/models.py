@@ -20,7 +20,7 @@ class Equipment(Base):
     __tablename__ = "equipment"
     __table_args__ = (
         sa.UniqueConstraint("site_id", "name", name="uq_equipment_site_name"),
-        sa.UniqueConstraint("code", name="uq_equipment_code"),
+        sa.Index("ix_equipment_code", "code", unique=True),
         sa.CheckConstraint(sql_in("status", EquipmentStatus), name="status_known"),
         sa.CheckConstraint("buffer_minutes >= 0", name="buffer_not_negative"),
         sa.CheckConstraint(
@@ -54,7 +54,7 @@ class Equipment(Base):
 def _give_new_units_codes(session: Session, _context: Any, _instances: Any) -> None:
     """Every new unit gets the next free code of its site and category, however it is made.
 
-    Units made in one flush are numbered one after the other. Two sessions
+    Units made in one flush are numbered in the order they were added. Two sessions
     adding units of the same kind at once: the service serialises them (a
     lock on the site row), and the unique key catches anything else.
     """
@@ -75,7 +75,7 @@ def _give_new_units_codes(session: Session, _context: Any, _instances: Any) -> N
                 )
             )
         )
-        for unit in sorted(new, key=lambda u: (u.site_id or 0, u.category or "", u.name or "")):
+        for unit in new:  # in the order they were added to the session
             prefix = code_prefix(names.get(unit.site_id, ""), unit.category or "")
             unit.code = f"{prefix}{next_number(prefix, taken)}"
             taken.append(unit.code)

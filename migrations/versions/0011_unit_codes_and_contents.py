@@ -42,15 +42,20 @@ def _category_abbreviation(category):
 
 
 def upgrade():
-    with op.batch_alter_table("equipment", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("code", sa.String(length=24), nullable=True))
-        batch_op.add_column(
-            sa.Column("contents", sa.JSON(), server_default=sa.text("'[]'"), nullable=False)
-        )
-    with op.batch_alter_table("bookings", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("return_missing", sa.JSON(), server_default=sa.text("'[]'"), nullable=False)
-        )
+    # Plain ADD COLUMN (NOT NULL with a default), no batch rebuild: on SQLite a rebuild
+    # drops and recreates the table, which foreign keys from bookings refuse.
+    op.add_column(
+        "equipment",
+        sa.Column("code", sa.String(length=24), server_default="", nullable=False),
+    )
+    op.add_column(
+        "equipment",
+        sa.Column("contents", sa.JSON(), server_default=sa.text("'[]'"), nullable=False),
+    )
+    op.add_column(
+        "bookings",
+        sa.Column("return_missing", sa.JSON(), server_default=sa.text("'[]'"), nullable=False),
+    )
 
     bind = op.get_bind()
     units = bind.execute(
@@ -67,16 +72,14 @@ def upgrade():
             sa.text("UPDATE equipment SET code = :code WHERE id = :id"),
             {"code": f"{prefix}{counters[prefix]}", "id": unit_id},
         )
-
-    with op.batch_alter_table("equipment", schema=None) as batch_op:
-        batch_op.alter_column("code", existing_type=sa.String(length=24), nullable=False)
-        batch_op.create_unique_constraint("uq_equipment_code", ["code"])
+    op.create_index("ix_equipment_code", "equipment", ["code"], unique=True)
+    if bind.dialect.name != "sqlite":  # SQLite cannot drop a default without a rebuild
+        op.alter_column("equipment", "code", server_default=None)
 
 
 def downgrade():
-    with op.batch_alter_table("bookings", schema=None) as batch_op:
-        batch_op.drop_column("return_missing")
-    with op.batch_alter_table("equipment", schema=None) as batch_op:
-        batch_op.drop_constraint("uq_equipment_code", type_="unique")
-        batch_op.drop_column("contents")
-        batch_op.drop_column("code")
+    # SQLite 3.35+ drops columns in place (an indexed one only once its index is gone).
+    op.drop_index("ix_equipment_code", table_name="equipment")
+    op.drop_column("bookings", "return_missing")
+    op.drop_column("equipment", "contents")
+    op.drop_column("equipment", "code")

@@ -127,6 +127,24 @@ def test_the_migration_numbers_existing_units_in_the_order_they_were_added(
                 ),
                 {"name": name, "category": category, "site": site},
             )
+        # A booking holds a foreign key to its unit: the migration must not rebuild the table.
+        conn.execute(
+            sa.text(
+                "INSERT INTO bookings (equipment_id, starts_at, ends_at, blocked_until, purpose, "
+                "status, return_note, created_at, updated_at) SELECT id, CURRENT_TIMESTAMP, "
+                "CURRENT_TIMESTAMP + INTERVAL '1 hour', CURRENT_TIMESTAMP + INTERVAL '1 hour', "
+                "'', 'returned', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM equipment"
+                if backend != "sqlite"
+                else "INSERT INTO bookings (equipment_id, starts_at, ends_at, blocked_until, "
+                "purpose, status, return_note, created_at, updated_at) SELECT id, "
+                "'2026-01-01 10:00:00', '2026-01-01 11:00:00', '2026-01-01 11:00:00', '', "
+                "'returned', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM equipment"
+            )
+        )
+    _flask(uri, "upgrade")
+    _flask(uri, "check")
+    # And back, and up again: the codes are given the same way.
+    _flask(uri, "downgrade", "0009")
     _flask(uri, "upgrade")
     with engine.connect() as conn:
         codes = dict(conn.execute(sa.text("SELECT name, code FROM equipment")).all())
@@ -140,3 +158,13 @@ def test_the_migration_numbers_existing_units_in_the_order_they_were_added(
         "3D-Drucker": "P13-3DP1",
     }
     assert all(json.loads(c) == [] if isinstance(c, str) else c == [] for c in contents)
+
+
+def test_units_added_together_are_numbered_in_the_order_they_were_added(app: Any) -> None:
+    units = [
+        Equipment(site_id=1, name=name, category="3d_printer")
+        for name in ("Prusa 1", "Prusa 2", "Bambu", "Anycubic")
+    ]
+    db.session.add_all(units)
+    db.session.commit()
+    assert [u.code for u in units] == ["P13-3DP1", "P13-3DP2", "P13-3DP3", "P13-3DP4"]
