@@ -50,6 +50,23 @@ EQUIPMENT = [
     ("Podcast-Studio", "room", "1. OG", False, False, None, 0, 300),
 ]
 
+# What the demo kits hold (checked off on return at the desk).
+KIT_CONTENTS = {
+    "podcast_kit": [
+        {"item": "Mikrofon", "count": 2},
+        {"item": "Aufnahmegerät Zoom H5", "count": 1},
+        {"item": "Kopfhörer", "count": 2},
+        {"item": "XLR-Kabel", "count": 2},
+        {"item": "Ladegerät", "count": 1},
+    ],
+    "synth_kit": [
+        {"item": "Synthesizer-Platine", "count": 1},
+        {"item": "Lötkolben", "count": 1},
+        {"item": "Klinkenkabel", "count": 2},
+        {"item": "Bauanleitung", "count": 1},
+    ],
+}
+
 SCHOOLS = [
     ("Gemeinschaftsschule Neustadt-West", "Am Gastronom 10, 06124 Halle (Saale)"),
     ("Sekundarschule Am Tulpenbrunnen", "Tulpenbrunnen 4, 06122 Halle (Saale)"),
@@ -155,6 +172,7 @@ def _seed_units(site: Site) -> list[Equipment]:
             min_age=age,
             buffer_minutes=buf,
             max_booking_minutes=mx,
+            contents=KIT_CONTENTS.get(c, []) if loan else [],
         )
         for n, c, loc, loan, ind, age, buf, mx in EQUIPMENT
     ]

@@ -25,6 +25,7 @@ DOMAINS = (
     "audit",
     "today",
     "attention",
+    "desk",
 )
 
 

@@ -49,3 +49,11 @@ def yes_no(value: bool) -> Any:
 
 def attention_label(reason: str) -> Any:
     return ATTENTION_LABELS.get(reason, reason)
+
+
+def kit_lines(lines: Any) -> str:
+    """Kit contents or missing parts as one line: "2 × Mikrofon, 1 × Kabel"."""
+    if not isinstance(lines, list):
+        return str(lines)
+    parts = [line for line in lines if isinstance(line, dict)]
+    return ", ".join(f"{line.get('count', 1)} × {line.get('item', '')}" for line in parts)

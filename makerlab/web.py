@@ -38,7 +38,7 @@ from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
-from makerlab.labels import attention_label, status_label
+from makerlab.labels import attention_label, kit_lines, status_label
 from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
@@ -79,6 +79,7 @@ QUICK_ACTIONS: list[tuple[str, Any, str | None]] = [
     ("bookings.new", _l("Book a unit"), "bookings.create"),
     ("bookings.find_free", _l("Find a free unit"), "bookings.create"),
     ("bookings.loans", _l("Hand out or take back kits"), "loans.manage"),
+    ("desk.index", _l("Scan a kit at the desk"), "loans.manage"),
     ("participants.new", _l("Register a participant"), "participants.manage"),
     ("workshops.new_workshop", _l("Plan a workshop"), "workshops.manage"),
     ("reports.weekly", _l("Weekly report"), "reports.view"),
@@ -253,6 +254,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["time_span"] = dates.span
     app.jinja_env.globals["format_day"] = dates.day
     app.jinja_env.filters["to_local"] = _to_local
+    app.jinja_env.filters["kit_lines"] = kit_lines
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["attention_label"] = attention_label

@@ -152,3 +152,20 @@ def test_site_pages_are_for_site_managers_only(app: Flask) -> None:
         "sites.import_closures",
     }
     assert {p for _e, _m, p in site_pages} == {"sites.manage"}
+
+
+def test_the_lending_desk_and_labels_are_for_staff(app: Flask) -> None:
+    """The desk lends kits (loans.manage); a label's /u/ address and the label sheet are for
+    whoever may see the equipment: staff, never teachers (nor anyone not logged in)."""
+    declared = {
+        endpoint: permission
+        for endpoint, _method, _url, permission in _routes(app)
+        if endpoint in {"desk.index", "desk.unit", "equipment.labels_pdf"}
+    }
+    assert declared == {
+        "desk.index": "loans.manage",
+        "desk.unit": "equipment.view",
+        "equipment.labels_pdf": "equipment.view",
+    }
+    assert "teacher" not in {r.value for r in PERMISSIONS["loans.manage"]}
+    assert "teacher" not in {r.value for r in PERMISSIONS["equipment.view"]}

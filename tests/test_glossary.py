@@ -15,7 +15,8 @@ DU_FORMS = re.compile(r"\b(du|dich|dir|dein\w*)\b|\bgib |\bwähle |\bversuche es
 SLUG = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
 # One word per thing: the words the glossary replaced.
 OTHER_WORDS = re.compile(
-    r"Sorgeberechtigt|Einverständnis|\bEltern\b|Teilnehmer\*in|Teilnehmende\*r|Sicherheitseinweisung|Geräteart|verlieh"
+    r"Sorgeberechtigt|Einverständnis|\bEltern\b|Teilnehmer\*in|Teilnehmende\*r"
+    r"|Sicherheitseinweisung|Geräteart|verlieh|registrier|(?<!-)\bKoffer"
 )
 
 

@@ -27,7 +27,7 @@ from makerlab.auth.models import User
 from makerlab.db import UTCDateTime
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
-from makerlab.labels import LANGUAGE_LABELS, attention_label, status_label, yes_no
+from makerlab.labels import LANGUAGE_LABELS, attention_label, kit_lines, status_label, yes_no
 from makerlab.participants.erasure import ERASED
 from makerlab.schools.models import School
 
@@ -141,6 +141,7 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
         "returned_at": _l("Returned"),
         "return_condition": _l("Condition on return"),
         "return_note": _l("Note on return"),
+        "return_missing": _l("Missing on return"),
         "cancelled_at": _l("Cancelled on"),
         "attention": _l("Needs attention"),
     },
@@ -322,6 +323,8 @@ def _formatter(entity: str, names: _Names) -> Callable[[str, Any], str | None]:
             return ", ".join(reasons) if reasons else _("nothing")
         if key == "return_condition":
             return str(CONDITION_LABELS.get(value, value))
+        if key == "return_missing":
+            return kit_lines(value) or "—"
         if isinstance(value, int) and key.endswith("_id"):
             name = names.name(key, value)
             return name if name is not None else f"#{value}"

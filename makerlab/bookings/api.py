@@ -175,7 +175,7 @@ class BookingReturn(MethodView):
         actor = current_actor()
         loans.return_booking(actor, booking, **payload)
         affected: dict[str, list[int]] = {"bookings": [], "sessions": []}
-        if payload.get("condition") == "damaged":
+        if booking.return_condition == "damaged":  # missing parts count as damaged too
             change = UnitChange.damaged(booking, payload.get("note") or "")
             affected = replan(change, actor, preview=args["preview"]).affected
         if args["preview"]:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from makerlab import clock, dates
 from makerlab.auth.models import User
@@ -23,10 +23,10 @@ from makerlab.categories import KNOWN
 from makerlab.db import hold_write_lock
 from makerlab.enums import BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment
-from makerlab.equipment.services import site_of
+from makerlab.equipment.services import kit_line_problems, site_of
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
-from makerlab.labels import status_label
+from makerlab.labels import kit_lines, status_label
 from makerlab.notifications.emails import queue_email
 from makerlab.sites import services as sites
 
@@ -35,17 +35,25 @@ CONDITIONS = ("ok", "damaged")
 
 @dataclass
 class LoanDesk:
-    """The loan desk: kits out now (overdue first) and kits to hand out today.
+    """The loan desk: kits out now, split by when they are due, and kits to hand out today.
 
-    Each row is ``(booking, booker's name, booker's e-mail)``.
+    Each row is ``(booking, booker's name, booker's e-mail)``; the bookings'
+    participants (who holds the kit) are loaded with them.
     """
 
-    out: list[Any]
+    overdue: list[Any]
+    due_today: list[Any]
+    out_later: list[Any]
     pickup: list[Any]
+
+    @property
+    def out(self) -> list[Any]:
+        """Every kit out now, overdue first."""
+        return self.overdue + self.due_today + self.out_later
 
 
 def loan_desk() -> LoanDesk:
-    """What the loan desk needs now; "today" is each kit's own site's day."""
+    """What the loan desk needs now; "today" is each kit's own site's day (4 statements)."""
     now = clock.now()
     day_ends = {
         site.id: clock.local_day_end(clock.today(site.timezone), site.timezone)
@@ -53,7 +61,7 @@ def loan_desk() -> LoanDesk:
     }
     rows = db.session.execute(
         sa.select(Booking, User.name, User.email)
-        .options(joinedload(Booking.equipment))
+        .options(joinedload(Booking.equipment), selectinload(Booking.participants))
         .join(Equipment, Equipment.id == Booking.equipment_id)
         .outerjoin(User, User.id == Booking.booked_by_id)
         .where(
@@ -69,17 +77,25 @@ def loan_desk() -> LoanDesk:
         )
         .order_by(Booking.ends_at, Booking.id)
     ).all()
+
+    def day_end(booking: Booking) -> dt.datetime:
+        return day_ends.get(booking.equipment.site_id, now)
+
     out = [r for r in rows if r[0].status == BookingStatus.CHECKED_OUT.value]
     pickup = sorted(
         (
             r
             for r in rows
-            if r[0].status == BookingStatus.RESERVED.value
-            and r[0].starts_at < day_ends.get(r[0].equipment.site_id, now)
+            if r[0].status == BookingStatus.RESERVED.value and r[0].starts_at < day_end(r[0])
         ),
         key=lambda r: (r[0].starts_at, r[0].id),
     )
-    return LoanDesk(out=out, pickup=pickup)
+    return LoanDesk(
+        overdue=[r for r in out if r[0].overdue],
+        due_today=[r for r in out if not r[0].overdue and r[0].ends_at < day_end(r[0])],
+        out_later=[r for r in out if r[0].ends_at >= day_end(r[0])],
+        pickup=pickup,
+    )
 
 
 def check_out(actor: User, booking: Booking) -> Booking:
@@ -113,13 +129,47 @@ def check_out(actor: User, booking: Booking) -> Booking:
     return booking
 
 
+def missing_parts(unit: Equipment, missing: Any) -> list[dict[str, Any]]:
+    """What a return says is missing, checked against the kit's contents (422 if it cannot be)."""
+    lines, problems = kit_line_problems(missing)
+    listed = {line["item"].casefold(): line for line in unit.contents or []}
+    for line in lines if listed else []:
+        kit_line = listed.get(line["item"].casefold())
+        if kit_line is None:
+            problems.append(_("%(item)s is not listed in this kit.", item=line["item"]))
+        elif line["count"] > kit_line["count"]:
+            problems.append(
+                _(
+                    "Only %(count)d × %(item)s belong to this kit.",
+                    count=kit_line["count"],
+                    item=kit_line["item"],
+                )
+            )
+        else:
+            line["item"] = kit_line["item"]
+    if problems:
+        raise Invalid({"missing": problems})
+    return lines
+
+
 def return_booking(
-    actor: User, booking: Booking, *, condition: str = "ok", note: str = ""
+    actor: User,
+    booking: Booking,
+    *,
+    condition: str = "ok",
+    note: str = "",
+    missing: list[dict[str, Any]] | None = None,
 ) -> Booking:
-    """Take a kit back; ``damaged`` puts the unit into maintenance and tells the coordinators."""
+    """Take a kit back; ``damaged`` puts the unit into maintenance and tells the coordinators.
+
+    Parts reported ``missing`` make the return a damaged one (SPEC "Lending desk").
+    """
     if condition not in CONDITIONS:
         raise Invalid({"condition": [_("Condition must be ok or damaged.")]})
     note = (note or "").strip()
+    lost = missing_parts(booking.equipment, missing)
+    if lost:
+        condition = "damaged"
     hold_write_lock(db.session)
     if booking.status != BookingStatus.CHECKED_OUT.value:
         raise Conflict(
@@ -133,6 +183,7 @@ def return_booking(
     booking.returned_at = now
     booking.return_condition = condition
     booking.return_note = note
+    booking.return_missing = lost
     if condition == "damaged":
         unit = booking.equipment
         unit.status = EquipmentStatus.MAINTENANCE.value
@@ -178,6 +229,8 @@ def _notify_damage(actor: User, booking: Booking, unit: Equipment, note: str) ->
                 end=local(booking.ends_at),
             ),
             returned_by=_l("Return recorded by %(name)s.", name=actor.name or "-"),
+            missing_label=_l("Missing:"),
+            missing=kit_lines(booking.return_missing),
             note_label=_l("Note:"),
             note=note,
             action=_l("Please check the unit and set it back to available when it is repaired."),

@@ -79,6 +79,8 @@ class Booking(Base):
     returned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     return_condition: Mapped[str | None] = mapped_column(sa.String(20))
     return_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # Parts of a kit that did not come back: [{"item": "Mikrofon", "count": 1}, ...].
+    return_missing: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     cancelled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Why a change elsewhere (a closure, maintenance, a withdrawn consent ...)
     # makes this booking impossible: ``[{"reason", "detail"}]``, empty when all

@@ -28,6 +28,7 @@ from makerlab.bookings.recurrence import FREQUENCIES, MAX_INTERVAL, MAX_OCCURREN
 from makerlab.bookings.services import SCOPES
 from makerlab.db import MAX_ID
 from makerlab.enums import BookingStatus
+from makerlab.equipment.schemas import KitLine, kit_lines_field
 
 TIME_DOC = {
     "description": "ISO 8601; without an offset the time is read in the unit's site time zone",
@@ -114,6 +115,10 @@ class BookingListArgs(ListArgs):
 class ReturnIn(Schema):
     condition = fields.String(load_default="ok", validate=validate.OneOf(["ok", "damaged"]))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    missing = kit_lines_field(
+        load_default=list,
+        metadata={"description": 'parts of the kit that did not come back (counts as damaged)'},
+    )
 
 
 class BookingOut(Schema):
@@ -133,6 +138,7 @@ class BookingOut(Schema):
     created_at = UnitInstant()
     return_condition = fields.String(allow_none=True)
     attention = Attention()
+    return_missing = fields.List(fields.Nested(KitLine))
 
 
 BookingPage = page_schema(BookingOut, "BookingPage")
@@ -163,6 +169,7 @@ def booking_items(
         created_at,
         return_condition,
         attention,
+        return_missing,
         participant_ids,
         timezone,
     ) in rows:
@@ -189,6 +196,7 @@ def booking_items(
                 "attention": [
                     {"reason": item["reason"], "detail": item["detail"]} for item in attention or ()
                 ],
+                "return_missing": return_missing or [],
             }
         )
     return items

@@ -121,6 +121,7 @@ LIST_COLUMNS = (
     Booking.created_at,
     Booking.return_condition,
     Booking.attention,
+    Booking.return_missing,
     sa.select(
         sa.func.aggregate_strings(sa.cast(booking_participants.c.participant_id, sa.String), ",")
     )

@@ -52,8 +52,10 @@ from makerlab.enums import EquipmentStatus
 from makerlab.equipment import services as equipment_services
 from makerlab.equipment.forms import category_choices
 from makerlab.equipment.models import Equipment
+from makerlab.equipment.services import MAX_KIT_LINES
 from makerlab.errors import Conflict, Invalid, invalid
 from makerlab.extensions import db
+from makerlab.labels import kit_lines
 from makerlab.pages import apply_errors, permission_required, safe_next, submit
 from makerlab.participants.services import visible_participants
 from makerlab.planning.impact import UnitChange, replan
@@ -554,7 +556,7 @@ def loans() -> Any:
     desk = lending.loan_desk()
     return render_template(
         "bookings/loans.html",
-        out=desk.out,
+        desk=desk,
         pickup=desk.pickup,
         now=clock.now(),
         action_form=ActionForm(),
@@ -586,13 +588,15 @@ def return_booking(booking_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("Please choose the condition."), "danger")
         return redirect(back)
-    damaged = form.condition.data == "damaged"
-
     def take_back() -> dict[str, list[int]]:
         lending.return_booking(
-            current_user, booking, condition=form.condition.data, note=form.note.data or ""
+            current_user,
+            booking,
+            condition=form.condition.data,
+            note=form.note.data or "",
+            missing=_missing_from_checklist(request.form),
         )
-        if not damaged:
+        if booking.return_condition != "damaged":  # missing parts count as damaged too
             return {"bookings": [], "sessions": []}
         change = UnitChange.damaged(booking, form.note.data or "")
         return replan(change, current_user).affected
@@ -600,16 +604,47 @@ def return_booking(booking_id: int) -> Any:
     sent = submit(None, take_back)
     if not sent.done:
         sent.flash()
-    elif damaged:
-        flash(
-            _(
-                "%(unit)s is back and now in maintenance; the coordinators are told.",
-                unit=booking.equipment.name,
-            ),
-            "warning",
-        )
+    elif booking.return_condition == "damaged":
+        if booking.return_missing:
+            flash(
+                _(
+                    "%(unit)s is back without %(missing)s: it is now in maintenance; "
+                    "the coordinators are told.",
+                    unit=booking.equipment.name,
+                    missing=kit_lines(booking.return_missing),
+                ),
+                "warning",
+            )
+        else:
+            flash(
+                _(
+                    "%(unit)s is back and now in maintenance; the coordinators are told.",
+                    unit=booking.equipment.name,
+                ),
+                "warning",
+            )
         if sent.value["bookings"] or sent.value["sessions"]:
             flash(flash_text(sent.value), "warning")
     else:
         flash(_("%(unit)s is back.", unit=booking.equipment.name), "success")
     return redirect(back)
+
+
+def _missing_from_checklist(posted: Any) -> list[dict[str, Any]]:
+    """The kit's parts left unticked on the return form's checklist (see _return_form.html).
+
+    Line ``i`` posts its item (``line-i``), a tick when complete (``present-i``)
+    and, for several pieces, how many are missing (``missing-i``, all by default).
+    """
+    missing = []
+    for i in range(MAX_KIT_LINES):
+        item = posted.get(f"line-{i}")
+        if item is None:
+            break
+        if posted.get(f"present-{i}"):
+            continue
+        count = (posted.get(f"missing-{i}") or posted.get(f"count-{i}") or "").strip()
+        if count == "0":  # unticked, but none missing after all
+            continue
+        missing.append({"item": item, "count": int(count) if count.isdigit() else 0})
+    return missing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,31 @@ STATUS_CHOICES = [
     ("maintenance", _l("maintenance")),
     ("retired", _l("retired")),
 ]
+
+
+# "2 × Mikrofon", "2x Mikrofon", "2 Mikrofone"; a line without a number is one item.
+KIT_LINE = re.compile(r"^(\d+)\s*[x×*]\s*(\S.*)$|^(\d+)\s+(\S.*)$", re.IGNORECASE)
+
+
+def parse_kit_text(text: str) -> list[dict[str, Any]]:
+    """Kit contents typed one item a line, as ``[{"item", "count"}]`` (the service checks them)."""
+    lines = []
+    for raw in (text or "").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        match = KIT_LINE.match(line)
+        if match:
+            count, item = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
+            lines.append({"item": item.strip(), "count": int(count)})
+        else:
+            lines.append({"item": line, "count": 1})
+    return lines
+
+
+def kit_text(lines: list[dict[str, Any]]) -> str:
+    """Kit contents as the form shows them, one item a line."""
+    return "\n".join(f"{line['count']} × {line['item']}" for line in lines)
 
 
 def category_choices(slugs: list[str], *, blank: Any = None) -> list[Any]:
@@ -51,6 +77,11 @@ class EquipmentForm(FlaskForm):
         _l("Longest booking (minutes)"), validators=[Optional(), NumberRange(min=1)]
     )
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=5000)])
+    contents = TextAreaField(
+        _l("Contents of the kit"),
+        validators=[Optional(), Length(max=8000)],
+        render_kw={"rows": 5},
+    )
 
 
 class MaintenanceForm(FlaskForm):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from makerlab.api.schemas import (
@@ -22,6 +24,22 @@ STATUSES = [s.value for s in EquipmentStatus]
 MAX_MINUTES = 366 * 24 * 60  # a year: longer loans are no booking
 
 
+class KitLine(Schema):
+    """One line of a kit's contents (or of what is missing on return)."""
+
+    item = fields.String(required=True, validate=validate.Length(max=120))
+    count = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=99))
+
+
+MAX_KIT_LINES = 60
+
+
+def kit_lines_field(**kwargs: Any) -> fields.List:
+    return fields.List(
+        fields.Nested(KitLine), validate=validate.Length(max=MAX_KIT_LINES), **kwargs
+    )
+
+
 class EquipmentIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
@@ -38,6 +56,9 @@ class EquipmentIn(Schema):
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=MAX_MINUTES)
     )
     notes = fields.String(load_default="", validate=validate.Length(max=5000))
+    contents = kit_lines_field(
+        load_default=list, metadata={"description": 'what a kit holds: [{"item", "count"}]'}
+    )
 
 
 class EquipmentPatch(Schema):
@@ -54,6 +75,7 @@ class EquipmentPatch(Schema):
         allow_none=True, validate=validate.Range(min=1, max=MAX_MINUTES)
     )
     notes = fields.String(validate=validate.Length(max=5000))
+    contents = kit_lines_field()
 
 
 class EquipmentOut(Schema):
@@ -69,6 +91,10 @@ class EquipmentOut(Schema):
     buffer_minutes = fields.Integer()
     max_booking_minutes = fields.Integer(allow_none=True)
     notes = fields.String()
+    code = fields.String(
+        metadata={"description": "short, stable code on the unit's label; /u/<code> opens it"}
+    )
+    contents = fields.List(fields.Nested(KitLine))
     created_at = Instant()
 
 

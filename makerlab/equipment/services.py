@@ -11,8 +11,9 @@ from flask_babel import gettext as _
 from makerlab import clock
 from makerlab.auth.models import User
 from makerlab.categories import KNOWN, is_slug
-from makerlab.db import hold_write_lock
+from makerlab.db import hold_write_lock, lock_for_update
 from makerlab.enums import EquipmentStatus
+from makerlab.equipment.codes import normalise
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
@@ -31,7 +32,30 @@ EDITABLE = (
     "buffer_minutes",
     "max_booking_minutes",
     "notes",
+    "contents",
 )
+MAX_COUNT = 99
+MAX_ITEM_LENGTH = 120
+MAX_KIT_LINES = 60
+
+
+def unit_with_code(scanned: str) -> Equipment | None:
+    """The unit whose code a scan or a typed text names (a bare code or a label's URL)."""
+    code = normalise(scanned)
+    return db.session.scalar(sa.select(Equipment).where(Equipment.code == code)) if code else None
+
+
+def unknown_code_message(scanned: str) -> str:
+    """What people read when no unit has the scanned code."""
+    return _("No unit has the code %(code)s.", code=normalise(scanned) or "—")
+
+
+def find_by_code(actor: User, scanned: str) -> Equipment:
+    """The unit a code names (404 if none)."""
+    unit = unit_with_code(scanned)
+    if unit is None:
+        raise NotFound(unknown_code_message(scanned))
+    return unit
 
 
 def get_equipment(actor: User, equipment_id: int) -> Equipment:
@@ -82,6 +106,33 @@ def youngest_allowed() -> dict[str, int | None]:
             for category, units, limited, lowest in rows}
 
 
+def kit_line_problems(lines: Any) -> tuple[list[dict[str, Any]], list[str]]:
+    """Kit lines cleaned (``[{"item", "count"}]``, items trimmed) and what is wrong with them."""
+    if lines is None:
+        return [], []
+    if not isinstance(lines, list) or len(lines) > MAX_KIT_LINES:
+        return [], [_("Please list at most %(num)d items.", num=MAX_KIT_LINES)]
+    cleaned: list[dict[str, Any]] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for line in lines:
+        item = str(line.get("item") or "").strip() if isinstance(line, dict) else ""
+        count = line.get("count") if isinstance(line, dict) else None
+        if not item:
+            problems.append(_("Please name every item."))
+            continue
+        if len(item) > MAX_ITEM_LENGTH:
+            problems.append(_("%(item)s: the name is too long.", item=item[:40]))
+        elif type(count) is not int or not 1 <= count <= MAX_COUNT:
+            problems.append(_("%(item)s: the count is a whole number from 1 to 99.", item=item))
+        elif item.casefold() in seen:
+            problems.append(_("%(item)s is listed twice.", item=item))
+        else:
+            seen.add(item.casefold())
+            cleaned.append({"item": item, "count": count})
+    return cleaned, problems
+
+
 def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
 
@@ -114,6 +165,10 @@ def _validate(values: dict[str, Any], unit_id: int | None) -> dict[str, list[str
         add("max_booking_minutes", _("The maximum duration must be positive."))
     if values.get("min_age") is not None and values["min_age"] < 0:
         add("min_age", _("The minimum age cannot be negative."))
+    if "contents" in values:
+        values["contents"], problems = kit_line_problems(values["contents"])
+        for problem in problems:
+            add("contents", problem)
     if "site_id" in values:
         try:
             values["site_id"] = resolve_site_id(values["site_id"])
@@ -143,6 +198,10 @@ def create_equipment(actor: User, **fields: Any) -> Equipment:
     errors = _validate(values, None)
     if errors:
         raise Invalid(errors)
+    site = find_site(values["site_id"])
+    if site is not None:
+        # Units of one site are numbered one after the other (their codes).
+        lock_for_update(db.session, site)
     unit = Equipment(**values)
     db.session.add(unit)
     db.session.flush()

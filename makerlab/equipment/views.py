@@ -6,7 +6,16 @@ import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,12 +24,14 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import can
 from makerlab.bookings.models import Booking
 from makerlab.enums import EquipmentStatus
-from makerlab.equipment import services
+from makerlab.equipment import labels, services
 from makerlab.equipment.forms import (
     STATUS_CHOICES,
     EquipmentForm,
     MaintenanceForm,
     category_choices,
+    kit_text,
+    parse_kit_text,
 )
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
@@ -53,6 +64,26 @@ def index() -> Any:
         category=category or "",
         status=status or "",
     )
+
+
+@bp.route("/labels.pdf")
+@permission_required("equipment.view")
+def labels_pdf() -> Response:
+    """Labels to print: ``?ids=1,2,3`` (a form's ``ids=1&ids=2`` too), 24 to an A4 sheet."""
+    units = labels.units_for_labels(labels.parse_ids(request.args.getlist("ids")))
+    pdf = labels.label_sheet_pdf(units, _label_url, current_app.root_path)
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": 'inline; filename="labels.pdf"'},
+    )
+
+
+def _label_url(code: str) -> str:
+    """The absolute address a label's QR code opens (``PUBLIC_URL`` names the host if set)."""
+    base = str(current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    path = url_for("desk.unit", code=code)
+    return base + path if base else url_for("desk.unit", code=code, _external=True)
 
 
 def _render_detail(
@@ -118,6 +149,7 @@ def _values(form: EquipmentForm) -> dict[str, Any]:
         "buffer_minutes": form.buffer_minutes.data or 0,
         "max_booking_minutes": form.max_booking_minutes.data,
         "notes": form.notes.data or "",
+        "contents": parse_kit_text(form.contents.data or ""),
     }
 
 
@@ -147,6 +179,8 @@ def new() -> Any:
 def edit(equipment_id: int) -> Any:
     unit = services.get_equipment(current_user, equipment_id)
     form = EquipmentForm(obj=unit)
+    if request.method == "GET":
+        form.contents.data = kit_text(unit.contents or [])
     _prepare(form)
     before = unit.status
     confirmed = request.form.get(CONFIRM_FIELD) == "1"

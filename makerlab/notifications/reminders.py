@@ -242,6 +242,8 @@ def queue_overdue_notices(now: dt.datetime) -> int:
                 booking_id=loan.id,
                 due=when(loan.ends_at, loan.ends_at, tz, locale),
                 overdue_days=overdue_days,
+                unit_code=unit.code,
+                contents=list(unit.contents or []),
             ):
                 queued += 1
     return queued

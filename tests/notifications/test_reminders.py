@@ -188,7 +188,8 @@ def test_overdue_kit_notice_to_booker_and_coordinators_once_a_day(
     boss = make_user("coordinator", name="Chefin", locale="de")
     make_user("coordinator", name="Zweite", locale="en")
     make_user("coordinator", name="Ehemalig", active=False)
-    kit = make_unit(name="Podcast-Kit 1", category="podcast_kit", loanable=True)
+    kit = make_unit(name="Podcast-Kit 1", category="podcast_kit", loanable=True,
+                    contents=[{"item": "Mikrofon", "count": 2}, {"item": "Tasche", "count": 1}])
     make_booking(booker, T0 - 50 * H, hours=48, equipment=kit, status="checked_out",
                  checked_out_at=T0 - 50 * H)
     make_booking(booker, T0 - 50 * H, hours=48, status="returned")
@@ -200,6 +201,12 @@ def test_overdue_kit_notice_to_booker_and_coordinators_once_a_day(
     to_boss = next(m for m in smtp.sink.messages if m["To"] == boss.email)
     assert to_boss["Subject"].startswith("Überfällig: Podcast-Kit 1")
     assert "Kai" in to_boss.get_body(("plain",)).get_content()
+    # The notice names what is in the bag, so the borrower knows what to bring back.
+    to_kai = next(m for m in smtp.sink.messages if m["To"] == booker.email)
+    text = to_kai.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert f"Podcast-Kit 1 ({kit.code}, Passage 13)" in text
+    assert "Contents of the kit:\n- 2 × Mikrofon\n- 1 × Tasche" in text
+    assert "2 × Mikrofon" in to_kai.get_body(("html",)).get_content()
 
     clock.set_frozen(T0 + 10 * H)  # same day in Berlin
     assert jobs.overdue_kits() == 0

@@ -100,6 +100,26 @@ def test_damaged_return_flags_the_kits_next_reservations(
     assert to.count("kai@passage13.example") == 1  # one mail for all three, not three
 
 
+def test_missing_parts_replan_like_a_damaged_return(
+    plans: Plans, api_as: Any, job_app: Flask, smtp: SmtpServer, make_user: Callable[..., Any]
+) -> None:
+    """A kit back "ok" but without a microphone is a damaged return: its next bookings are hit."""
+    plans.kit.contents = [{"item": "Mikrofon", "count": 2}, {"item": "Kabel", "count": 1}]
+    borrower = make_user("youth_worker", email="lea@passage13.example")
+    out = make_booking(borrower, NOW - dt.timedelta(hours=3), equipment=plans.kit,
+                       status="checked_out", checked_out_at=NOW - dt.timedelta(hours=3))
+    db.session.commit()
+    answer = api_as("coordinator").post(
+        f"{API}/bookings/{out.id}/return",
+        json={"condition": "ok", "missing": [{"item": "Mikrofon", "count": 1}]},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["return_condition"] == "damaged"
+    assert body["affected"] == {"bookings": [plans.hit[3].id, plans.hit[4].id], "sessions": []}
+    assert _reasons(Booking, plans.hit[4].id) == ["unit_unavailable"]
+
+
 def test_new_opening_hours_flag_what_they_leave_outside(
     plans: Plans, api_as: Any, job_app: Flask, smtp: SmtpServer
 ) -> None:
