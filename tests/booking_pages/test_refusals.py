@@ -160,3 +160,26 @@ def test_closures_and_statuses_read_in_words(
     api = client.post("/bookings/new", data={
         "equipment_id": broken.id, "day": "2027-01-07", "start": "10:00", "end": "11:00"})
     assert "maintenance" not in top_box(api.get_data(as_text=True))
+
+
+def test_changing_a_booking_tells_age_and_overlap_together(
+    client: Any, login_as: Any, frozen: Any, make_unit: Any, make_participant: Any,
+    make_booking: Any,
+) -> None:
+    laser = make_unit(name="Laser Eins", category="laser_cutter", min_age=14)
+    mine = make_booking(laser, at("2027-01-05", "10:00"), at("2027-01-05", "11:00"))
+    taken = make_booking(laser, at("2027-01-05", "14:00"), at("2027-01-05", "16:00"))
+    child = make_participant(first_name="Tom", last_name="Jung", birth_date=dt.date(2013, 6, 1))
+    login_as("youth_worker", locale="en")
+    response = client.post(f"/bookings/{mine.id}/edit", data={
+        "day": "2027-01-05", "start": "15:00", "end": "16:00", "purpose": "Namensschild",
+        "participant_ids": [child.id], "scope": "this",
+    })
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    box = top_box(html)
+    assert "The booking was not changed." in box
+    assert "Tom Jung is 13; the minimum age is 14." in box
+    assert "Laser Eins is already booked at this time." in box
+    assert f'href="/bookings/{taken.id}"' in html[:form_at(html)]
+    assert 'value="Namensschild"' in html  # what was typed stays
