@@ -30,6 +30,9 @@ from makerlab.extensions import db
 from makerlab.labels import LANGUAGE_LABELS, attention_label, kit_lines, status_label, yes_no
 from makerlab.participants.erasure import ERASED
 from makerlab.schools.models import School
+from makerlab.sites.forms import WEEKDAY_NAMES
+from makerlab.sites.models import Site
+from makerlab.workshops.models import Workshop
 
 # One name per audited table, as a heading ("Booking #12") and for the filter.
 ENTITY_NAMES: dict[str, Any] = {
@@ -42,6 +45,14 @@ ENTITY_NAMES: dict[str, Any] = {
     "inductions": _l("Induction"),
     "bookings": _l("Booking"),
     "enrolments": _l("Enrolment"),
+    "equipment": _l("Unit"),
+    "maintenance_blocks": _l("Maintenance"),
+    "sites": _l("Site"),
+    "closures": _l("Closure"),
+    "terms": _l("School term"),
+    "schools": _l("School"),
+    "workshops": _l("Workshop"),
+    "workshop_sessions": _l("Workshop session"),
 }
 ENTITY_FILTER_LABELS: dict[str, Any] = {
     "users": _l("Accounts"),
@@ -53,6 +64,14 @@ ENTITY_FILTER_LABELS: dict[str, Any] = {
     "inductions": _l("Inductions"),
     "bookings": _l("Bookings"),
     "enrolments": _l("Enrolments"),
+    "equipment": _l("Equipment"),
+    "maintenance_blocks": _l("Maintenance"),
+    "sites": _l("Sites"),
+    "closures": _l("Closures"),
+    "terms": _l("School terms"),
+    "schools": _l("Schools"),
+    "workshops": _l("Workshops"),
+    "workshop_sessions": _l("Workshop sessions"),
 }
 
 _COMMON = {"id": _l("Number"), "created_at": _l("Created"), "updated_at": _l("Last changed")}
@@ -160,6 +179,71 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
         "enrolled_by_id": _l("Enrolled by"),
         "cancelled_at": _l("Cancelled on"),
     },
+    "equipment": {
+        "site_id": _l("Site"),
+        "name": _l("Name"),
+        "category": _l("Category"),
+        "location": _l("Location"),
+        "status": _l("Status"),
+        "loanable": _l("Can be lent out"),
+        "requires_induction": _l("Safety induction needed"),
+        "min_age": _l("Minimum age"),
+        "buffer_minutes": _l("Buffer (minutes)"),
+        "max_booking_minutes": _l("Longest booking (minutes)"),
+        "notes": _l("Notes"),
+        "code": _l("Code"),
+        "contents": _l("Contents"),
+    },
+    "maintenance_blocks": {
+        "equipment_id": _l("Unit"),
+        "starts_at": _l("Start"),
+        "ends_at": _l("End"),
+        "reason": _l("Reason"),
+        "created_by_id": _l("Entered by"),
+    },
+    "sites": {
+        "name": _l("Name"),
+        "timezone": _l("Time zone"),
+        "address": _l("Address"),
+        "opening_hours": _l("Opening hours"),
+    },
+    "closures": {
+        "site_id": _l("Site"),
+        "starts_on": _l("First day"),
+        "ends_on": _l("Last day"),
+        "reason": _l("Reason"),
+    },
+    "terms": {
+        "site_id": _l("Site"),
+        "name": _l("Name"),
+        "starts_on": _l("First day"),
+        "ends_on": _l("Last day"),
+    },
+    "schools": {
+        "name": _l("Name"),
+        "address": _l("Address"),
+        "contact_email": _l("Contact e-mail"),
+    },
+    "workshops": {
+        "title": _l("Title"),
+        "description": _l("Description"),
+        "min_age": _l("Minimum age"),
+        "max_age": _l("Maximum age"),
+        "facilitator_id": _l("Facilitator"),
+        "equipment_needs": _l("Equipment needed"),
+    },
+    "workshop_sessions": {
+        "workshop_id": _l("Workshop"),
+        "site_id": _l("Site"),
+        "starts_at": _l("Start"),
+        "ends_at": _l("End"),
+        "capacity": _l("Seats"),
+        "location": _l("Location"),
+        "status": _l("Status"),
+        "cancelled_at": _l("Cancelled on"),
+        "sequence": _l("Calendar revision"),
+        "attention": _l("Needs attention"),
+    },
 }
 
 CONSENT_KIND_LABELS: dict[str, Any] = {
@@ -177,11 +261,14 @@ CONDITION_LABELS: dict[str, Any] = {"ok": _l("OK"), "damaged": _l("damaged")}
 
 # Columns naming another row: shown by name where one query per table finds it.
 USER_FIELDS = frozenset(
-    {"booked_by_id", "enrolled_by_id", "recorded_by_id", "created_by_id", "user_id"}
+    {"booked_by_id", "enrolled_by_id", "recorded_by_id", "created_by_id", "user_id",
+     "facilitator_id"}
 )
 NAMED_REFERENCES: dict[str, Any] = {
     "equipment_id": (Equipment, Equipment.name),
     "school_id": (School, School.name),
+    "site_id": (Site, Site.name),
+    "workshop_id": (Workshop, Workshop.title),
 }
 
 # Babel patterns until the app has one date style for everything.
@@ -262,7 +349,7 @@ class _Names:
     """Names of the accounts, units and schools the entries of one page refer to."""
 
     def __init__(self, rows: Sequence[Any]) -> None:
-        wanted: dict[str, set[int]] = {"users": set(), "equipment_id": set(), "school_id": set()}
+        wanted: dict[str, set[int]] = {key: set() for key in ("users", *NAMED_REFERENCES)}
         for entry, *_rest in rows:
             for key, pair in (entry.changes or {}).items():
                 ids = {v for v in pair if isinstance(v, int) and not isinstance(v, bool)}
@@ -323,8 +410,12 @@ def _formatter(entity: str, names: _Names) -> Callable[[str, Any], str | None]:
             return ", ".join(reasons) if reasons else _("nothing")
         if key == "return_condition":
             return str(CONDITION_LABELS.get(value, value))
-        if key == "return_missing":
+        if key in ("return_missing", "contents"):
             return kit_lines(value) or "—"
+        if key == "opening_hours" and isinstance(value, dict):
+            return _opening_hours(value)
+        if key == "equipment_needs" and isinstance(value, dict):
+            return ", ".join(f"{categories.label(c)}: {n}" for c, n in value.items()) or "—"
         if isinstance(value, int) and key.endswith("_id"):
             name = names.name(key, value)
             return name if name is not None else f"#{value}"
@@ -333,10 +424,22 @@ def _formatter(entity: str, names: _Names) -> Callable[[str, Any], str | None]:
     return shown
 
 
+def _opening_hours(hours: dict[str, Any]) -> str:
+    """``{"mon": [["09:00", "18:00"]]}`` as "Monday 09:00–18:00; ..." (closed days left out)."""
+    days = []
+    for day, name in WEEKDAY_NAMES.items():
+        periods = [f"{p[0]}–{p[1]}" for p in hours.get(day) or () if len(p) == 2]
+        if periods:
+            days.append(f"{name} {', '.join(periods)}")
+    return "; ".join(days) or _("closed")
+
+
 ENTITY_PAGES: dict[str, tuple[str, str]] = {
     "participants": ("participants.detail", "participant_id"),
     "bookings": ("bookings.detail", "booking_id"),
     "users": ("auth.edit_user", "user_id"),
+    "equipment": ("equipment.detail", "equipment_id"),
+    "sites": ("sites.detail", "site_id"),
 }
 
 

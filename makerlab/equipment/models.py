@@ -8,12 +8,14 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from makerlab import clock
+from makerlab.audit import audited
 from makerlab.db import Base, UTCDateTime
 from makerlab.enums import EquipmentStatus, sql_in
 from makerlab.equipment.codes import MAX_LENGTH, code_prefix, next_number
 from makerlab.sites.models import Site
 
 
+@audited
 class Equipment(Base):
     """One bookable unit (a printer, a kit, a room)."""
 
@@ -81,6 +83,7 @@ def _give_new_units_codes(session: Session, _context: Any, _instances: Any) -> N
             taken.append(unit.code)
 
 
+@audited
 class MaintenanceBlock(Base):
     """A time range during which one unit cannot be booked."""
 

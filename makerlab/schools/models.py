@@ -6,9 +6,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from makerlab import clock
+from makerlab.audit import audited
 from makerlab.db import Base, UTCDateTime
 
 
+@audited
 class School(Base):
     __tablename__ = "schools"
 

@@ -7,9 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from makerlab import clock
+from makerlab.audit import audited
 from makerlab.db import Base, UTCDateTime
 
 
+@audited
 class Site(Base):
     """A centre. ``opening_hours`` maps ``mon``..``sun`` to ``[["09:00","18:00"], ...]``."""
 
@@ -27,6 +29,7 @@ class Site(Base):
     )
 
 
+@audited
 class Closure(Base):
     """Days the site is closed; ``ends_on`` is inclusive."""
 
@@ -42,6 +45,7 @@ class Closure(Base):
     site: Mapped[Site] = relationship(back_populates="closures")
 
 
+@audited
 class Term(Base):
     """A named range of days kept for reports: a school term or year (``ends_on`` inclusive)."""
 

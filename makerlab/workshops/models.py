@@ -19,6 +19,7 @@ def class_key(class_name: str) -> str:
     return "".join(class_name.split()).casefold()[:50]
 
 
+@audited
 class Workshop(Base):
     __tablename__ = "workshops"
     __table_args__ = (
@@ -40,6 +41,7 @@ class Workshop(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
+@audited
 class WorkshopSession(Base):
     """One dated run of a workshop."""
 

@@ -167,3 +167,27 @@ def test_every_audited_field_has_a_label() -> None:
         columns = {column.key for column in sa.inspect(model).columns}
         missing = columns - set(FIELD_LABELS[table]) - {"id", "created_at", "updated_at"}
         assert not missing, f"{table}: no label for {sorted(missing)}"
+
+
+def test_catalogue_and_calendar_changes_are_in_the_log(api_as: Any, client: Any,
+                                                       login_as: Any) -> None:
+    """Every write is audited: a unit's status and contents, a closure, opening hours."""
+    api = api_as("coordinator")
+    unit = api.post("/api/v1/equipment", json={
+        "site_id": 1, "name": "Podcast-Koffer 9", "category": "podcast_kit", "loanable": True,
+    }).get_json()
+    api.patch(f"/api/v1/equipment/{unit['id']}", json={
+        "status": "maintenance", "contents": [{"item": "Mikrofon", "count": 2}],
+    })
+    api.post("/api/v1/sites/1/closures", json={
+        "starts_on": "2027-12-24", "ends_on": "2028-01-01", "reason": "Weihnachten",
+    })
+    api.patch("/api/v1/sites/1", json={"opening_hours": {"mon": [["10:00", "16:00"]]}})
+    login_as("admin")
+    text = plain(client.get("/audit", headers=EN).get_data(as_text=True))
+    assert f"Unit #{unit['id']}" in text
+    assert "Status from available to maintenance" in text
+    assert "2 × Mikrofon" in text
+    assert "Weihnachten" in text and "Closure #" in text
+    assert "Monday 10:00–16:00" in text
+    assert "podcast_kit" not in text and "opening_hours" not in text
