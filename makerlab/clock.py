@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 
+from makerlab import dates
 from makerlab.errors import Invalid
 
 # Instants outside these years are typing mistakes (and far-off ones cannot be
@@ -130,10 +131,10 @@ def wall_time(day: dt.date, time: dt.time, tz: str, field: str) -> dt.datetime:
                     _(
                         "%(time)s does not exist on %(day)s: the clocks go forward from "
                         "%(start)s to %(end)s (summer time). Please choose another time.",
-                        time=time.strftime("%H:%M"),
-                        day=day.strftime("%d.%m.%Y"),
-                        start=start.strftime("%H:%M"),
-                        end=end.strftime("%H:%M"),
+                        time=dates.time(dt.datetime.combine(day, time)),
+                        day=dates.day(day),
+                        start=dates.time(start),
+                        end=dates.time(end),
                     )
                 ]
             }

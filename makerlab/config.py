@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "BABEL_DEFAULT_LOCALE": "de",
     "BABEL_DEFAULT_TIMEZONE": "UTC",
     "LANGUAGES": ["de", "en"],
+    # The Babel locale whose date formats each language uses (makerlab/dates.py).
+    "DATE_LOCALES": {"de": "de_DE", "en": "en_GB"},
     "API_TOKEN_TTL_DAYS": 90,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",

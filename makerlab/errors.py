@@ -46,15 +46,19 @@ class NotFound(DomainError):
 
 
 class Invalid(DomainError):
-    """Input breaks a rule (422); ``errors`` maps field -> messages."""
+    """Input breaks a rule (422); ``errors`` maps field -> messages.
+
+    ``extra`` adds members to the problem, such as the ``conflicts`` a refused
+    booking would also meet, so every reason is told at once.
+    """
 
     status = 422
     title = "Unprocessable content"
 
-    def __init__(self, errors: dict[str, list[str]], detail: str = "") -> None:
+    def __init__(self, errors: dict[str, list[str]], detail: str = "", **extra: Any) -> None:
         if not detail:
             detail = "; ".join(f"{f}: {' '.join(m)}" for f, m in errors.items())
-        super().__init__(detail, errors=errors)
+        super().__init__(detail, errors=errors, **extra)
         self.errors = errors
 
 

@@ -20,11 +20,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from makerlab import categories, clock
+from makerlab import categories, clock, dates
 from makerlab.attention.services import add_suggestions, attention_items
 from makerlab.audit import set_actor
 from makerlab.auth.forms import ROLE_LABELS
@@ -160,12 +160,6 @@ def _load_user(user_id: str) -> Any:
     return None
 
 
-def _localtime(value: dt.datetime | None, fmt: str = "short") -> str:
-    if value is None:
-        return ""
-    return str(format_datetime(value, fmt))
-
-
 def _to_local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(site_tz())
 
@@ -251,7 +245,14 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     for module in domain_modules("views"):
         app.register_blueprint(module.bp)
-    app.jinja_env.filters["localtime"] = _localtime
+    # One set of date formats (makerlab/dates.py): |localtime "Do., 10. Dez. 2026, 14:00",
+    # |day "Do., 10. Dez. 2026" (or a named style), |hm "14:00", time_span(start, end).
+    app.jinja_env.filters["localtime"] = dates.moment
+    app.jinja_env.filters["day"] = dates.day
+    app.jinja_env.filters["day_label"] = lambda day, style="day_short": dates.day(day, style)
+    app.jinja_env.filters["hm"] = lambda instant, tz=None: dates.time(instant, tz=tz)
+    app.jinja_env.globals["time_span"] = dates.span
+    app.jinja_env.globals["format_day"] = dates.day
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.filters["kit_lines"] = kit_lines
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)

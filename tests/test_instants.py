@@ -39,7 +39,7 @@ def test_naive_time_in_the_spring_forward_gap_is_refused_naming_the_hour() -> No
         clock.as_utc(dt.datetime(2026, 3, 29, 2, 30), BERLIN, "starts_at")
     assert caught.value.errors == {
         "starts_at": [
-            "02:30 does not exist on 29.03.2026: the clocks go forward from 02:00 to 03:00 "
+            "02:30 does not exist on Sun, 29 Mar 2026: the clocks go forward from 02:00 to 03:00 "
             "(summer time). Please choose another time."
         ]
     }

@@ -15,12 +15,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 
-from makerlab import categories
+from makerlab import categories, dates
 from makerlab.audit import _AUDITED, SECRET_FIELDS
 from makerlab.audit.models import AuditEntry
 from makerlab.auth.forms import ROLE_LABELS
@@ -273,17 +272,9 @@ NAMED_REFERENCES: dict[str, Any] = {
 }
 
 # Babel patterns until the app has one date style for everything.
-WHEN_PATTERNS = {"de": "EEE, d. MMM y, HH:mm", "en": "EEE d MMM y, HH:mm"}
-DAY_PATTERNS = {"de": "EEE, d. MMM y", "en": "EEE d MMM y"}
-
-
-def _pattern(patterns: dict[str, str]) -> str:
-    return patterns.get(str(get_locale()), patterns["en"])
-
-
 def format_when(instant: dt.datetime) -> str:
     """An instant in the site's zone, to the minute ("Do., 10. Dez. 2026, 14:03")."""
-    return str(format_datetime(instant, _pattern(WHEN_PATTERNS)))
+    return dates.moment(instant)
 
 
 def field_label(entity: str, name: str) -> str:
@@ -401,7 +392,7 @@ def _formatter(entity: str, names: _Names) -> Callable[[str, Any], str | None]:
         if isinstance(column_type, UTCDateTime) and isinstance(value, str):
             return format_when(dt.datetime.fromisoformat(value))
         if isinstance(column_type, sa.Date) and isinstance(value, str):
-            return str(format_date(dt.date.fromisoformat(value), _pattern(DAY_PATTERNS)))
+            return dates.day(dt.date.fromisoformat(value))
         if key == "status":
             return str(status_label(value))
         if key == "role":

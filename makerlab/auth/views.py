@@ -15,10 +15,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
+from makerlab import dates
 from makerlab.auth import services
 from makerlab.auth.forms import (
     ROLE_LABELS,
@@ -242,7 +243,7 @@ def revoke_token(token_id: int) -> Any:
         return redirect(url_for("auth.tokens"))
     label = token.label or _("without a label")
     used = (
-        _("It was last used %(when)s.", when=format_datetime(token.last_used_at, "short"))
+        _("It was last used %(when)s.", when=dates.moment(token.last_used_at))
         if token.last_used_at
         else _("It has not been used yet.")
     )

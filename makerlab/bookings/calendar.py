@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 from sqlalchemy.orm import joinedload
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking, shown_status
 from makerlab.enums import BookingStatus
@@ -46,8 +46,8 @@ class Block:
 
     @property
     def time_range(self) -> str:
-        start = "…" if self.continues_before else self.local_start.strftime("%H:%M")
-        end = "…" if self.continues_after else self.local_end.strftime("%H:%M")
+        start = "…" if self.continues_before else dates.time(self.local_start)
+        end = "…" if self.continues_after else dates.time(self.local_end)
         return f"{start}–{end}"
 
     def html(self, detail_url: str) -> Markup:

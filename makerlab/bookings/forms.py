@@ -31,7 +31,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from makerlab.bookings.recurrence import MAX_INTERVAL
-from makerlab.forms import DayField, choices
+from makerlab.forms import DayField, choices, picker
 
 REPEAT_CHOICES = [
     ("", _l("Does not repeat")),
@@ -65,7 +65,8 @@ class BookingForm(FlaskForm):
     end_day = DayField(_l("Return date (loans over several days)"), validators=[Optional()])
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
     participant_ids = SelectMultipleField(
-        _l("Participants"), coerce=int, choices=[], validators=[Optional()]
+        _l("Participants"), coerce=int, choices=[], validators=[Optional()],
+        render_kw=picker(),
     )
     repeat = SelectField(_l("Repeat"), choices=choices(REPEAT_CHOICES), default="")
     count = IntegerField(
@@ -178,7 +179,8 @@ class EditBookingForm(FlaskForm):
     end_day = DayField(_l("Return date (loans over several days)"), validators=[Optional()])
     purpose = StringField(_l("Purpose"), validators=[Optional(), Length(max=500)])
     participant_ids = SelectMultipleField(
-        _l("Participants"), coerce=int, choices=[], validators=[Optional()]
+        _l("Participants"), coerce=int, choices=[], validators=[Optional()],
+        render_kw=picker(),
     )
     scope = SelectField(_l("Change"), choices=choices(SCOPE_CHOICES), default="this")
 

@@ -16,16 +16,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
+from makerlab.categories import KNOWN
 from makerlab.db import hold_write_lock
 from makerlab.enums import BookingStatus, EquipmentStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import kit_line_problems, site_of
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
-from makerlab.labels import kit_lines
+from makerlab.labels import kit_lines, status_label
 from makerlab.notifications.emails import queue_email
 from makerlab.sites import services as sites
 
@@ -116,7 +117,7 @@ def check_out(actor: User, booking: Booking) -> Booking:
         raise Conflict(
             _(
                 "Only a reserved booking can be checked out (this one is %(status)s).",
-                status=booking.status,
+                status=status_label(booking.status),
             )
         )
     now = clock.now()
@@ -174,7 +175,7 @@ def return_booking(
         raise Conflict(
             _(
                 "Only a checked-out kit can be returned (this booking is %(status)s).",
-                status=booking.status,
+                status=status_label(booking.status),
             )
         )
     now = clock.now()
@@ -202,21 +203,22 @@ def _notify_damage(actor: User, booking: Booking, unit: Equipment, note: str) ->
     ).all()
 
     def local(instant: dt.datetime) -> str:
-        return clock.to_local(instant, tz).strftime("%Y-%m-%d %H:%M")
+        return dates.moment(instant, tz=tz, language=language)
 
     # Lazy texts are translated while the template renders, in the recipient's locale.
     for person in coordinators:
+        language = person.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
         queue_email(
             dedupe_key=f"kit-damaged:{booking.id}:{person.id}",
             to=person.email,
             template="kit_damaged",
-            locale=person.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+            locale=language,
             subject=_l("Damaged on return: %(unit)s", unit=unit.name),
             intro=_l(
                 "%(unit)s (%(category)s) was returned damaged on %(when)s and is now "
                 "in maintenance.",
                 unit=unit.name,
-                category=unit.category,
+                category=KNOWN.get(unit.category, unit.category),
                 when=local(booking.returned_at or clock.now()),
             ),
             booking_line=_l(

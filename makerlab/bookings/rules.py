@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.bookings.models import Booking
 from makerlab.bookings.recurrence import Interval
 from makerlab.db import is_postgres
@@ -32,6 +31,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import maintenance_between, site_of
 from makerlab.errors import Conflict
 from makerlab.extensions import db
+from makerlab.labels import status_label
 from makerlab.participants import rules as people_rules
 from makerlab.participants.models import Participant
 from makerlab.sites import services as sites
@@ -44,10 +44,6 @@ Problems = dict[str, list[str]]
 def local_iso(instant: dt.datetime, tz: str) -> str:
     """An instant as ISO 8601 in the site's zone, with its offset (as the API shows it)."""
     return clock.to_local(instant, tz).isoformat()
-
-
-def _human(instant: dt.datetime, tz: str) -> str:
-    return str(format_datetime(clock.to_local(instant, tz).replace(tzinfo=None), "short"))
 
 
 def conflict_entry(booking: Booking | sa.Row[Any], tz: str) -> dict[str, Any]:
@@ -157,7 +153,7 @@ def occurrence_problems(
 
 def on_day(errors: Problems, starts_at: dt.datetime, tz: str) -> Problems:
     """The problems of a later occurrence, each naming its day."""
-    day = clock.to_local(starts_at, tz).date().isoformat()
+    day = dates.day(starts_at, tz=tz)
     return {
         field: [_("Occurrence on %(day)s: %(problem)s", day=day, problem=m) for m in messages]
         for field, messages in errors.items()
@@ -308,7 +304,7 @@ class Surroundings:
         reason = _(
             "%(unit)s is not available (status: %(status)s).",
             unit=self.unit.name,
-            status=self.unit.status,
+            status=status_label(self.unit.status),
         )
         entry = {"booking_id": None, "kind": "status", "starts_at": None, "ends_at": None}
         return [{**entry, "reason": reason}]
@@ -316,10 +312,9 @@ class Surroundings:
     def _closure(self, closure: sa.Row[Any]) -> dict[str, Any]:
         tz = self.site.timezone
         reason = _(
-            "%(site)s is closed from %(first)s to %(last)s.",
+            "%(site)s is closed: %(days)s",
             site=self.site.name,
-            first=closure.starts_on.isoformat(),
-            last=closure.ends_on.isoformat(),
+            days=dates.day_range(closure.starts_on, closure.ends_on),
         )
         return {
             "booking_id": None,
@@ -333,10 +328,9 @@ class Surroundings:
     def _maintenance(self, block: sa.Row[Any]) -> dict[str, Any]:
         tz = self.site.timezone
         reason = _(
-            "%(unit)s is in maintenance from %(start)s to %(end)s.",
+            "%(unit)s is in maintenance: %(when)s.",
             unit=self.unit.name,
-            start=_human(block.starts_at, tz),
-            end=_human(block.ends_at, tz),
+            when=dates.span(block.starts_at, block.ends_at, tz=tz),
         )
         return {
             "booking_id": None,
@@ -354,11 +348,26 @@ def raise_overlap(
     occurrences: list[tuple[Interval, list[dict[str, Any]]]],
 ) -> None:
     """409 listing everything in the way (``conflicts``) and, per occurrence, what blocks it."""
+    flat = in_the_way(occurrences)
+    per_occurrence = [
+        {"starts_at": local_iso(s, tz), "ends_at": local_iso(e, tz), "conflicts": found}
+        for (s, e), found in occurrences
+    ]
+    raise Conflict(" ".join(overlap_reasons(unit, flat)), flat, occurrences=per_occurrence)
+
+
+def in_the_way(occurrences: list[tuple[Interval, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Everything in the way of any occurrence, each once."""
     flat: list[dict[str, Any]] = []
     for _interval, found in occurrences:
         for c in found:
             if c not in flat:
                 flat.append(c)
+    return flat
+
+
+def overlap_reasons(unit: Equipment, flat: list[dict[str, Any]]) -> list[str]:
+    """Rules 2 and 3 in words: the unit taken (buffer included), closures, maintenance."""
     reasons = [c["reason"] for c in flat if c.get("reason")]
     taken = [c for c in flat if c.get("booking_id") is not None]
     parts = []
@@ -374,11 +383,7 @@ def raise_overlap(
             else _("%(unit)s is already booked at this time.", unit=unit.name)
         )
     parts.extend(dict.fromkeys(reasons))
-    per_occurrence = [
-        {"starts_at": local_iso(s, tz), "ends_at": local_iso(e, tz), "conflicts": found}
-        for (s, e), found in occurrences
-    ]
-    raise Conflict(" ".join(parts), flat, occurrences=per_occurrence)
+    return parts
 
 
 def flush_guarded(

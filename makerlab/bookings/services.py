@@ -30,9 +30,11 @@ from makerlab.bookings.rules import (
     ParticipantCheck,
     Surroundings,
     flush_guarded,
+    in_the_way,
     local_iso,
     occurrence_problems,
     on_day,
+    overlap_reasons,
     overlapping_each_other,
     raise_overlap,
     time_problems,
@@ -398,18 +400,38 @@ def _passing_rules(
     people = ParticipantCheck(unit, participants)
     valid: list[Interval] = []
     skipped: list[dict[str, Any]] = []
+    refused: dict[str, list[str]] = {}
     for index, interval in enumerate(intervals):
         errors = occurrence_problems(unit, site, interval, people)
         if not errors:
             valid.append(interval)
-        elif index == 0:
-            raise Invalid(errors)
-        elif not skip_conflicts:
-            raise Invalid(on_day(errors, interval[0], site.timezone))
+        elif index == 0 or not skip_conflicts:
+            for name, messages in (
+                errors if index == 0 else on_day(errors, interval[0], site.timezone)
+            ).items():
+                refused.setdefault(name, []).extend(messages)
         else:
             reasons = [m for messages in errors.values() for m in messages]
             skipped.append(_skipped(interval, site.timezone, [], reasons))
+    if refused:
+        raise _refusal(unit, intervals, refused)
     return valid, skipped
+
+
+def _refusal(unit: Equipment, intervals: list[Interval], refused: dict[str, list[str]]) -> Invalid:
+    """A 422 with every reason at once: the rules broken, and what else is in the way.
+
+    Someone whose participant is too young and whose time is taken hears of
+    both, so the next attempt is not refused again for the other reason.
+    """
+    if any(e <= s for s, e in intervals):
+        return Invalid(refused)
+    _free, clashing = _free_of_conflicts(unit, intervals)
+    flat = in_the_way(clashing)
+    if not flat:
+        return Invalid(refused)
+    refused.setdefault("starts_at", []).extend(overlap_reasons(unit, flat))
+    return Invalid(refused, conflicts=flat)
 
 
 def _free_of_conflicts(
@@ -488,8 +510,7 @@ def update_booking(
     targets = _scope_targets(booking, scope, for_cancel=False)
     new_times = _new_times(booking, new_unit, changes)
     moves = _plan_moves(booking, targets, new_unit, new_times)
-    _check_moves(booking, moves, participants)  # 422 first (rules 1, 4, 5, 6), then 409
-    _check_room(moves, new_unit or booking.equipment)
+    _check_rules_and_room(booking, moves, participants, new_unit or booking.equipment)
 
     # Apply in an order that never overlaps a not-yet-moved occurrence
     # (the PostgreSQL constraint is checked row by row).
@@ -557,10 +578,11 @@ def _plan_moves(
 def _check_moves(
     booking: Booking, moves: list[_Move], participants: list[Participant] | None
 ) -> None:
-    """Rules 1, 4, 5 and 6 for every occurrence touched (422, naming a later one's day).
+    """Rules 1, 4, 5 and 6 for every occurrence touched (422, naming each later one's day).
 
     Only a time that moves is checked against "not in the past".
     """
+    refused: dict[str, list[str]] = {}
     for target, unit, (s, e) in moves:
         site = site_of(unit)
         chosen = participants if participants is not None else list(target.participants)
@@ -573,8 +595,30 @@ def _check_moves(
             check_start_past=s != target.starts_at,
             check_end_past=e != target.ends_at,
         )
-        if errors:
-            raise Invalid(errors if target.id == booking.id else on_day(errors, s, site.timezone))
+        named = errors if target.id == booking.id else on_day(errors, s, site.timezone)
+        for name, messages in named.items():
+            refused.setdefault(name, []).extend(messages)
+    if refused:
+        raise Invalid(refused)
+
+
+def _check_rules_and_room(
+    booking: Booking, moves: list[_Move], participants: list[Participant] | None,
+    anchor_unit: Equipment,
+) -> None:
+    """Rules 1, 4-6 (422), then 2 and 3 (409); a 422 also tells what else is in the way."""
+    try:
+        _check_moves(booking, moves, participants)
+    except Invalid as refused:
+        if any(e <= s for _t, _u, (s, e) in moves):
+            raise
+        try:
+            _check_room(moves, anchor_unit)
+        except Conflict as taken:
+            refused.errors.setdefault("starts_at", []).append(taken.detail)
+            raise Invalid(refused.errors, conflicts=taken.conflicts) from None
+        raise
+    _check_room(moves, anchor_unit)
 
 
 def _check_room(moves: list[_Move], anchor_unit: Equipment) -> None:

@@ -10,10 +10,8 @@ import contextlib
 import datetime as dt
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     abort,
@@ -24,12 +22,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_datetime, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.attention.services import cancel_and_tell, move_and_tell
 from makerlab.auth.models import User
 from makerlab.bookings import availability, services
@@ -112,7 +110,7 @@ def calendar() -> Any:
         category=category or "",
         categories=equipment_services.categories(),
         selector={k: v for k, v in selector.items() if v},
-        day_labels=[day_label(d) for d in grid.days],
+        day_labels=[dates.day(d, 'day_short') for d in grid.days],
         # Prefix for block links ("/bookings/"), built once instead of per block.
         detail_url=url_for("bookings.detail", booking_id=0)[:-1],
         new_url=url_for("bookings.new"),
@@ -148,13 +146,15 @@ def _free_slots(unit: Equipment | None, day: dt.date | None) -> list[Interval] |
 
 
 def _conflict_rows(error: Invalid | Conflict | None) -> list[dict[str, Any]]:
-    """What is in the way (bookings with their units, closures, maintenance), with times.
-
-    A unit that is not available at all has no times; ``error.detail`` says so.
-    """
-    if not isinstance(error, Conflict):
+    """The bookings in the way, with their units and times."""
+    if isinstance(error, Conflict):
+        in_the_way = error.conflicts
+    elif isinstance(error, Invalid):  # refused for other reasons too, and taken as well
+        in_the_way = error.extra.get("conflicts", [])
+    else:
         return []
-    timed = [c for c in error.conflicts if c["starts_at"] is not None]
+    # Closures and maintenance are told in words (their reasons); the list names bookings.
+    timed = [c for c in in_the_way if c.get("booking_id") is not None]
     ids = [c["booking_id"] for c in timed if c["booking_id"] is not None]
     names = dict(
         db.session.execute(
@@ -179,14 +179,10 @@ def _booked_message(outcome: Any) -> str:
     text = ngettext("%(num)d booking made.", "%(num)d bookings made.", booked)
     if outcome.skipped:
         times = ", ".join(
-            _localtime(dt.datetime.fromisoformat(item["starts_at"])) for item in outcome.skipped
+            dates.moment(dt.datetime.fromisoformat(item["starts_at"])) for item in outcome.skipped
         )
         text += " " + _("Skipped because taken: %(times)s.", times=times)
     return text
-
-
-def _localtime(value: dt.datetime) -> str:
-    return str(format_datetime(value, "short"))
 
 
 @bp.route("/bookings/new", methods=["GET", "POST"])
@@ -326,9 +322,8 @@ def quick_book() -> Any:
     if not sent.done:
         taken = [
             _(
-                "Taken %(start)s – %(end)s.",
-                start=_localtime(r["starts_at"]),
-                end=_localtime(r["ends_at"]),
+                "Taken %(when)s.",
+                when=dates.span(r["starts_at"], r["ends_at"]),
             )
             for r in _conflict_rows(sent.error)
         ]
@@ -363,9 +358,8 @@ def move(booking_id: int) -> Any:
     if not sent.done:
         taken = [
             _(
-                "Taken %(start)s – %(end)s.",
-                start=_localtime(r["starts_at"]),
-                end=_localtime(r["ends_at"]),
+                "Taken %(when)s.",
+                when=dates.span(r["starts_at"], r["ends_at"]),
             )
             for r in _conflict_rows(sent.error)
         ]
@@ -375,7 +369,7 @@ def move(booking_id: int) -> Any:
         _(
             "Moved: %(unit)s, %(when)s.",
             unit=booking.equipment.name,
-            when=time_span(booking.starts_at, booking.ends_at),
+            when=dates.span(booking.starts_at, booking.ends_at),
         ),
         "success",
     )
@@ -515,15 +509,15 @@ def _cancel_question(
         what = _(
             "The booking of %(unit)s on %(when)s will be cancelled.",
             unit=unit,
-            when=time_span(targets[0].starts_at, targets[0].ends_at),
+            when=dates.span(targets[0].starts_at, targets[0].ends_at),
         )
     else:
         what = _(
             "%(num)d bookings of %(unit)s will be cancelled, from %(first)s to %(last)s.",
             num=count,
             unit=unit,
-            first=_localtime(targets[0].starts_at),
-            last=_localtime(targets[-1].starts_at),
+            first=dates.moment(targets[0].starts_at),
+            last=dates.moment(targets[-1].starts_at),
         )
     consequences = [what, _("The unit is free for others again at these times.")]
     if booking.session_id is not None:
@@ -654,25 +648,3 @@ def _missing_from_checklist(posted: Any) -> list[dict[str, Any]]:
             continue
         missing.append({"item": item, "count": int(count) if count.isdigit() else 0})
     return missing
-
-
-@bp.app_template_filter("day_label")
-def day_label(day: dt.date, skeleton: str = "MMMEd") -> str:
-    """A short, locale-aware day name such as "Mo., 23. Nov." or "Mon, Nov 23"."""
-    return str(format_skeleton(skeleton, day, locale=str(get_locale() or "de")))
-
-
-@bp.app_template_filter("hm")
-def local_hm(value: dt.datetime, tz: str | None = None) -> str:
-    """Wall-clock ``HH:MM`` of an instant in the site's zone."""
-    zone = ZoneInfo(tz or current_app.config["TIMEZONE"])
-    return value.astimezone(zone).strftime("%H:%M")
-
-
-@bp.app_template_global("time_span")
-def time_span(start: dt.datetime, end: dt.datetime) -> str:
-    """ "30.11.26, 10:00 – 11:00" on one day, both dates in full otherwise."""
-    zone = ZoneInfo(current_app.config["TIMEZONE"])
-    if start.astimezone(zone).date() == end.astimezone(zone).date():
-        return f"{_localtime(start)} – {local_hm(end)}"
-    return f"{_localtime(start)} – {_localtime(end)}"

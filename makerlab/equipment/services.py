@@ -90,6 +90,22 @@ def categories() -> list[str]:
     return sorted(set(KNOWN) | categories_in_use())
 
 
+def youngest_allowed() -> dict[str, int | None]:
+    """Per category in use, the lowest ``min_age`` of its units (None: one has no limit)."""
+    rows = db.session.execute(
+        sa.select(
+            Equipment.category,
+            sa.func.count(),
+            sa.func.count(Equipment.min_age),
+            sa.func.min(Equipment.min_age),
+        )
+        .where(Equipment.status != EquipmentStatus.RETIRED.value)
+        .group_by(Equipment.category)
+    )
+    return {category: (lowest if limited == units else None)
+            for category, units, limited, lowest in rows}
+
+
 def kit_line_problems(lines: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """Kit lines cleaned (``[{"item", "count"}]``, items trimmed) and what is wrong with them."""
     if lines is None:

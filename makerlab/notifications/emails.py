@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_date, format_time
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from werkzeug.routing import BuildError
 
+from makerlab import dates
 from makerlab.auth.models import User
 from makerlab.extensions import db
 from makerlab.notifications.models import Notification
@@ -40,14 +39,12 @@ def public_url(endpoint: str, fallback_path: str, **values: Any) -> str:
 
 def when(starts_at: dt.datetime, ends_at: dt.datetime, tz: str, locale: str) -> dict[str, str]:
     """Day and times of a range, in the site's zone and the reader's language."""
-    zone = ZoneInfo(tz)
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    same_day = start.date() == end.date()
     return {
-        "day": format_date(start.date(), format="full", locale=locale),
-        "start": format_time(start.time(), format="short", locale=locale),
-        "end": format_time(end.time(), format="short", locale=locale),
-        "end_day": "" if same_day else format_date(end.date(), format="full", locale=locale),
+        "day": dates.day(starts_at, tz=tz, language=locale),
+        "start": dates.time(starts_at, tz=tz, language=locale),
+        "end": dates.time(ends_at, tz=tz, language=locale),
+        "moment": dates.moment(starts_at, tz=tz, language=locale),
+        "span": dates.span(starts_at, ends_at, tz=tz, language=locale),
     }
 
 

@@ -15,12 +15,11 @@ import logging
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy.orm import aliased, joinedload
 
-from makerlab import clock, ical
+from makerlab import clock, dates, ical
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking
 from makerlab.categories import label as category_label
@@ -365,7 +364,7 @@ def queue_induction_expiry_notices(now: dt.datetime) -> int:
                 "name": f"{people[i.participant_id].first_name or ''} "
                         f"{people[i.participant_id].last_name or ''}".strip(),
                 "category": category_label(i.category),
-                "valid_until": format_date(i.valid_until, format="medium", locale=locale),
+                "valid_until": dates.day(i.valid_until, language=locale),
                 "days": (i.valid_until - today).days if i.valid_until else 0,
                 "link": public_url("participants.detail",
                                    f"/participants/{i.participant_id}",

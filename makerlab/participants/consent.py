@@ -25,11 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from babel.dates import format_date
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.auth.models import User
 from makerlab.errors import Conflict, Invalid
 from makerlab.extensions import db
@@ -306,7 +305,7 @@ def request_consent(
         guardian_name=participant.guardian_name,
         first_name=participant.first_name,
         url=link_url(token),
-        valid_until=format_date(local_expiry.date(), format="long", locale=language),
+        valid_until=dates.day(local_expiry.date(), language=language),
         contact=consent_contact(),
     )
     participant.last_activity_at = clock.now()

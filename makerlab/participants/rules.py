@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from makerlab import categories
 from makerlab.extensions import db
 from makerlab.participants.models import Induction, Participant
 
@@ -25,15 +26,38 @@ def consent_and_age_problems(
     min_age: int | None = None,
     max_age: int | None = None,
 ) -> list[str]:
-    """Age limits and, for minors, guardian consent on day ``on``."""
-    name = participant.display_name
+    """Age limits and, for minors, guardian consent on day ``on``: every problem at once."""
     if participant.erased_at is not None:
-        return [_("Participant %(name)s has been erased.", name=name)]
+        return [_("Participant %(name)s has been erased.", name=participant.display_name)]
+    return age_problems(participant, on, min_age=min_age, max_age=max_age) + consent_problems(
+        participant, on
+    )
+
+
+def consent_problems(participant: Participant, on: dt.date) -> list[str]:
+    """Guardian consent for a minor (or someone whose age is unknown) on day ``on``."""
+    age = participant.age_on(on)
+    if participant.guardian_consent or (age is not None and age >= ADULT_AGE):
+        return []
+    name = participant.display_name
+    if age is None:
+        return [_("%(name)s has no guardian consent on record.", name=name)]
+    return [_("%(name)s is under 18 and has no guardian consent on record.", name=name)]
+
+
+def age_problems(
+    participant: Participant,
+    on: dt.date,
+    *,
+    min_age: int | None = None,
+    max_age: int | None = None,
+) -> list[str]:
+    """A birth date on record, and the age limits on day ``on``."""
+    name = participant.display_name
     age = participant.age_on(on)
     problems = []
     if age is None:
-        problems.append(_("%(name)s has no birth date on record.", name=name))
-        return problems
+        return [_("%(name)s has no birth date on record.", name=name)]
     if min_age is not None and age < min_age:
         problems.append(
             _("%(name)s is %(age)d; the minimum age is %(min)d.", name=name, age=age, min=min_age)
@@ -42,8 +66,6 @@ def consent_and_age_problems(
         problems.append(
             _("%(name)s is %(age)d; the maximum age is %(max)d.", name=name, age=age, max=max_age)
         )
-    if age < ADULT_AGE and not participant.guardian_consent:
-        problems.append(_("%(name)s is under 18 and has no guardian consent on record.", name=name))
     return problems
 
 
@@ -72,5 +94,37 @@ def induction_problem(participant: Participant, category: str, valid: set[str]) 
     return _(
         "%(name)s has no valid safety induction for %(category)s.",
         name=participant.display_name,
-        category=category,
+        category=categories.label(category),
     )
+
+
+def induction_warnings(
+    participant: Participant, on: dt.date, youngest: dict[str, int | None]
+) -> list[str]:
+    """What the booking rules will refuse although an induction is recorded.
+
+    ``youngest`` maps a category to the lowest ``min_age`` of its units (None:
+    some unit has no age limit). Staff see these before they record an
+    induction, so no one is trained for a unit they may not use yet.
+    """
+    if participant.erased_at is not None:
+        return []
+    everywhere = consent_problems(participant, on)
+    warnings: list[str] = []
+    if participant.age_on(on) is None:
+        everywhere = age_problems(participant, on) + everywhere
+    else:
+        for category, min_age in sorted(youngest.items()):
+            warnings.extend(
+                _(
+                    "%(category)s: %(problem)s Bookings of these units will be refused.",
+                    category=categories.label(category),
+                    problem=problem,
+                )
+                for problem in age_problems(participant, on, min_age=min_age)
+            )
+    warnings.extend(
+        _("%(problem)s Bookings with this participant will be refused.", problem=problem)
+        for problem in everywhere
+    )
+    return warnings

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from typing import Any
@@ -18,19 +17,20 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
+from makerlab import dates
 from makerlab.auth.permissions import can
 from makerlab.categories import label as category_label
 from makerlab.confirmations import Confirmation, ConfirmForm, render_confirmation
-from makerlab.equipment.services import categories
+from makerlab.equipment.services import categories, youngest_allowed
 from makerlab.errors import invalid
 from makerlab.extensions import db
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
-from makerlab.participants import consent, services
+from makerlab.participants import consent, rules, services
 from makerlab.participants.consent_views import bp as consent_bp
 from makerlab.participants.forms import (
     ConsentRequestForm,
@@ -48,16 +48,6 @@ from makerlab.schools.services import visible_schools
 bp = Blueprint("participants", __name__)
 bp.register_blueprint(consent_bp)
 PAGE_SIZE = 25
-
-
-def format_day(day: dt.date | None) -> str:
-    """A date in the reader's language (28.09.2026 / Sep 28, 2026)."""
-    return str(format_date(day, "medium")) if day is not None else ""
-
-
-@bp.context_processor
-def _helpers() -> dict[str, Any]:
-    return {"format_day": format_day}
 
 
 def _school_choices(empty_label: str = "—") -> list[Any]:
@@ -218,10 +208,19 @@ def new_induction(participant_id: int) -> Any:
             valid_until=form.valid_until.data,
         ),
     )
+    youngest = youngest_allowed()
     if sent.done:
         flash(_("Induction recorded."), "success")
+        category = form.category.data or ""
+        for warning in rules.induction_warnings(
+            participant, services.today(), {category: youngest.get(category)}
+        ):
+            flash(warning, "warning")
         return redirect(url_for("participants.detail", participant_id=participant.id))
-    page = render_template("participants/induction_form.html", form=form, p=participant)
+    warnings = rules.induction_warnings(participant, services.today(), youngest)
+    page = render_template(
+        "participants/induction_form.html", form=form, p=participant, warnings=warnings
+    )
     return page, sent.status
 
 
@@ -241,7 +240,7 @@ def delete_induction(participant_id: int, induction_id: int) -> Any:
         "The induction for %(category)s of %(name)s, completed on %(day)s, is deleted.",
         category=category_label(induction.category),
         name=participant.display_name,
-        day=format_date(induction.completed_on, "medium"),
+        day=dates.day(induction.completed_on),
     )
 
     def delete() -> dict[str, list[int]]:

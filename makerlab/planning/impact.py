@@ -27,7 +27,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking, booking_participants
 from makerlab.enums import AttentionReason, EnrolmentStatus, EquipmentStatus, SessionStatus
@@ -187,14 +187,6 @@ def _future_sessions(*where: sa.ColumnElement[bool]) -> list[WorkshopSession]:
     )
 
 
-def _day(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
-
-
-def _moment(instant: dt.datetime, tz: str) -> str:
-    return clock.to_local(instant, tz).strftime("%d.%m.%Y %H:%M")
-
-
 def _with_reason(text: str, reason: str) -> str:
     return f"{text} ({reason})" if reason else text
 
@@ -203,11 +195,7 @@ def _closure_impact(change: ClosureChange) -> Impact:
     site, tz = change.site, change.site.timezone
     start = clock.local_midnight(change.starts_on, tz)
     end = clock.local_day_end(change.ends_on, tz)
-    days = (
-        _day(change.starts_on)
-        if change.starts_on == change.ends_on
-        else f"{_day(change.starts_on)} – {_day(change.ends_on)}"
-    )
+    days = dates.day_range(change.starts_on, change.ends_on)
     item = Item(
         AttentionReason.CLOSURE.value,
         _with_reason(_("%(site)s is closed: %(days)s", site=site.name, days=days), change.reason),
@@ -238,8 +226,8 @@ def _maintenance_impact(change: MaintenanceChange) -> Impact:
             _(
                 "%(unit)s is in maintenance from %(start)s to %(end)s",
                 unit=unit.name,
-                start=_moment(change.starts_at, tz),
-                end=_moment(change.ends_at, tz),
+                start=dates.moment(change.starts_at, tz=tz),
+                end=dates.moment(change.ends_at, tz=tz),
             ),
             change.reason,
         ),

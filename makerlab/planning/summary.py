@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_date, format_time, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from makerlab import clock
+from makerlab import dates
 from makerlab.auth.models import User
 from makerlab.extensions import db
 from makerlab.labels import attention_label
@@ -63,14 +63,7 @@ class Summary:
 def _span(starts_at: dt.datetime, ends_at: dt.datetime, site_id: int) -> str:
     site = find_site(site_id)
     tz = site.timezone if site else str(current_app.config["TIMEZONE"])
-    start, end = clock.to_local(starts_at, tz), clock.to_local(ends_at, tz)
-    first = f"{format_date(start.date(), 'EEE')}, {format_date(start.date(), 'medium')}"
-    if start.date() == end.date():
-        return f"{first}, {format_time(start.time(), 'HH:mm')} – {format_time(end.time(), 'HH:mm')}"
-    last = f"{format_date(end.date(), 'EEE')}, {format_date(end.date(), 'medium')}"
-    return f"{first}, {format_time(start.time(), 'HH:mm')} – {last}, " + str(
-        format_time(end.time(), "HH:mm")
-    )
+    return dates.span(starts_at, ends_at, tz=tz)
 
 
 def _why(items: list[Item]) -> list[str]:

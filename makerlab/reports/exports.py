@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import format_date, format_datetime, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from weasyprint import HTML
 
+from makerlab import dates
 from makerlab.categories import label as category_label
 from makerlab.reports import charts
 from makerlab.reports.cells import safe_row
@@ -64,7 +65,7 @@ def _csv_cell(value: Any, german: bool) -> Any:
         text = f"{value:.4f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if german else text
     if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y") if german else value.isoformat()
+        return dates.export_day(value)
     return value
 
 
@@ -137,7 +138,7 @@ def report_label(report: dict[str, Any]) -> str:
 
 
 def _day(day: dt.date) -> str:
-    return str(format_date(day, "medium"))
+    return dates.day(day)
 
 
 def _hours(value: float) -> str:
@@ -170,7 +171,7 @@ def _closure_labels(report: dict[str, Any]) -> list[str]:
     for site in report["sites"]:
         for closure in site["closures"]:
             starts, ends = (dt.date.fromisoformat(closure[k]) for k in ("starts_on", "ends_on"))
-            label = _day(starts) if starts == ends else f"{_day(starts)} – {_day(ends)}"
+            label = dates.day_range(starts, ends)
             if closure["reason"]:
                 label += f" ({closure['reason']})"
             if len(report["sites"]) > 1:
@@ -193,12 +194,10 @@ def template_context(report: dict[str, Any],
     context = {
         "report": report,
         "comparison": comparison,
-        "dates": {"first": f"{format_date(first, 'EEE')} {_day(first)}",
-                  "last": f"{format_date(last, 'EEE')} {_day(last)}"},
+        "dates": {"first": dates.day(first), "last": dates.day(last)},
         "first_day": first,
         "last_day": last,
-        "generated": str(format_datetime(dt.datetime.fromisoformat(report["generated_at"]),
-                                         "short")),
+        "generated": dates.moment(dt.datetime.fromisoformat(report["generated_at"])),
         "age_band_labels": {band: str(label) for band, label in AGE_BAND_LABELS.items()},
         "age_rows": age_rows(report),
         "closure_labels": closures if len(closures) <= 12 else [
@@ -237,11 +236,11 @@ def template_context(report: dict[str, Any],
 
 def _period_charts(report: dict[str, Any], category_labels: dict[str, str]) -> dict[str, Any]:
     """The month names and the charts only a report over a period has."""
-    month_labels = [str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMM yy"))
+    month_labels = [dates.day(dt.date.fromisoformat(m["starts_on"]), "month_short")
                     for m in report["per_month"]]
     return dict(
         month_labels=month_labels,
-        month_names=[str(format_date(dt.date.fromisoformat(m["starts_on"]), "MMMM y"))
+        month_names=[dates.day(dt.date.fromisoformat(m["starts_on"]), "month")
                      for m in report["per_month"]],
         month_chart=charts.month_columns(
             report["per_month"], title=_("Use per month"), month_labels=month_labels,

@@ -13,10 +13,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask_babel import format_date
 from flask_babel import gettext as _
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.errors import Invalid
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -177,7 +176,7 @@ def describe(period: Period) -> str | None:
     """A name for a period that has one: a month, an ISO week, a calendar or school year."""
     first, end = period.first, period.end
     if first.day == 1 and end == next_month(first):
-        return str(format_date(first, "MMMM y"))
+        return dates.day(first, "month")
     if first.weekday() == 0 and period.days == 7:
         week = Week.containing(first)
         return _("Week %(number)d / %(year)d", number=week.number, year=week.year)
@@ -223,7 +222,7 @@ def shortcuts(today: dt.date, terms: Iterable[tuple[str, dt.date, dt.date]]) -> 
         Shortcut(_("This week"), week.period, "week"),
         Shortcut(_("Last week"), week.shifted(-1).period, "week"),
         Shortcut(_("This month"), this_month, "month"),
-        Shortcut(str(format_date(last_month.first, "MMMM y")), last_month, "month"),
+        Shortcut(dates.day(last_month.first, "month"), last_month, "month"),
         Shortcut(_("Last 12 months"), Period(year_ago, this_month.first), "year"),
     ]
     kept = sorted(((name, starts, ends) for name, starts, ends in terms if starts <= today),

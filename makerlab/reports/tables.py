@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+from makerlab import dates
 from makerlab.categories import label as category_label
 from makerlab.reports.services import AGE_BANDS
 
@@ -135,7 +135,7 @@ def table(report: dict[str, Any], name: str) -> tuple[list[str], list[str], list
             if column in DATE_COLUMNS:
                 value = dt.date.fromisoformat(value)
             elif column == "month":
-                value = str(format_date(dt.date.fromisoformat(value + "-01"), "MMMM y"))
+                value = dates.day(dt.date.fromisoformat(value + "-01"), "month")
             elif column == "category":
                 value = category_label(value)
             elif column == "age_band":

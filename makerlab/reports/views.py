@@ -19,12 +19,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.errors import Invalid, NotFound
 from makerlab.extensions import db
 from makerlab.pages import permission_required, submit
@@ -218,7 +217,7 @@ def period_download(period: str, fmt: str) -> Any:
 
 def _terms_page(site: Site, form: TermForm, status: int = 200) -> Any:
     terms = [
-        (term, format_date(term.starts_on, "medium"), format_date(term.ends_on, "medium"),
+        (term, dates.day(term.starts_on), dates.day(term.ends_on),
          _period_url(Period(term.starts_on, term.ends_on + dt.timedelta(days=1)), site.id))
         for term in db.session.scalars(sites.terms_of(site.id))
     ]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
-from makerlab import clock
+from makerlab import clock, dates
 from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.forms import choices
 from makerlab.pages import permission_required, submit
@@ -312,10 +312,7 @@ def _closure_of(site: Site, closure_id: int) -> Closure:
 
 
 def _days(closure: Closure) -> str:
-    first = format_date(closure.starts_on, "medium")
-    if closure.ends_on == closure.starts_on:
-        return str(first)
-    return f"{first} – {format_date(closure.ends_on, 'medium')}"
+    return dates.day_range(closure.starts_on, closure.ends_on)
 
 
 def _added_message(added: int, existing: int) -> str:

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from makerlab.categories import label as category_label
-from makerlab.forms import DayField
+from makerlab.forms import DayField, picker
 
 
 class WorkshopForm(FlaskForm):
@@ -101,7 +101,9 @@ class ClassEnrolmentForm(FlaskForm):
 
 
 class ParticipantEnrolmentForm(FlaskForm):
-    participant_id = SelectField(_l("Participant"), coerce=int, choices=[])
+    participant_id = SelectField(
+        _l("Participant"), coerce=int, choices=[], render_kw=picker(multiple=False)
+    )
 
 
 class SessionCancelForm(FlaskForm):

@@ -17,7 +17,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from makerlab import clock, email_addresses
+from makerlab import categories, clock, email_addresses
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, is_teacher
 from makerlab.bookings.availability import free_units
@@ -508,7 +508,7 @@ def _missing_conflict(missing: list[dict[str, Any]]) -> Conflict:
     parts = [
         _(
             "%(category)s: %(needed)d needed, %(free)d free",
-            category=m["category"],
+            category=categories.label(m["category"]),
             needed=m["needed"],
             free=m["free"],
         )

@@ -27,10 +27,9 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
-from makerlab import clock, ical
+from makerlab import clock, dates, ical
 from makerlab.auth.models import User
 from makerlab.auth.permissions import STAFF, can, is_teacher
-from makerlab.bookings.views import time_span
 from makerlab.confirmations import Confirmation, render_confirmation
 from makerlab.enums import EnrolmentStatus, SessionStatus
 from makerlab.equipment.services import categories_in_use
@@ -391,7 +390,7 @@ def _session_question(
     session: WorkshopSession, ending: services.SessionCancellation, form: SessionCancelForm
 ) -> Confirmation:
     """What cancelling the session ends, in words (numbers from ``session_cancellation``)."""
-    when = time_span(session.starts_at, session.ends_at)
+    when = dates.span(session.starts_at, session.ends_at)
     if ending.enrolments:
         who = []
         if ending.classes:
@@ -630,7 +629,7 @@ def _enrolment_question(
     """
     enrolment, session = ending.enrolment, ending.enrolment.session
     who = _enrolment_label(enrolment)
-    when = time_span(session.starts_at, session.ends_at)
+    when = dates.span(session.starts_at, session.ends_at)
     waiting = enrolment.status == EnrolmentStatus.WAITLISTED.value
     seats = ngettext("%(num)d seat", "%(num)d seats", enrolment.seats)
     if waiting:

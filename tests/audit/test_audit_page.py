@@ -144,8 +144,8 @@ def test_a_change_reads_as_a_sentence_in_local_time(
     english = client.get("/audit?entity=bookings", headers=EN).get_data(as_text=True)
     assert (
         f"Booking #{booking['id']}</a>: Status from reserved to cancelled; "
-        "Cancelled on: Thu 10 Dec 2026, 14:03, "
-        f"by {api.user.name} on Thu 10 Dec 2026, 14:03"
+        "Cancelled on: Thu, 10 Dec 2026, 14:03, "
+        f"by {api.user.name} on Thu, 10 Dec 2026, 14:03"
     ) in english
 
 

@@ -179,7 +179,7 @@ def test_a_time_the_spring_change_skips_is_refused_by_name(
     assert across.status_code == 422
     message = across.get_json()["errors"]["starts_at"][0]
     assert "02:30" in message and "02:00" in message and "03:00" in message
-    assert "28.03.2027" in message
+    assert "So., 28. März 2027" in message
     ending = post(api, unit, "2027-03-28T01:00", "2027-03-28T02:00")
     assert ending.status_code == 422 and "03:00" in ending.get_json()["errors"]["ends_at"][0]
     # With an offset the instant is meant as given; the hour after the gap is fine.
@@ -203,6 +203,6 @@ def test_the_booking_form_names_the_missing_hour(
     )
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "02:00 gibt es am 28.03.2027 nicht" in text or "02:00 does not exist" in text
+    assert "02:00 gibt es am So., 28. März 2027 nicht" in text or "02:00 does not exist" in text
     assert "end must be after" not in text.lower()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0

@@ -222,7 +222,7 @@ def test_long_german_labels_are_not_cut_mid_word(
     for width in (1366, 390):
         page.set_viewport_size({"width": width, "height": 900})
         page.goto(f"/equipment/{scene['unit']}")
-        label = page.locator(".ml-rules dt", has_text="Sicherheitseinweisung")
+        label = page.locator(".ml-rules dt", has_text="Einweisung")
         lines = label.evaluate(
             "e => { const r = document.createRange(); r.selectNodeContents(e);"
             " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"

@@ -81,7 +81,9 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.get_by_label("Von", exact=True).fill("10:00")
     page.get_by_label("Bis", exact=True).fill("11:00")
     page.get_by_label("Zweck").fill("Schlüsselanhänger lasern")
-    page.get_by_label("Teilnehmende").select_option(label="Okonkwo, Lina")
+    # The picker: type to narrow the list, then tick (no Ctrl).
+    page.get_by_role("searchbox", name="Teilnehmende").fill("okon")
+    page.locator(".ml-picker-option", has_text="Okonkwo, Lina").click()
     page.get_by_role("button", name="Buchen", exact=True).click()
 
     expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
@@ -94,12 +96,16 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.goto(f"/bookings/new?equipment_id={laser.id}&day={day.isoformat()}")
     page.get_by_label("Von", exact=True).fill("11:00")
     page.get_by_label("Bis", exact=True).fill("12:00")
-    page.get_by_label("Teilnehmende").select_option(label="Brandt, Tim")
+    page.locator(".ml-picker-option", has_text="Brandt, Tim").click()
     page.get_by_role("button", name="Buchen", exact=True).click()
 
     expect(page.get_by_role("heading", name="Neue Buchung")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Tim Brandt ist 13; das Mindestalter ist 14.")
-    expect(page.get_by_label("Teilnehmende")).to_have_attribute("aria-invalid", "true")
+    picker = page.get_by_role("searchbox", name="Teilnehmende")
+    expect(picker).to_have_attribute("aria-invalid", "true")
+    # The form keeps the choice.
+    tim = page.locator(".ml-picker-option", has_text="Brandt, Tim")
+    expect(tim.locator("input")).to_be_checked()
     commit()
     bookings = db.session.scalars(sa.select(Booking).where(Booking.equipment_id == laser.id)).all()
     assert [(b.starts_at, [p.first_name for p in b.participants]) for b in bookings] == [
@@ -142,14 +148,14 @@ def test_podcast_kit_lent_over_the_weekend(
         local(monday, dt.time(10, 0)),
     )
 
-    # Handing it out early is allowed (and recorded); then it is on "Gerade verliehen".
+    # Handing it out early is allowed (and recorded); then it is on "Gerade ausgegeben".
     page.get_by_role("button", name="Ausgeben").click()
     expect(page.get_by_role("status").first).to_contain_text("Podcast-Koffer 2 ausgegeben.")
     expect(heading).to_contain_text("ausgegeben")
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
-        "link", name="Gerade verliehen"
+        "link", name="Gerade ausgegeben"
     ).click()
-    expect(page.get_by_role("heading", name="Gerade verliehen")).to_be_visible()
+    expect(page.get_by_role("heading", name="Gerade ausgegeben")).to_be_visible()
     item = page.get_by_role("listitem").filter(has_text="Podcast-Koffer 2")
     expect(item).to_contain_text("Gebucht von Jana Weber")
     expect(item).to_contain_text("Interviews am Wochenende")
@@ -159,7 +165,7 @@ def test_podcast_kit_lent_over_the_weekend(
     item.get_by_label("Notiz").fill("Alles vollständig")
     item.get_by_role("button", name="Zurücknehmen").click()
     expect(page.get_by_role("status").first).to_contain_text("Podcast-Koffer 2 ist zurück.")
-    expect(page.get_by_role("main")).to_contain_text("Gerade ist nichts ausgeliehen.")
+    expect(page.get_by_role("main")).to_contain_text("Gerade ist nichts ausgegeben.")
     commit()
     db.session.refresh(booking)
     assert booking.status == "returned"

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from makerlab import clock
 from makerlab.bookings import services as bookings
 from makerlab.equipment import services as equipment
+from makerlab.workshops import services as workshops
 from tests.browser.conftest import local, next_open_day, no_sideways_scroll
 
 pytestmark = [pytest.mark.browser, pytest.mark.served]
@@ -113,3 +114,123 @@ def test_calendar_and_booking_form_on_a_phone(
     page.get_by_role("button", name="Buchen", exact=True).tap()
     expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
     assert no_sideways_scroll(page), "the booking page scrolls sideways on a phone"
+
+
+def test_the_week_opens_at_today_on_a_phone(
+    page: Any, log_in: Callable[[Any], None], make_user: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    equipment.create_equipment(make_user("coordinator"), name="Prusa Eins", category="3d_printer")
+    commit()
+    log_in(make_user("youth_worker"))
+    page.goto("/calendar")
+    today = page.locator("section.ml-day#today")
+    expect(today).to_be_visible()
+    expect(today).to_contain_text("heute")
+    box = today.bounding_box()
+    assert box is not None and box["y"] + 40 < 844, "today is not on the first screen"
+    # Every day of the week can be booked from its card, today's too.
+    expect(today.get_by_role("link", name="+ buchen")).to_be_visible()
+    weekday = clock.today("Europe/Berlin").weekday()
+    earlier = page.locator("details.ml-earlier")
+    if weekday:  # the days before today wait folded below, one tap away
+        expect(earlier.locator("section.ml-day")).to_have_count(weekday)
+        expect(earlier.locator("section.ml-day").first).to_be_hidden()
+        earlier.locator("summary").tap()
+        expect(earlier.locator("section.ml-day").first).to_be_visible()
+    else:
+        expect(earlier).to_have_count(0)
+    assert no_sideways_scroll(page)
+
+
+def test_free_times_before_the_button_and_a_picker_by_touch_and_typing(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_participant: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    coordinator = make_user("coordinator")
+    printer = equipment.create_equipment(coordinator, name="Prusa Eins", category="3d_printer")
+    for first, last in (("Zoe", "Quappendorf"), ("Ali", "Şahin"), ("Lena", "Berg")):
+        make_participant(first_name=first, last_name=last)
+    commit()
+    day = next_open_day(dt.time(10, 0), dt.time(11, 0))
+    log_in(make_user("youth_worker"))
+    page.goto(f"/bookings/new?equipment_id={printer.id}&day={day.isoformat()}")
+    free = page.get_by_role("heading", name="Freie Zeiten")
+    button = page.get_by_role("button", name="Buchen", exact=True)
+    free_box, button_box = free.bounding_box(), button.bounding_box()
+    assert free_box and button_box and free_box["y"] < button_box["y"]
+
+    # No Ctrl: a search field over a list to tick; typing narrows it (accents too).
+    search = page.get_by_role("searchbox", name="Teilnehmende")
+    expect(search).to_have_attribute("type", "search")
+    options = page.locator(".ml-picker-option")
+    expect(options).to_have_count(3)
+    search.fill("sahin")
+    expect(options.filter(visible=True)).to_have_count(1)
+    options.filter(has_text="Şahin").tap()
+    search.fill("")
+    expect(options.filter(visible=True)).to_have_count(3)
+    assert no_sideways_scroll(page)
+
+    page.get_by_label("Von", exact=True).fill("10:00")
+    page.get_by_label("Bis", exact=True).fill("11:00")
+    button.tap()
+    expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
+    expect(page.get_by_role("main")).to_contain_text("Şahin")
+    expect(page.get_by_role("main")).not_to_contain_text("Quappendorf")
+
+
+def test_the_roster_fits_a_phone_with_its_attendance_field(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_school: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    coordinator = make_user("coordinator")
+    workshop = workshops.create_workshop(coordinator, title="Löten", min_age=10, max_age=16)
+    day = next_open_day(dt.time(9, 0), dt.time(12, 0))
+    session = workshops.create_session(
+        coordinator, workshop, starts_at=dt.datetime.combine(day, dt.time(9, 0)),
+        ends_at=dt.datetime.combine(day, dt.time(12, 0)), capacity=30,
+    )
+    workshops.enrol(coordinator, session, school_id=make_school(name="Gymnasium Süd").id,
+                    class_name="7b", headcount=24,
+                    contact_email="sehr.lange.adresse@schule.example")
+    # The session has begun: attendance may be recorded.
+    session.starts_at = clock.now() - dt.timedelta(minutes=30)
+    session.ends_at = clock.now() + dt.timedelta(hours=2)
+    commit()
+    log_in(make_user("youth_worker"))
+    page.goto(f"/sessions/{session.id}")
+    came = page.get_by_label("Wie viele kamen")
+    came.scroll_into_view_if_needed()
+    expect(came).to_be_visible()
+    box = came.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    expect(page.locator("table.ml-cards td[data-label]").first).to_be_visible()
+    assert no_sideways_scroll(page)
+    came.fill("22")
+    page.get_by_role("button", name="Anwesenheit speichern").tap()
+    expect(page.get_by_role("status").first).to_be_visible()
+
+
+def test_lists_fit_a_phone(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_participant: Callable[..., Any],
+) -> None:
+    for first, last in (("Zoe", "Quappendorf-Langenberg"), ("Ali", "Şahin")):
+        make_participant(first_name=first, last_name=last)
+    log_in(make_user("coordinator"))
+    page.goto("/participants")
+    row = page.locator("table.ml-cards tbody tr").first
+    expect(row.locator('td[data-label="Alter"]')).to_be_visible()  # each card names its lines
+    badge = row.locator(".badge").last
+    box = badge.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390
+    assert no_sideways_scroll(page)

@@ -65,12 +65,12 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     page.get_by_label("Klasse", exact=True).fill("7b")
     page.get_by_label("Anzahl Schüler*innen").fill("25")
     expect(page.get_by_label("Kontakt-E-Mail")).to_have_value("ahmadi@schule.example")
-    page.get_by_role("button", name="Anmelden", exact=True).click()
+    page.get_by_role("button", name="Einschreiben", exact=True).click()
 
     expect(page.get_by_role("status").first).to_contain_text(
-        "Nicht genug freie Plätze: Die Anmeldung steht auf der Warteliste (Platz 1)."
+        "Nicht genug freie Plätze: Die Einschreibung steht auf der Warteliste (Platz 1)."
     )
-    ours = page.get_by_role("region", name="Unsere Anmeldungen")
+    ours = page.get_by_role("region", name="Unsere Einschreibungen")
     expect(ours).to_contain_text("Klasse 7b, 25 Schüler*innen")
     expect(ours).to_contain_text("Platz 1 auf der Warteliste")
     expect(ours).to_contain_text("auf der Warteliste")
@@ -80,7 +80,7 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     commit()
 
     page.reload()
-    ours = page.get_by_role("region", name="Unsere Anmeldungen")
+    ours = page.get_by_role("region", name="Unsere Einschreibungen")
     expect(ours).to_contain_text("Klasse 7b, 25 Schüler*innen")
     expect(ours).to_contain_text("bestätigt")
     expect(ours).not_to_contain_text("Warteliste")

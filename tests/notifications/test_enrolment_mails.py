@@ -67,7 +67,7 @@ def test_enrolment_mails_keep_one_calendar_entry_up_to_date(
     # The teacher (English account) gets the confirmation with the invitation.
     [confirmed] = _mails(smtp, teacher.user.email)
     assert confirmed["Subject"] == (
-        "Enrolment confirmed: Synthesizer löten on Wednesday, March 10, 2027")
+        "Enrolment confirmed: Synthesizer löten on Wed, 10 Mar 2027")
     assert "7b" in confirmed.get_body(("plain",)).get_content()
     method, event = _calendar(confirmed)
     assert (method, str(event["UID"]), int(event["SEQUENCE"])) == ("REQUEST", uid, 0)
@@ -75,7 +75,7 @@ def test_enrolment_mails_keep_one_calendar_entry_up_to_date(
     assert str(event["ATTENDEE"]) == f"mailto:{teacher.user.email}"
     # A contact without an account reads German: the waitlist place, no invitation yet.
     [waiting] = _mails(smtp, "klasse8a@schule.example")
-    assert waiting["Subject"] == "Warteliste, Platz 1: Synthesizer löten am Mittwoch, 10. März 2027"
+    assert waiting["Subject"] == "Warteliste, Platz 1: Synthesizer löten am Mi., 10. März 2027"
     assert "Platz 1" in waiting.get_body(("plain",)).get_content()
     assert not [a for a in waiting.iter_attachments()]
 
@@ -86,7 +86,7 @@ def test_enrolment_mails_keep_one_calendar_entry_up_to_date(
     assert moved.status_code == 200
     jobs.deliver_outbox()
     changed = _mails(smtp, teacher.user.email)[-1]
-    assert changed["Subject"].startswith("Changed: Synthesizer löten, now Thursday, March 11")
+    assert changed["Subject"].startswith("Changed: Synthesizer löten, now Thu, 11 Mar 2027, 12:00")
     method, event = _calendar(changed)
     assert (method, str(event["UID"]), int(event["SEQUENCE"])) == ("REQUEST", uid, 1)
     assert event.decoded("DTSTART") == dt.datetime(2027, 3, 11, 11, tzinfo=UTC)
@@ -157,7 +157,7 @@ def test_induction_expiry_notice_once_to_youth_workers_and_coordinators(
     by_to = {str(m["To"]): m for m in smtp.sink.messages}
     assert set(by_to) == {worker.email, coordinator.email}
     german = by_to[worker.email]
-    assert german["Subject"] == "2 Sicherheitseinweisungen laufen in den nächsten 30 Tagen ab"
+    assert german["Subject"] == "2 Einweisungen laufen in den nächsten 30 Tagen ab"
     text = german.get_body(("plain",)).get_content()
     assert "Ben Muster" in text and "Ayla Muster" in text and "Lasercutter" in text
     assert text.index("Ben Muster") < text.index("Ayla Muster")  # the soonest first
@@ -170,6 +170,6 @@ def test_induction_expiry_notice_once_to_youth_workers_and_coordinators(
     clock.set_frozen(T0 + dt.timedelta(days=2))  # Cem's 30 days begin
     assert jobs.induction_expiry() == 2
     latest = [m for m in smtp.sink.messages if str(m["To"]) == worker.email][-1]
-    assert latest["Subject"] == "1 Sicherheitseinweisung läuft in den nächsten 30 Tagen ab"
+    assert latest["Subject"] == "1 Einweisung läuft in den nächsten 30 Tagen ab"
     assert "Cem Muster" in latest.get_body(("plain",)).get_content()
     assert len(smtp.sink.messages) == 4

@@ -54,7 +54,7 @@ def test_saved_closure_flags_future_plans_and_tells_each_person_once(
     flagged = api.get(f"/api/v1/bookings/{plans.hit[0].id}").get_json()
     [item] = flagged["attention"]
     assert item["reason"] == "closure"
-    assert "24.12.2026 – 01.01.2027 (Weihnachtsferien)" in item["detail"]
+    assert "Do., 24. Dez. 2026 – Fr., 1. Jan. 2027 (Weihnachtsferien)" in item["detail"]
     for untouched in (plans.past, plans.january, plans.elsewhere):
         assert api.get(f"/api/v1/bookings/{untouched.id}").get_json()["attention"] == []
     session = api.get(f"/api/v1/sessions/{plans.session.id}").get_json()

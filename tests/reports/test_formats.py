@@ -182,7 +182,7 @@ def test_pdf_shows_the_figures_to_the_minute(scenario: dict[str, Any], client: A
         assert re.search(rf"\s{re.escape(hours)}\s+56:00\s", line), line
         assert line.split()[-3:] == [str(bookings), str(loans), str(overdue)], line
     assert "56:00" in text and "98:20" in text  # total booked 5900 minutes
-    assert "22.03.2027" in text and "28.03.2027" in text
+    assert "Mo., 22. März 2027" in text and "So., 28. März 2027" in text
 
 
 def test_html_page(scenario: dict[str, Any], client: Any, login_as: Any) -> None:

@@ -116,7 +116,7 @@ def test_pdf_shows_the_period(spring: dict[str, Any], client: Any, login_as: Any
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
     _no_names(text)
-    assert "01.03.2027" in text and "30.04.2027" in text
+    assert "Mo., 1. März 2027" in text and "30. Apr" in text
     assert "Nutzung je Monat" in text and "Schulklassen, Alter" in text
     assert "229:20" in text  # 13,760 minutes booked
 

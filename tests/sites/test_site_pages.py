@@ -126,7 +126,7 @@ def test_closure_is_checked_before_it_is_saved(frozen: Any, client: Any, login_a
     assert summary.status_code == 200
     text = summary.get_data(as_text=True)
     assert "Noch ist nichts gespeichert" in text
-    assert "24.12.2027" in text and "01.01.2028" in text and "9 Tage" in text
+    assert "Fr., 24. Dez. 2027" in text and "Sa., 1. Jan. 2028" in text and "9 Tage" in text
     assert closures() == []
 
     saved = client.post("/sites/1/closures", data=form)

@@ -79,7 +79,7 @@ def test_the_site_local_day_with_links(frozen: Any, client: Any, login_as: Any, 
     login_as("youth_worker")
 
     html = client.get("/today", headers=EN).get_data(as_text=True)
-    assert "Tuesday, January 5, 2027" in html
+    assert "Tue, 5 Jan 2027" in html
     for name in ("Lasercutter heute", "Synthesizer bauen", "Koffer überfällig", "Koffer fällig"):
         assert name in html
     for name in ("Drucker gestern Abend", "Drucker morgen", "Storniert heute", "Morgen-Workshop"):
@@ -102,7 +102,7 @@ def test_the_site_local_day_with_links(frozen: Any, client: Any, login_as: Any, 
     assert "Koffer später" in later_part
 
     german = client.get("/today").get_data(as_text=True)
-    assert "Heute im Lab" in german and "Dienstag, 5. Januar 2027" in german
+    assert "Heute im Lab" in german and "Di., 5. Jan. 2027" in german
 
 
 def test_staff_only_and_in_the_navigation(client: Any, login_as: Any) -> None:

@@ -57,7 +57,7 @@ def test_cancelling_a_session_says_what_ends_and_mails_the_reason(
     assert "required" in text and 'name="reason"' in text
     assert "Cancel session</button>" in text
     german = client.get(f"/sessions/{session.id}/cancel").get_data(as_text=True)
-    assert "3 Klassen, 1 Einzelanmeldung, 37 Plätze werden storniert" in german
+    assert "3 Klassen, 1 Einzelperson, 37 Plätze werden storniert" in german
     assert "Termin absagen</button>" in german
     assert not [m for m in outbox() if "session-cancelled" in m.dedupe_key]  # asking sends nothing
 
@@ -106,10 +106,10 @@ def test_teachers_question_names_no_other_school(
     seven = full_session["seven"]
     login_as("teacher", school_id=full_session["ours"].id)
     portal = client.get("/workshops").get_data(as_text=True)
-    assert "Anmeldung stornieren…" in portal and ">Abbrechen<" not in portal
+    assert "Einschreibung stornieren…" in portal and ">Abbrechen<" not in portal
     text = client.get(f"/enrolments/{seven.id}/cancel?next=portal").get_data(as_text=True)
-    assert "Anmeldung stornieren</button>" in text
-    assert "1 wartende Anmeldung rückt auf die Plätze nach" in text
+    assert "Einschreibung stornieren</button>" in text
+    assert "1 wartende Einschreibung rückt auf die Plätze nach" in text
     assert "10a" not in text and "9c" not in text
     assert 'href="/workshops" data-confirm-keep' in text  # "keep" leads back to the portal
     theirs = full_session["nine"]

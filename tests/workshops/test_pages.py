@@ -310,7 +310,7 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
             "save": "1",
         },
     )
-    assert again.status_code == 409 and "synth_kit" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Synthesizer-Bausatz" in again.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopSession)) == 1
     edit = client.post(
         f"/sessions/{session.id}/edit",
@@ -328,7 +328,7 @@ def test_coordinator_plans_a_synthesizer_workshop_whose_session_reserves_the_kit
     ask = client.get(f"/sessions/{session.id}/cancel")
     assert ask.status_code == 200
     question = ask.get_data(as_text=True)
-    assert "Nobody is enrolled" in question or "Niemand ist angemeldet" in question
+    assert "Nobody is enrolled" in question or "Niemand ist eingeschrieben" in question
     assert "synth_kit" in question or "Synth" in question or "freigegeben" in question
     no_reason = client.post(f"/sessions/{session.id}/cancel", data={"reason": " "})
     assert no_reason.status_code == 422

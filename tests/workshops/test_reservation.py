@@ -74,15 +74,17 @@ def test_session_reserves_needs_all_or_nothing(
     )
     assert refused.status_code == 409
     problem = refused.get_json()
-    assert [m.split(":")[0] for m in problem["errors"]["equipment_needs"]] == ["podcast_kit"]
-    assert "podcast_kit: 2" in problem["detail"] and "1" in problem["errors"]["equipment_needs"][0]
+    # Categories by their names, never their slugs.
+    assert [m.split(":")[0] for m in problem["errors"]["equipment_needs"]] == ["Podcast-Koffer"]
+    assert "Podcast-Koffer: 2" in problem["detail"] and "podcast_kit" not in problem["detail"]
+    assert "1" in problem["errors"]["equipment_needs"][0]
     assert _session_count() == 1 and len(_bookings()) == 3  # the free synth kit was not taken
 
     # Another session of the synthesizer workshop at the same time: only one kit and no room.
     clash = coord.post(f"{API}/workshops/{synth.id}/sessions", json={**_times(10), "capacity": 5})
     assert clash.status_code == 409
     short = {m.split(":")[0] for m in clash.get_json()["errors"]["equipment_needs"]}
-    assert short == {"room", "synth_kit"}
+    assert short == {"Raum", "Synthesizer-Bausatz"}
     assert len(_bookings()) == 3
 
 
@@ -116,7 +118,8 @@ def test_moving_a_session_moves_its_reservations(
     db.session.commit()
     refused = coord.patch(f"{API}/sessions/{sid}", json=_times(12))
     assert refused.status_code == 409
-    assert [m[:12] for m in refused.get_json()["errors"]["equipment_needs"]] == ["synth_kit: 3"]
+    [message] = refused.get_json()["errors"]["equipment_needs"]
+    assert message.startswith("Synthesizer-Bausatz: 3")
     session = coord.get(f"{API}/sessions/{sid}").get_json()
     assert session["starts_at"] == "2027-03-11T13:00:00+01:00"
     assert {b.starts_at.isoformat() for b in _bookings(sid)} == {"2027-03-11T12:00:00+00:00"}
