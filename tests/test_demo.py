@@ -101,9 +101,7 @@ def test_demo_kit_back_incomplete_needs_attention_on_the_dashboards(
 
 
 def test_demo_calendar_has_christmas_holidays_terms_and_consent(demo_week: Any) -> None:
-    closures = {
-        (c.starts_on, c.ends_on, c.reason) for c in db.session.scalars(sa.select(Closure))
-    }
+    closures = {(c.starts_on, c.ends_on, c.reason) for c in db.session.scalars(sa.select(Closure))}
     christmas = (dt.date(2026, 12, 24), dt.date(2027, 1, 1), "Weihnachtspause Passage 13")
     assert christmas in closures
     for day in (dt.date(2026, 10, 31), dt.date(2027, 1, 6), dt.date(2027, 10, 31)):
