@@ -52,12 +52,16 @@ class Cast:
 
 
 def seed_week(site: Site, units: list[Equipment], cast: Cast, today: dt.date) -> None:
-    """Everything of the current week; call after the workshops and bookings are planned."""
-    set_actor(db.session, cast.youth_worker)
-    _seed_loans(site, units, cast)
+    """Everything of the current week; call after the workshops and bookings are planned.
+
+    The closures come first: they re-plan what is planned already, and the
+    loans then keep to them like any loan at the desk.
+    """
     set_actor(db.session, cast.coordinator)
     _seed_closures(site, cast.coordinator, today)
     _seed_terms(site, cast.coordinator, today)
+    set_actor(db.session, cast.youth_worker)
+    _seed_loans(site, units, cast)
     _seed_consent(cast, today)
     set_actor(db.session, None)
     db.session.flush()
@@ -70,21 +74,29 @@ def _local(day: dt.date, hour: int, minute: int, site: Site) -> dt.datetime:
     return clock.combine(day, dt.time(hour, minute), site.timezone)
 
 
+def _is_open(site: Site, instant: dt.datetime) -> bool:
+    """Open by the weekly hours and not closed that day (a holiday, the Christmas break)."""
+    closed = sites.closed_days(site, instant, instant + dt.timedelta(minutes=1))
+    return sites.is_open_at(site, instant) and not closed
+
+
 def _open_days_before(site: Site, day: dt.date) -> Iterator[dt.date]:
-    """Earlier days the site is open at 16:00 (its weekly hours), latest first."""
+    """Earlier days the site is open at 16:00, latest first."""
     for back in range(1, 60):
         earlier = day - dt.timedelta(days=back)
-        if sites.is_open_at(site, _local(earlier, 16, 0, site)):
+        if _is_open(site, _local(earlier, 16, 0, site)):
             yield earlier
 
 
-def _due_today(site: Site, today: dt.date, now: dt.datetime) -> dt.datetime | None:
-    """A return time later today within the opening hours (None if today has none left)."""
-    for hour, minute in ((19, 30), (17, 30), (13, 0)):
-        instant = _local(today, hour, minute, site)
-        if instant > now + dt.timedelta(minutes=30) and sites.is_open_at(site, instant):
-            return instant
-    return None
+def _due_back(site: Site, today: dt.date, now: dt.datetime) -> dt.datetime:
+    """A return time later today within the opening hours, else on the next open day."""
+    for ahead in range(60):
+        day = today + dt.timedelta(days=ahead)
+        for hour, minute in ((19, 30), (17, 30), (13, 0)):
+            instant = _local(day, hour, minute, site)
+            if instant > now + dt.timedelta(minutes=30) and _is_open(site, instant):
+                return instant
+    return _local(today + dt.timedelta(days=60), 13, 0, site)  # never open: the rules say no
 
 
 # --------------------------------------------------------------------------- loans
@@ -120,7 +132,11 @@ def _free_kit(units: list[Equipment], category: str, taken: set[int]) -> Iterato
 
 
 def _seed_loans(site: Site, units: list[Equipment], cast: Cast) -> None:
-    """A podcast kit due back today, a synthesizer kit overdue, and one back incomplete."""
+    """A podcast kit due back today, a synthesizer kit overdue, and one back incomplete.
+
+    On a closed day (or late in the evening) the podcast kit is due on the next open day;
+    with a closure between its pick-up and return there is none (the rules refuse it).
+    """
     now = clock.now()
     today = clock.today(site.timezone)
     earlier = list(_open_days_before(site, today))
@@ -130,16 +146,16 @@ def _seed_loans(site: Site, units: list[Equipment], cast: Cast) -> None:
     if damaged is not None:
         taken.add(damaged.id)
         _return_incomplete(site, damaged, by, [people[2], people[5]], earlier[0], today, now)
-    due = _due_today(site, today, now)
-    if due is not None:
-        for kit in _free_kit(units, "podcast_kit", taken):
-            start = _local(earlier[0], 16, 0, site)
-            purpose = "Interview mit dem Quartiersmanagement Neustadt"
-            if _lend(by, kit, start, due, purpose, [people[1], people[0]]):
-                taken.add(kit.id)
-                break
+    due = _due_back(site, today, now)
+    for kit in _free_kit(units, "podcast_kit", taken):
+        start = _local(earlier[0], 16, 0, site)
+        purpose = "Interview mit dem Quartiersmanagement Neustadt"
+        if _lend(by, kit, start, due, purpose, [people[1], people[0]]):
+            taken.add(kit.id)
+            break
     for kit in _free_kit(units, "synth_kit", taken):
-        start = _local(earlier[2], 16, 0, site)
+        # One day's loan: a loan across a closure day is refused, as at the desk.
+        start = _local(earlier[0], 10, 0, site)
         end = _local(earlier[0], 17, 30, site)
         if _lend(by, kit, start, end, "Synthesizer zu Hause fertig löten", [people[3]]):
             break
@@ -184,7 +200,7 @@ def _return_incomplete(
     if booking is None:
         return
     back = _local(today, 10, 15, site)
-    if back > now - dt.timedelta(minutes=20) or not sites.is_open_at(site, back):
+    if back > now - dt.timedelta(minutes=20) or not _is_open(site, back):
         back = end  # too early today (or closed): it came back on time, at closing
     note = "Ein Kopfhörer fehlt, das Kabel des zweiten ist eingerissen."
     missing = [{"item": "Kopfhörer", "count": 1}]
