@@ -132,7 +132,7 @@ def _free_kit(units: list[Equipment], category: str, taken: set[int]) -> Iterato
 
 
 def _seed_loans(site: Site, units: list[Equipment], cast: Cast) -> None:
-    """A podcast kit due back today, a synthesizer kit overdue, and one back incomplete.
+    """Podcast kits due back today and to hand out, a synth kit overdue, a kit back incomplete.
 
     On a closed day (or late in the evening) the podcast kit is due on the next open day;
     with a closure between its pick-up and return there is none (the rules refuse it).
@@ -153,12 +153,51 @@ def _seed_loans(site: Site, units: list[Equipment], cast: Cast) -> None:
         if _lend(by, kit, start, due, purpose, [people[1], people[0]]):
             taken.add(kit.id)
             break
+    _reserve_pickup(site, units, by, [people[4]], taken, today, now)
     for kit in _free_kit(units, "synth_kit", taken):
         # One day's loan: a loan across a closure day is refused, as at the desk.
         start = _local(earlier[0], 10, 0, site)
         end = _local(earlier[0], 17, 30, site)
         if _lend(by, kit, start, end, "Synthesizer zu Hause fertig löten", [people[3]]):
             break
+
+
+def _reserve_pickup(
+    site: Site,
+    units: list[Equipment],
+    by: User,
+    people: list[Participant],
+    taken: set[int],
+    today: dt.date,
+    now: dt.datetime,
+) -> None:
+    """A podcast kit to hand out later today (if today has opening hours left)."""
+    pickup = next(
+        (
+            instant
+            for hour, minute in ((16, 0), (17, 0), (19, 0))
+            if (instant := _local(today, hour, minute, site)) > now + dt.timedelta(minutes=30)
+            and _is_open(site, instant)
+        ),
+        None,
+    )
+    if pickup is None:
+        return
+    due = _due_back(site, today + dt.timedelta(days=1), pickup)
+    for kit in _free_kit(units, "podcast_kit", taken):
+        try:
+            bookings.create_booking(
+                by,
+                equipment_id=kit.id,
+                starts_at=pickup,
+                ends_at=due,
+                purpose="Hörspiel für das Stadtteilfest",
+                participant_ids=[p.id for p in people],
+            )
+        except DomainError:
+            continue
+        taken.add(kit.id)
+        return
 
 
 def _kit_with_session_ahead(units: list[Equipment], category: str) -> Equipment | None:

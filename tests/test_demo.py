@@ -63,10 +63,13 @@ def _login(client: Any, role: str) -> None:
     assert client.post("/login", data={"email": email, "password": password}).status_code == 302
 
 
-def test_demo_loan_desk_has_a_kit_due_today_and_one_overdue(demo_week: Any, client: Any) -> None:
+def test_demo_loan_desk_has_a_kit_due_today_one_overdue_and_one_to_hand_out(
+    demo_week: Any, client: Any
+) -> None:
     desk = loans.loan_desk()
     assert [b.equipment.category for b, _n, _e in desk.due_today] == ["podcast_kit"]
     assert [b.equipment.category for b, _n, _e in desk.overdue] == ["synth_kit"]
+    assert [b.equipment.category for b, _n, _e in desk.pickup] == ["podcast_kit"]
     for booking, _name, _email in desk.due_today + desk.overdue:
         assert booking.participants, "the desk shows who holds the kit"
     _login(client, "youth_worker")
