@@ -45,8 +45,9 @@ from makerlab.workshops.services import upcoming_sessions
 
 bp = Blueprint("main", __name__)
 
-# Items of the "Needs attention" panel on the dashboard; the rest on /attention.
-ATTENTION_ON_DASHBOARD = 10
+# Items of the "Needs attention" panel on the dashboard; the rest on /attention. Few, so
+# that today's figures and bookings stay near the top on a phone.
+ATTENTION_ON_DASHBOARD = 3
 
 # Navigation: (endpoint, label, permission). Entries whose endpoint is not
 # registered yet are skipped, so a domain's pages appear once it adds them.

@@ -8,6 +8,7 @@ from typing import Any
 from makerlab.bookings.models import Booking
 from makerlab.db import recorded_statements
 from makerlab.extensions import db
+from makerlab.web import ATTENTION_ON_DASHBOARD
 from tests.attention.conftest import DAMAGED, closure_on
 from tests.conftest import at
 
@@ -156,7 +157,7 @@ def test_reasons_in_german_and_the_whole_list_page(
     dashboard = panel(client.get("/").get_data(as_text=True))
     assert "Braucht Aufmerksamkeit" in dashboard
     assert "closure" not in re.sub(r"<[^>]+>", "", dashboard)
-    assert dashboard.count('data-attention="booking-') == 10
+    assert dashboard.count('data-attention="booking-') == ATTENTION_ON_DASHBOARD
     assert 'href="/attention"' in dashboard
 
     whole = client.get("/attention")
