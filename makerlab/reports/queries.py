@@ -121,8 +121,11 @@ def _period_bookings(win: Windows, site_id: int | None, now: dt.datetime) -> Any
     seconds from the period's start), handed out in it (``loan``) or overdue
     during it (``overdue``); found through the report span, so bounded by the period.
     """
-    big = sa.BigInteger()
-    zero, one = sa.literal(0, big), sa.literal(1, big)
+    # 32-bit columns: offsets within a period of at most five years fit, and
+    # PostgreSQL sums integers in a 64-bit accumulator, but bigints in a
+    # 128-bit (or numeric) state: a tenth of a year's statement.
+    small = sa.Integer()
+    zero, one = sa.literal(0, small), sa.literal(1, small)
     site = Equipment.site_id
     overlaps = sa.and_(Booking.starts_at < win.end(site), Booking.ends_at > win.start(site))
     if win.uniform:
@@ -149,8 +152,8 @@ def _period_bookings(win: Windows, site_id: int | None, now: dt.datetime) -> Any
             # The site only when the zones differ (every column costs a year's pass).
             *([] if win.uniform else [site.label("site_id")]),
             sa.case((overlaps, one), else_=zero).label("in_period"),
-            sa.case((overlaps, sa.cast(clip_start, big)), else_=zero).label("s"),
-            sa.case((overlaps, sa.cast(clip_end, big)), else_=zero).label("e"),
+            sa.case((overlaps, sa.cast(clip_start, small)), else_=zero).label("s"),
+            sa.case((overlaps, sa.cast(clip_end, small)), else_=zero).label("e"),
             sa.case((handed_out, one), else_=zero).label("loan"),
             sa.case((overdue, one), else_=zero).label("overdue"),
         ),
