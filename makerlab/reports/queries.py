@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from makerlab.bookings.models import Booking, booking_participants
-from makerlab.db import UTCDateTime
+from makerlab.db import UTCDateTime, planned_for_their_values
 from makerlab.enums import BookingStatus, EnrolmentStatus, EquipmentStatus, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
@@ -276,7 +276,9 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         units_q, unit_months, hours, age_q, month_age_q
     ).order_by("kind", "category", "name", "a", "b")
     found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt).all():  # fetchall: a year has thousands of rows
+    with planned_for_their_values(db.session):
+        rows = db.session.execute(stmt).all()  # fetchall: a year has thousands of rows
+    for row in rows:
         found[row.kind].append(row)
     return found
 
@@ -379,6 +381,8 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
         schools_total,
     )
     found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt):
+    with planned_for_their_values(db.session):
+        rows = db.session.execute(stmt).all()
+    for row in rows:
         found[row[0]].append(row)
     return found

@@ -152,3 +152,19 @@ def test_the_period_bookings_are_found_through_their_index(spring: dict[str, Any
         in steps, steps
     assert not [s for s in steps if s.startswith(("SCAN bookings", "SEARCH bookings USING "
                                                   "INDEX"))], steps
+
+
+def test_postgres_plans_the_report_for_its_values_every_time(spring: dict[str, Any],
+                                                            backend: str) -> None:
+    """psycopg prepares a statement after five runs and PostgreSQL may then plan it for any
+    parameters, which made a year's report twice as slow; the report's statements are not
+    prepared (makerlab.db.planned_for_their_values)."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite has no server-side prepared statements")
+    import sqlalchemy as sa
+
+    for _ in range(12):
+        build_period_report("2027-04-01", "2027-05-01")
+    prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
+    assert not [s for s in prepared if "period_bookings" in s or "period_sessions" in s], prepared
+    assert build_period_report(*SPRING, 1)["workshops"] == WORKSHOPS
