@@ -372,13 +372,18 @@ def database_cpu_ms(app: Any, action: Callable[[], Any], runs: int) -> float | N
     For requests, whose connections come from the pool; like
     :func:`backend_cpu_ms`, read from /proc (a backend started meanwhile counts whole).
     """
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return None
+        # An engine of its own: a connection taken from the app's pool would change
+        # which pooled connection the next request gets (and its prepared statements).
+        watcher = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+
     def ticks() -> dict[int, int]:
-        with app.app_context():
-            with db.engine.connect() as conn:
-                pids = conn.execute(sa.text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                )).scalars().all()
-            db.session.remove()
+        with watcher.connect() as conn:
+            pids = conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars().all()
         found = {}
         for pid in pids:
             stat = Path(f"/proc/{pid}/stat")
@@ -387,9 +392,6 @@ def database_cpu_ms(app: Any, action: Callable[[], Any], runs: int) -> float | N
                 found[pid] = int(fields[11]) + int(fields[12])
         return found
 
-    with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            return None
     before = ticks()
     for _ in range(runs):
         action()
