@@ -366,6 +366,40 @@ def backend_cpu_ms(action: Callable[[], Any], runs: int) -> float | None:
     return (ticks() - before) * 1000 / os.sysconf("SC_CLK_TCK") / runs
 
 
+def database_cpu_ms(app: Any, action: Callable[[], Any], runs: int) -> float | None:
+    """CPU time all PostgreSQL backends of this database spend per call of ``action``.
+
+    For requests, whose connections come from the pool; like
+    :func:`backend_cpu_ms`, read from /proc (a backend started meanwhile counts whole).
+    """
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return None
+        # An engine of its own: a connection taken from the app's pool would change
+        # which pooled connection the next request gets (and its prepared statements).
+        watcher = sa.create_engine(db.engine.url, poolclass=sa.pool.NullPool)
+
+    def ticks() -> dict[int, int]:
+        with watcher.connect() as conn:
+            pids = conn.execute(sa.text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()")).scalars().all()
+        found = {}
+        for pid in pids:
+            stat = Path(f"/proc/{pid}/stat")
+            if stat.exists():
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                found[pid] = int(fields[11]) + int(fields[12])
+        return found
+
+    before = ticks()
+    for _ in range(runs):
+        action()
+    after = ticks()
+    used = sum(t - before.get(pid, 0) for pid, t in after.items())
+    return used * 1000 / os.sysconf("SC_CLK_TCK") / runs
+
+
 def period_figures(app: Any, client: Any, headers: dict[str, str], runs: int) -> list[str]:
     """The whole year as a period report: builder, API (p95), PDF, statements, index use."""
     from makerlab.reports.services import build_period_report
@@ -394,6 +428,10 @@ def period_figures(app: Any, client: Any, headers: dict[str, str], runs: int) ->
     query = f"from={YEAR[0]}&to={YEAR[1]}"
     api = median_ms(lambda: check(client.get(f"/api/v1/reports?{query}", headers=headers)),
                     max(runs, 20))
+    # After those 20 calls on the same pooled connection(s): a prepared statement would
+    # have been planned generically by now (see makerlab.db.planned_for_their_values).
+    api_server_cpu = database_cpu_ms(
+        app, lambda: check(client.get(f"/api/v1/reports?{query}", headers=headers)), runs)
     slug = "_".join(YEAR)
     pdf = median_ms(lambda: check(client.get(f"/reports/{slug}.pdf")), max(3, runs // 3))
     size = len(check(client.get(f"/reports/{slug}.pdf")).get_data())
@@ -404,6 +442,8 @@ def period_figures(app: Any, client: Any, headers: dict[str, str], runs: int) ->
         if server_cpu is not None else "  (no PostgreSQL backend CPU on SQLite)",
         f"period builder, a month:             {month_builder}",
         f"GET /api/v1/reports (the year):      {api}",
+        f"  PostgreSQL backend CPU per year report through the API, calls 22 on: "
+        f"{api_server_cpu:.0f} ms" if api_server_cpu is not None else "  (SQLite)",
         f"GET /reports?from=&to= (HTML, year): {html}",
         f"GET /reports/{slug}.pdf: {pdf}, {size // 1024} KiB",
         "SQL statements per period report: " + ", ".join(counted),

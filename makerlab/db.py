@@ -295,3 +295,29 @@ def referenced_row_exists(session: Any, column: sa.ColumnElement[Any], value: An
 def is_postgres(session: Any) -> bool:
     """True on PostgreSQL (row locks, the exclusion constraint), False on SQLite."""
     return bool(session.get_bind().dialect.name == "postgresql")
+
+
+@contextmanager
+def planned_for_their_values(session: Any) -> Iterator[None]:
+    """On PostgreSQL, statements run inside are planned for their parameter values every time.
+
+    psycopg prepares a statement on the server after its fifth execution on a
+    connection; PostgreSQL then plans it generically (for any parameters) after
+    five more if that plan looks cheaper. For a report's statements, whose
+    parameters are the period's instants and month boundaries, the generic plan
+    computes them row by row instead of once: a year's report took twice as long
+    from the sixth request on a connection that never rolls back (the
+    autocommit reads of GET requests). Only for a few heavy statements: planning
+    a report's statement costs about a millisecond, and small, frequent queries
+    keep their prepared statements.
+    """
+    driver = session.connection().connection.driver_connection
+    if not hasattr(driver, "prepare_threshold"):  # SQLite
+        yield
+        return
+    before = driver.prepare_threshold
+    driver.prepare_threshold = None
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = before

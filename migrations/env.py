@@ -1,4 +1,5 @@
 import logging
+import warnings
 from logging.config import fileConfig
 
 from flask import current_app
@@ -74,8 +75,9 @@ def include_object(obj, name, type_, reflected, compare_to):
 
 
 IGNORED_TABLES = {"apscheduler_jobs"}
-# PostgreSQL-only expression indexes made by migrations, not by the models.
-MIGRATION_ONLY_INDEXES = {"ix_bookings_report_span"}
+# Expression indexes made by migrations for one database, not by the models
+# (PostgreSQL: 0007; SQLite: 0012).
+MIGRATION_ONLY_INDEXES = {"ix_bookings_report_span", "ix_bookings_report_span_end"}
 
 
 def run_migrations_online():
@@ -113,7 +115,14 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
+        with context.begin_transaction(), warnings.catch_warnings():
+            # SQLAlchemy cannot reflect SQLite's expression indexes and says so;
+            # the one of 0012 is left out of comparisons anyway (include_object).
+            # A batch rebuild of bookings loses it: tests/reports/test_period.py
+            # checks that the report still finds it.
+            warnings.filterwarnings(
+                "ignore", message="Skipped unsupported reflection of expression-based index "
+                "ix_bookings_report_span_end")
             context.run_migrations()
 
 

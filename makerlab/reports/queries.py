@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from makerlab.bookings.models import Booking, booking_participants
-from makerlab.db import UTCDateTime
+from makerlab.db import UTCDateTime, planned_for_their_values
 from makerlab.enums import BookingStatus, EnrolmentStatus, EquipmentStatus, SessionStatus
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
@@ -121,8 +121,11 @@ def _period_bookings(win: Windows, site_id: int | None, now: dt.datetime) -> Any
     seconds from the period's start), handed out in it (``loan``) or overdue
     during it (``overdue``); found through the report span, so bounded by the period.
     """
-    big = sa.BigInteger()
-    zero, one = sa.literal(0, big), sa.literal(1, big)
+    # 32-bit columns: offsets within a period of at most five years fit, and
+    # PostgreSQL sums integers in a 64-bit accumulator, but bigints in a
+    # 128-bit (or numeric) state: a tenth of a year's statement.
+    small = sa.Integer()
+    zero, one = sa.literal(0, small), sa.literal(1, small)
     site = Equipment.site_id
     overlaps = sa.and_(Booking.starts_at < win.end(site), Booking.ends_at > win.start(site))
     if win.uniform:
@@ -149,8 +152,8 @@ def _period_bookings(win: Windows, site_id: int | None, now: dt.datetime) -> Any
             # The site only when the zones differ (every column costs a year's pass).
             *([] if win.uniform else [site.label("site_id")]),
             sa.case((overlaps, one), else_=zero).label("in_period"),
-            sa.case((overlaps, sa.cast(clip_start, big)), else_=zero).label("s"),
-            sa.case((overlaps, sa.cast(clip_end, big)), else_=zero).label("e"),
+            sa.case((overlaps, sa.cast(clip_start, small)), else_=zero).label("s"),
+            sa.case((overlaps, sa.cast(clip_end, small)), else_=zero).label("e"),
             sa.case((handed_out, one), else_=zero).label("loan"),
             sa.case((overdue, one), else_=zero).label("overdue"),
         ),
@@ -273,7 +276,9 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         units_q, unit_months, hours, age_q, month_age_q
     ).order_by("kind", "category", "name", "a", "b")
     found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt).all():  # fetchall: a year has thousands of rows
+    with planned_for_their_values(db.session):
+        rows = db.session.execute(stmt).all()  # fetchall: a year has thousands of rows
+    for row in rows:
         found[row.kind].append(row)
     return found
 
@@ -376,6 +381,8 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
         schools_total,
     )
     found: dict[str, list[Any]] = defaultdict(list)
-    for row in db.session.execute(stmt):
+    with planned_for_their_values(db.session):
+        rows = db.session.execute(stmt).all()
+    for row in rows:
         found[row[0]].append(row)
     return found

@@ -79,19 +79,40 @@ REPORT_SPAN_SQL = (
     "ELSE GREATEST(ends_at, COALESCE(returned_at, ends_at)) END, '[)')"
 )
 
+# SQLite has no range type: migration 0012 indexes the span's end (instants
+# are naive UTC text there, which orders like the instants; an open loan ends
+# at a text after every instant) followed by the columns the report reads.
+# "span_end > lo" is a range of that index, "span_start < hi" is computed from
+# the indexed columns, so the pass reads neither the table nor the bookings
+# that ended before the period. Keep SQLITE_SPAN_END_SQL identical to the
+# migration's text, or SQLite will not use the index.
+SQLITE_SPAN_START_SQL = "min(starts_at, coalesce(checked_out_at, starts_at))"
+SQLITE_SPAN_END_SQL = (
+    "(CASE WHEN checked_out_at IS NOT NULL AND returned_at IS NULL "
+    "THEN '9999-12-31 23:59:59.999999' "
+    "ELSE max(ends_at, coalesce(returned_at, ends_at)) END)"
+)
 
-class span_overlaps(FunctionElement[bool]):  # noqa: N801
+
+class span_overlaps(FunctionElement[Any]):  # noqa: N801
     """A booking's report span overlaps ``[lo, hi)`` (arguments: lo, hi)."""
 
     inherit_cache = True
     name = "span_overlaps"
-    type = sa.Boolean()
+    # Not Boolean: SQLite would get "(...) = 1", which no index matches.
+    type = sa.types.NullType()
 
 
 @compiles(span_overlaps, "postgresql")
 def _span_overlaps_pg(element: span_overlaps, compiler: Any, **kw: Any) -> str:
     lo, hi = (compiler.process(clause, **kw) for clause in element.clauses)
     return f"{REPORT_SPAN_SQL} && tstzrange({lo}, {hi}, '[)')"
+
+
+@compiles(span_overlaps, "sqlite")
+def _span_overlaps_sqlite(element: span_overlaps, compiler: Any, **kw: Any) -> str:
+    lo, hi = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({SQLITE_SPAN_END_SQL} > {lo} AND {SQLITE_SPAN_START_SQL} < {hi})"
 
 
 @compiles(span_overlaps)
