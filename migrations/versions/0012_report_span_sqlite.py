@@ -1,7 +1,7 @@
 """a report index on SQLite: the end of a booking's report span, covering the report's columns
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-04 04:00:00
 
 ``ix_bookings_report_span_end`` (SQLite only; PostgreSQL has the GiST index
@@ -23,7 +23,7 @@ this index again (``tests/reports/test_period.py`` checks that it is used).
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
