@@ -96,8 +96,8 @@ def seed(n_bookings: int = 200_000, n_sessions: int = 2_000, n_enrolments: int =
     conn.execute(sa.insert(Equipment.__table__), [
         {"site_id": 1, "name": name, "category": category, "loanable": loanable,
          "location": "", "status": "available", "requires_induction": False,
-         "buffer_minutes": 0, "notes": "", "created_at": created}
-        for name, category, loanable in UNITS
+         "buffer_minutes": 0, "notes": "", "created_at": created, "code": f"B-{n}"}
+        for n, (name, category, loanable) in enumerate(UNITS, 1)
     ])
     units = conn.execute(sa.select(Equipment.id, Equipment.loanable).order_by(Equipment.id)).all()
     conn.execute(sa.insert(School.__table__), [
