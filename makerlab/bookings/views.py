@@ -56,7 +56,7 @@ from makerlab.equipment.services import MAX_KIT_LINES
 from makerlab.errors import Conflict, Invalid, invalid
 from makerlab.extensions import db
 from makerlab.labels import kit_lines
-from makerlab.pages import apply_errors, permission_required, safe_next, submit
+from makerlab.pages import Submission, apply_errors, permission_required, safe_next, submit
 from makerlab.participants.services import visible_participants
 from makerlab.planning.impact import UnitChange, replan
 from makerlab.planning.summary import flash_text
@@ -294,6 +294,27 @@ def find_free() -> Any:
     )
 
 
+def _place(form: QuickBookForm | MoveForm) -> tuple[int, dt.datetime, dt.datetime]:
+    """The unit and times a one-click button posts (400 if tampered with)."""
+    try:
+        return (
+            int(form.equipment_id.data or 0),
+            dt.datetime.fromisoformat(form.starts_at.data or ""),
+            dt.datetime.fromisoformat(form.ends_at.data or ""),
+        )
+    except ValueError:
+        abort(400)
+
+
+def _flash_refusal(sent: Submission[Any]) -> None:
+    """A one-click booking or move refused: the reasons and the times in the way."""
+    taken = [
+        _("Taken %(when)s.", when=dates.span(r["starts_at"], r["ends_at"]))
+        for r in _conflict_rows(sent.error)
+    ]
+    flash(" ".join([*sent.messages, *taken]), "danger")
+
+
 @bp.route("/bookings/quick", methods=["POST"])
 @permission_required("bookings.create")
 def quick_book() -> Any:
@@ -303,12 +324,7 @@ def quick_book() -> Any:
     if not form.validate_on_submit():
         flash(_("The booking could not be made. Please try again."), "danger")
         return redirect(back)
-    try:
-        starts_at = dt.datetime.fromisoformat(form.starts_at.data or "")
-        ends_at = dt.datetime.fromisoformat(form.ends_at.data or "")
-        equipment_id = int(form.equipment_id.data or 0)
-    except ValueError:
-        abort(400)
+    equipment_id, starts_at, ends_at = _place(form)
     sent = submit(
         None,
         lambda: services.create_booking(
@@ -320,14 +336,7 @@ def quick_book() -> Any:
         ),
     )
     if not sent.done:
-        taken = [
-            _(
-                "Taken %(when)s.",
-                when=dates.span(r["starts_at"], r["ends_at"]),
-            )
-            for r in _conflict_rows(sent.error)
-        ]
-        flash(" ".join([*sent.messages, *taken]), "danger")
+        _flash_refusal(sent)
         return redirect(back)
     flash(_booked_message(sent.value), "success")
     return redirect(url_for("bookings.detail", booking_id=sent.value.bookings[0].id))
@@ -343,12 +352,7 @@ def move(booking_id: int) -> Any:
     if not form.validate_on_submit():
         flash(_("The booking could not be moved. Please try again."), "danger")
         return redirect(back)
-    try:
-        starts_at = dt.datetime.fromisoformat(form.starts_at.data or "")
-        ends_at = dt.datetime.fromisoformat(form.ends_at.data or "")
-        equipment_id = int(form.equipment_id.data or 0)
-    except ValueError:
-        abort(400)
+    equipment_id, starts_at, ends_at = _place(form)
     sent = submit(
         None,
         lambda: move_and_tell(
@@ -356,14 +360,7 @@ def move(booking_id: int) -> Any:
         ),
     )
     if not sent.done:
-        taken = [
-            _(
-                "Taken %(when)s.",
-                when=dates.span(r["starts_at"], r["ends_at"]),
-            )
-            for r in _conflict_rows(sent.error)
-        ]
-        flash(" ".join([*sent.messages, *taken]), "danger")
+        _flash_refusal(sent)
         return redirect(back)
     flash(
         _(

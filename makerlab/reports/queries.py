@@ -228,6 +228,9 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
     :mod:`makerlab.reports.services` gets booked time, see below), loans,
     overdue returns, and the named participants reached. The result shapes
     share one ``UNION ALL``, told apart by ``kind``.
+
+    Not split further: the branches below share the CTE, its month and hour
+    expressions and the column shape of the one ``UNION ALL``.
     """
     big = sa.BigInteger()
     zero = sa.literal(0, big)
