@@ -200,9 +200,12 @@ class AdvisoryLock:
             return False
 
     def release(self) -> None:
-        """Close the connection: the server drops the lock with it."""
+        """Unlock, then close the connection (closing alone drops the lock too, but only
+        once the server has noticed, so another scheduler could find it still held)."""
         conn, self.conn = self.conn, None
         if conn is not None:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):  # a dead connection holds nothing
+                conn.scalar(sa.text("SELECT pg_advisory_unlock_all()"))
             with contextlib.suppress(sa.exc.DBAPIError):
                 conn.close()
 
