@@ -267,6 +267,9 @@ def test_staff_tables_become_cards_on_a_phone(
     equipment.create_equipment(
         admin, name="Lasercutter mit sehr langem Namen", category="3d_printer"
     )
+    workshops.create_workshop(
+        admin, title="Platinen entwerfen, ätzen und bestücken", min_age=12, max_age=18
+    )
     enqueue(
         dedupe_key="phone:1",
         kind="test",
@@ -282,6 +285,7 @@ def test_staff_tables_become_cards_on_a_phone(
         ("/users", "Rolle"),
         ("/schools", "Adresse"),
         ("/equipment/", "Kategorie"),
+        ("/workshops", "Alter"),
     ):
         page.goto(path)
         cell = page.locator(f'table.ml-cards tbody td[data-label="{label}"]').first
