@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from makerlab import clock
 from makerlab.bookings import services as bookings
 from makerlab.equipment import services as equipment
+from makerlab.notifications.outbox import enqueue
 from makerlab.workshops import services as workshops
 from tests.browser.conftest import local, next_open_day, no_sideways_scroll
 
@@ -234,3 +235,61 @@ def test_lists_fit_a_phone(
     box = badge.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390
     assert no_sideways_scroll(page)
+
+
+def fits_a_phone(page: Any) -> bool:
+    """True when neither the page nor a table's scroll box scrolls past the 390 px of the screen."""
+    return bool(page.evaluate(
+        "document.documentElement.scrollWidth <= 390 && [...document.querySelectorAll("
+        "'.table-responsive')].every(box => box.scrollWidth <= box.clientWidth + 1)"
+    ))
+
+
+def test_staff_tables_become_cards_on_a_phone(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_school: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    admin = make_user("admin", name="Verwaltung")
+    school = make_school(
+        name="Gymnasium Süd",
+        address="Lange Straße 123, 12345 Stadt",
+        contact_email="sekretariat.verwaltung@gymnasium-sued.example",
+    )
+    make_user(
+        "teacher",
+        name="Maximiliane Mustermann-Lüdenscheid",
+        email="maximiliane.mustermann-luedenscheid@gymnasium-sued.example",
+        school_id=school.id,
+    )
+    equipment.create_equipment(
+        admin, name="Lasercutter mit sehr langem Namen", category="3d_printer"
+    )
+    workshops.create_workshop(
+        admin, title="Platinen entwerfen, ätzen und bestücken", min_age=12, max_age=18
+    )
+    enqueue(
+        dedupe_key="phone:1",
+        kind="test",
+        to="eine.sehr.lange.adresse@beispiel-schule.example",
+        subject="Erinnerung an die Buchung des Lasercutters am Dienstag",
+        body_text="Text",
+    )
+    commit()
+    log_in(admin)
+    # Each page: its column names lead the lines of a card, and nothing scrolls sideways.
+    for path, label in (
+        ("/outbox", "Empfänger"),
+        ("/users", "Rolle"),
+        ("/schools", "Adresse"),
+        ("/equipment/", "Kategorie"),
+        ("/workshops", "Alter"),
+    ):
+        page.goto(path)
+        cell = page.locator(f'table.ml-cards tbody td[data-label="{label}"]').first
+        expect(cell).to_be_visible()
+        label_text = cell.evaluate("c => getComputedStyle(c, '::before').content")
+        assert label in label_text, f"{path}: the cell does not show its label"
+        assert fits_a_phone(page), f"{path} scrolls sideways on a phone"
