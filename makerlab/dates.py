@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time
 from flask import current_app, has_app_context
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 # Named formats (CLDR skeletons: each locale orders and punctuates them its own way).
 FORMATS: dict[str, str] = {
@@ -130,3 +132,14 @@ def export_day(value: dt.date, *, language: str | None = None) -> str:
     if locale(language).language == "de":
         return str(format_date(value, "dd.MM.yyyy", locale=locale(language)))
     return value.isoformat()
+
+
+ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def week(code: str) -> str:
+    """An ISO week code (``2026-W49``) as people read it: "KW 49 / 2026", "Week 49 / 2026"."""
+    match = ISO_WEEK.match(code)
+    if match is None:
+        return code
+    return _("Week %(number)d / %(year)d", number=int(match.group(2)), year=int(match.group(1)))

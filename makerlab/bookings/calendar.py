@@ -121,6 +121,15 @@ class WeekGrid:
         return f"{year}-W{week:02d}"
 
     @property
+    def week_year(self) -> int:
+        """The ISO week's year, as people read it ("KW 49 / 2026")."""
+        return self.monday.isocalendar().year
+
+    @property
+    def week_number(self) -> int:
+        return self.monday.isocalendar().week
+
+    @property
     def previous_week(self) -> str:
         return iso_week(self.monday - dt.timedelta(days=7))
 

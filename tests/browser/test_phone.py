@@ -75,7 +75,7 @@ def test_calendar_and_booking_form_on_a_phone(
     for n in range(1, weeks_ahead + 1):
         page.get_by_role("link", name="Nächste Woche").click()
         year, week, _weekday = (today + dt.timedelta(weeks=n)).isocalendar()
-        expect(page.get_by_role("heading", level=1)).to_contain_text(f"Woche {year}-W{week:02d}")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(f"KW {week} / {year}")
     block = page.locator("section.ml-day a.ml-block").filter(has_text="09:00")
     expect(block).to_have_count(1)
     expect(block).to_be_visible()

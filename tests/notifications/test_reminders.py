@@ -228,7 +228,7 @@ def test_weekly_report_to_coordinators_with_the_pdf(
     assert jobs.weekly_report() == 0
     assert len(smtp.sink.messages) == 2
     msg = next(m for m in smtp.sink.messages if m["To"] == first.email)
-    assert msg["Subject"] == "Weekly usage report 2027-W10"
+    assert msg["Subject"] == "Weekly usage report Week 10 / 2027"
     assert "/reports/weekly?week=2027-W10" in msg.get_body(("plain",)).get_content()
     [pdf] = list(msg.iter_attachments())
     assert pdf.get_content_type() == "application/pdf"

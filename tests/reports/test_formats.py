@@ -192,7 +192,7 @@ def test_html_page(scenario: dict[str, Any], client: Any, login_as: Any) -> None
     html = response.get_data(as_text=True)
     _no_names(html)
     assert html.count("<svg") >= 2 and "chart-heatmap" in html and "chart-bars" in html
-    assert "2027-W11" in html and "2026-W12" in html  # previous week and last year
+    assert "KW 11 / 2027" in html and "KW 12 / 2026" in html  # previous week and last year
     assert "Podcast-Koffer 1" in html and "66:00" in html
     assert f"/reports/weekly/{WEEK}.pdf" in html
     assert "<script" not in html.split('id="main"')[1].split("</main>")[0]
@@ -248,6 +248,6 @@ def test_render_pdf_needs_no_request(scenario: dict[str, Any], tmp_path: Path) -
     data = render_pdf(build_weekly_report(WEEK, 1))
     assert data.startswith(b"%PDF")
     text = _pdf_text(data, tmp_path)
-    assert "2027-W11" in text and "2026-W12" in text  # comparisons built on the way
+    assert "KW 11 / 2027" in text and "KW 12 / 2026" in text  # comparisons built on the way
     assert "98:20" in text
     _no_names(text)
