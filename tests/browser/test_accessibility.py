@@ -155,6 +155,29 @@ def audit_pages(page: Any, urls: list[str], scene: dict[str, Any]) -> list[str]:
     return found
 
 
+def enter_as(
+    role: str,
+    scene: dict[str, Any],
+    make_user: Callable[..., Any],
+    commit: Callable[[], None],
+    log_in: Callable[[Any], None],
+) -> None:
+    """Log in as a new user of ``role`` (a teacher's school enrolled in the scene's session)."""
+    if role == "anonymous":
+        return
+    user = make_user(role)
+    if role == "teacher":
+        workshops.enrol(
+            user,
+            db.session.get(WorkshopSession, scene["session"]),
+            class_name="7a",
+            headcount=20,
+            accompanying_adults=2,
+        )
+    commit()
+    log_in(user)
+
+
 @pytest.mark.parametrize("role", list(PAGES))
 def test_no_serious_violation_on_the_main_pages(
     role: str,
@@ -165,18 +188,7 @@ def test_no_serious_violation_on_the_main_pages(
     scene: dict[str, Any],
     commit: Callable[[], None],
 ) -> None:
-    if role != "anonymous":
-        user = make_user(role)
-        if role == "teacher":
-            workshops.enrol(
-                user,
-                db.session.get(WorkshopSession, scene["session"]),
-                class_name="7a",
-                headcount=20,
-                accompanying_adults=2,
-            )
-        commit()
-        log_in(user)
+    enter_as(role, scene, make_user, commit, log_in)
     found = audit_pages(page, PAGES[role], scene)
     if role in PHONE_PAGES:
         page.set_viewport_size(PHONE)

@@ -15,10 +15,7 @@ from typing import Any
 
 import pytest
 
-from makerlab.extensions import db
-from makerlab.workshops import services as workshops
-from makerlab.workshops.models import WorkshopSession
-from tests.browser.test_accessibility import PAGES
+from tests.browser.test_accessibility import PAGES, enter_as
 from tests.browser.test_accessibility import scene as scene  # noqa: F401 (the shared fixture)
 
 pytestmark = [
@@ -58,18 +55,7 @@ def test_german_pages_speak_one_voice_without_internal_names(
     scene: dict[str, Any],  # noqa: F811
     commit: Callable[[], None],
 ) -> None:
-    if role != "anonymous":
-        user = make_user(role)
-        if role == "teacher":
-            workshops.enrol(
-                user,
-                db.session.get(WorkshopSession, scene["session"]),
-                class_name="7a",
-                headcount=20,
-                accompanying_adults=2,
-            )
-        commit()
-        log_in(user)
+    enter_as(role, scene, make_user, commit, log_in)
     found = []
     for template in PAGES[role]:
         url = template.format(**scene)
