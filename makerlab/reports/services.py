@@ -263,7 +263,7 @@ def _hourly(rows: dict[str, list[Any]], windows: dict[int, Interval]) -> dict[in
         hours = -(-int((windows[sid][1] - windows[sid][0]).total_seconds()) // 3600)
         begun, begun_sum = [0] * (hours + 1), [0] * (hours + 1)
         ended, ended_sum = [0] * (hours + 1), [0] * (hours + 1)
-        for _kind, _site, start, end, _name, _category, count, starts, ends, *_ in site_rows:
+        for _kind, _site, start, end, _name, _category, count, starts, ends, *_rest in site_rows:
             begun[start + 1] += count
             begun_sum[start + 1] += int(starts)
             ended[end] += count
