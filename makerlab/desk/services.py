@@ -63,7 +63,7 @@ def scan(actor: User, scanned: str, expected: Booking | None = None) -> DeskScan
     unit = unit_with_code(scanned)
     if unit is None:
         return None
-    rows = db.session.execute(
+    found = db.session.execute(
         sa.select(Booking, User.name, User.email)
         .options(selectinload(Booking.participants), joinedload(Booking.equipment))
         .outerjoin(User, User.id == Booking.booked_by_id)
@@ -85,7 +85,7 @@ def scan(actor: User, scanned: str, expected: Booking | None = None) -> DeskScan
         )
         .limit(UPCOMING_LIMIT)
     ).all()
-    rows.sort(key=lambda row: (row[0].starts_at, row[0].id))
+    rows = sorted(found, key=lambda row: (row[0].starts_at, row[0].id))
     names = can(actor, "participants.view")
 
     def shown(row: Any) -> DeskBooking:
