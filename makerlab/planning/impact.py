@@ -545,8 +545,10 @@ def reopen(closure: Closure, site: Site) -> None:
     if twins:
         return
     impact = find_impact(ClosureChange.of(closure, site))
-    for entity, items in (*impact.bookings.items(), *impact.sessions.items()):
-        _lift([entity], [item.as_json() for item in items].__contains__)
+    for booking, items in impact.bookings.items():
+        _lift([booking], [item.as_json() for item in items].__contains__)
+    for session, items in impact.sessions.items():
+        _lift([session], [item.as_json() for item in items].__contains__)
 
 
 def _lift(entities: Sequence[Booking | WorkshopSession],
