@@ -127,6 +127,52 @@ def test_bookings_made_and_refused(
     scan.clean()
 
 
+def test_bookings_changed_moved_and_booked_in_one_click(
+    client: FlaskClient,
+    frozen: Any,
+    login_as: Callable[..., Any],
+    make_unit: Callable[..., Any],
+    make_participant: Callable[..., Any],
+) -> None:
+    printer = make_unit(name="Prusa Eins", min_age=10)
+    other = make_unit(name="Prusa Zwei")
+    young = make_participant(first_name="Tom", last_name="Jung", birth_date=dt.date(2018, 6, 1))
+    direct_booking(printer, at(DAY, "14:00"), at(DAY, "16:00"))
+    user = login_as("youth_worker")
+    mine = direct_booking(printer, at(DAY, "10:00"), at(DAY, "12:00"), booked_by_id=user.id)
+    scan = Scan(client)
+    edit = {"day": DAY, "start": "13:00", "end": "15:00", "scope": "this"}
+    scan.post(f"/bookings/{mine.id}/edit", edit, "schon gebucht", status=409)
+    scan.post(f"/bookings/{mine.id}/edit", {**edit, "participant_ids": [young.id]},
+              "das Mindestalter ist 10", status=422)
+    scan.post(f"/bookings/{mine.id}/edit", {**edit, "start": "10:00", "end": "12:30"},
+              "Buchung geändert.")
+    slot = {"equipment_id": printer.id, "starts_at": at(DAY, "15:00").isoformat(),
+            "ends_at": at(DAY, "16:00").isoformat()}
+    scan.post("/bookings/quick", {**slot, "next": "/bookings/free"}, "schon gebucht")
+    scan.post("/bookings/quick", {**slot, "equipment_id": other.id}, "1 Buchung angelegt.")
+    scan.post(f"/bookings/{mine.id}/move", {**slot, "next": f"/bookings/{mine.id}"},
+              "schon gebucht")
+    scan.post(f"/bookings/{mine.id}/move",
+              {**slot, "starts_at": at(DAY, "17:00").isoformat(),
+               "ends_at": at(DAY, "18:00").isoformat(), "next": f"/bookings/{mine.id}"},
+              "Verschoben: Prusa Eins, Di., 5. Jan. 2027, 17:00–18:00.")
+    scan.clean()
+
+
+def test_passwords_changed_and_reset(
+    client: FlaskClient, frozen: Any, login_as: Callable[..., Any]
+) -> None:
+    scan = Scan(client)
+    scan.post("/password/reset/kein-gueltiger-link", {"password": "Neues-Passwort-2027",
+                                                      "confirm": "Neues-Passwort-2027"},
+              "Dieser Link ist abgelaufen oder wurde schon benutzt.", status=404)
+    login_as("youth_worker")
+    scan.post("/account/password", {"current_password": "falsch", "password": "passwort"},
+              "Das ist nicht Ihr aktuelles Passwort.", status=422)
+    scan.clean()
+
+
 def test_loans_handed_out_and_returned(
     client: FlaskClient,
     frozen: Any,
