@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import statistics
@@ -467,6 +468,7 @@ def run(url: str, runs: int, with_indexes: bool = False) -> None:
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
               "RATELIMIT_ENABLED": False, "TESTING": False}
     app = create_app(config)
+    gc.freeze()  # as wsgi.py does after starting the app
     with app.app_context():
         upgrade()
         clock.set_frozen(at(dt.date(2026, 12, 28), 7))

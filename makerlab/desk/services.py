@@ -23,7 +23,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.equipment.services import unit_with_code
 from makerlab.extensions import db
 
-UPCOMING_LIMIT = 50  # a year of weekly bookings; the booking to hand out is among them
+UPCOMING_LIMIT = 50  # the loan, the next booking and the one being handed out are among them
 
 
 @dataclass
@@ -63,7 +63,7 @@ def scan(actor: User, scanned: str, expected: Booking | None = None) -> DeskScan
     unit = unit_with_code(scanned)
     if unit is None:
         return None
-    rows = db.session.execute(
+    found = db.session.execute(
         sa.select(Booking, User.name, User.email)
         .options(selectinload(Booking.participants), joinedload(Booking.equipment))
         .outerjoin(User, User.id == Booking.booked_by_id)
@@ -77,9 +77,15 @@ def scan(actor: User, scanned: str, expected: Booking | None = None) -> DeskScan
                 ),
             ),
         )
-        .order_by(Booking.starts_at, Booking.id)
+        # The booking being handed out first, however far ahead it lies; then the
+        # earliest: the loan (it started before any reservation) and the next one.
+        .order_by(
+            sa.case((Booking.id == (expected.id if expected else None), 0), else_=1),
+            Booking.starts_at, Booking.id,
+        )
         .limit(UPCOMING_LIMIT)
     ).all()
+    rows = sorted(found, key=lambda row: (row[0].starts_at, row[0].id))
     names = can(actor, "participants.view")
 
     def shown(row: Any) -> DeskBooking:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from makerlab.auth.models import User
 from makerlab.errors import Conflict
 from makerlab.planning.hits import Impact
-from makerlab.planning.impact import Change, find_impact, record_impact
+from makerlab.planning.impact import Change, find_impact, lift_undone, record_impact
 from makerlab.planning.summary import Summary, summarise
 
 CONFIRM_FIELD = "confirm_impact"
@@ -32,7 +32,9 @@ def replan_confirmed(change: Change, actor: User | None, confirmed: bool) -> Imp
     impact = find_impact(change)
     if not impact.empty and not confirmed:
         raise Unconfirmed(summarise(impact))
-    return record_impact(impact, actor)
+    record_impact(impact, actor)
+    lift_undone(change)
+    return impact
 
 
 def unconfirmed_summary(error: object) -> Summary | None:

@@ -17,7 +17,7 @@ changes to one unit hit those bookings themselves (they are what is moved).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -509,11 +509,56 @@ def record_impact(impact: Impact, actor: User | None = None) -> Impact:
 
 
 def replan(change: Change, actor: User | None = None, *, preview: bool = False) -> Impact:
-    """Find what ``change`` hits and, unless ``preview``, record it and tell the people."""
+    """Find what ``change`` hits and, unless ``preview``, record it and tell the people.
+
+    A unit back in service takes its ``unit_unavailable`` items off its future
+    bookings (nothing to tell: the bookings hold again).
+    """
     impact = find_impact(change)
     if not preview:
         record_impact(impact, actor)
+        lift_undone(change)
     return impact
+
+
+def lift_undone(change: Change) -> None:
+    """A unit back in service: its future bookings lose their ``unit_unavailable`` items."""
+    if (isinstance(change, UnitChange) and change.unit.status == EquipmentStatus.AVAILABLE.value
+            and change.before != EquipmentStatus.AVAILABLE.value):
+        _lift(_future_bookings(Booking.equipment_id == change.unit.id),
+              lambda item: item.get("reason") == AttentionReason.UNIT_UNAVAILABLE.value)
+
+
+def reopen(closure: Closure, site: Site) -> None:
+    """Before a closure is deleted: take the items it put on bookings and sessions off them.
+
+    Another closure of the same days and reason (which made the same item)
+    keeps them.
+    """
+    twins = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Closure).where(
+            Closure.site_id == site.id, Closure.id != closure.id,
+            Closure.starts_on == closure.starts_on, Closure.ends_on == closure.ends_on,
+            Closure.reason == closure.reason,
+        )
+    )
+    if twins:
+        return
+    impact = find_impact(ClosureChange.of(closure, site))
+    for booking, items in impact.bookings.items():
+        _lift([booking], [item.as_json() for item in items].__contains__)
+    for session, items in impact.sessions.items():
+        _lift([session], [item.as_json() for item in items].__contains__)
+
+
+def _lift(entities: Sequence[Booking | WorkshopSession],
+          lifted: Callable[[dict[str, str]], bool]) -> None:
+    """Drop the attention items ``lifted(item)`` is true for; flushes."""
+    for entity in entities:
+        kept = [item for item in entity.attention or [] if not lifted(item)]
+        if kept != (entity.attention or []):
+            entity.attention = kept  # a new list: JSON sees the change
+    db.session.flush()
 
 
 def merge_affected(*found: dict[str, list[int]]) -> dict[str, list[int]]:

@@ -263,10 +263,13 @@ def booking_figures(win: Windows, by_month: Months, site_id: int | None, period:
         sa.literal("hours"), site_of, start_hour, end_hour, no_text, no_text,
         sa.func.count(), sa.func.sum(pb.c.s), sa.func.sum(pb.c.e), zero, zero,
     ).where(booked).group_by(site_of, start_hour, end_hour)
+    # Distinct participants first (hashed), then one count per band: a
+    # "count(DISTINCT ..)" per band sorts every (participant, month) pair.
+    reached_once = sa.select(reached.c.pid).distinct().subquery("reached_once")
     age_q = (
         sa.select(sa.literal("age"), zero, zero, zero, band, no_text,
-                  sa.func.count(sa.distinct(Participant.id)), zero, zero, zero, zero)
-        .join(reached, reached.c.pid == Participant.id)
+                  sa.func.count(), zero, zero, zero, zero)
+        .join(reached_once, reached_once.c.pid == Participant.id)
         .group_by(band)
     )
     month_age_q = (
@@ -317,14 +320,28 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
     big = sa.BigInteger()
     zero = sa.literal(0, big)
     no_text = sa.cast(sa.null(), sa.String())
-    confirmed = Enrolment.status == EnrolmentStatus.CONFIRMED.value
-    # "+ 0": a bare "participant_id IS NULL" tempts SQLite into walking every
-    # class enrolment ever made through that column's index.
-    is_class = (Enrolment.participant_id + 0).is_(None)
-    counted = sa.and_(Enrolment.status != EnrolmentStatus.CANCELLED.value)
-    # The period's enrolments, found from its sessions (index on session_id).
-    in_period = Enrolment.session_id.in_(sa.select(sessions.c.id))
-    school_reached = sa.and_(counted, is_class, _reached(Enrolment.status))
+    # The period's enrolments with their session's month and workshop, read
+    # once (found from its sessions through the index on session_id) for
+    # the four branches below.
+    enrolments = (
+        sa.select(
+            Enrolment.school_id, Enrolment.session_id, Enrolment.status, Enrolment.seats,
+            sa.func.coalesce(Enrolment.attended_count, 0).label("attended"),
+            # "+ 0": a bare "participant_id IS NULL" tempts SQLite into walking
+            # every class enrolment ever made through that column's index.
+            (Enrolment.participant_id + 0).is_(None).label("is_class"),
+            _reached(Enrolment.status).label("reached"),
+            sessions.c.month, sessions.c.workshop_id,
+        )
+        .join(sessions, sessions.c.id == Enrolment.session_id)
+        .where(Enrolment.session_id.in_(sa.select(sessions.c.id)))
+        .cte("period_enrolments")
+        .prefix_with("MATERIALIZED")
+    )
+    confirmed = enrolments.c.status == EnrolmentStatus.CONFIRMED.value
+    counted = enrolments.c.status != EnrolmentStatus.CANCELLED.value
+    is_class = enrolments.c.is_class
+    school_reached = sa.and_(counted, is_class, enrolments.c.reached)
 
     def total(expr: Any, where: Any) -> Any:
         return sa.func.coalesce(sa.func.sum(sa.case((where, expr), else_=0)), 0)
@@ -333,13 +350,11 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
         return (
             sa.select(
                 sa.literal(kind), key, no_text,
-                total(Enrolment.seats, confirmed),
-                total(sa.func.coalesce(Enrolment.attended_count, 0), counted),
-                total(sa.func.coalesce(Enrolment.attended_count, 0), sa.and_(counted, is_class)),
-                sa.func.count(sa.distinct(sa.case((school_reached, Enrolment.school_id)))),
+                total(enrolments.c.seats, confirmed),
+                total(enrolments.c.attended, counted),
+                total(enrolments.c.attended, sa.and_(counted, is_class)),
+                sa.func.count(sa.distinct(sa.case((school_reached, enrolments.c.school_id)))),
             )
-            .join(sessions, sessions.c.id == Enrolment.session_id)
-            .where(in_period)
             .group_by(key)
         )
 
@@ -357,29 +372,27 @@ def workshop_rows(win: Windows, by_month: Months, site_id: int | None) -> dict[s
     )
     schools = (
         sa.select(
-            sa.literal("school"), Enrolment.school_id, School.name,
-            sa.func.count(sa.distinct(Enrolment.session_id)), sa.func.count(),
-            sa.func.coalesce(sa.func.sum(sa.func.coalesce(Enrolment.attended_count, 0)), 0),
-            sa.func.coalesce(sa.func.sum(sa.case((confirmed, Enrolment.seats), else_=0)), 0),
+            sa.literal("school"), enrolments.c.school_id, School.name,
+            sa.func.count(sa.distinct(enrolments.c.session_id)), sa.func.count(),
+            sa.func.coalesce(sa.func.sum(enrolments.c.attended), 0),
+            sa.func.coalesce(sa.func.sum(sa.case((confirmed, enrolments.c.seats), else_=0)), 0),
         )
-        .join(sessions, sessions.c.id == Enrolment.session_id)
-        .join(School, School.id == Enrolment.school_id)
-        .where(in_period, school_reached)
-        .group_by(Enrolment.school_id, School.name)
+        .join(School, School.id == enrolments.c.school_id)
+        .where(school_reached)
+        .group_by(enrolments.c.school_id, School.name)
     )
     schools_total = (
         sa.select(
             sa.literal("schools_total"), zero, no_text,
-            sa.func.count(sa.distinct(Enrolment.school_id)), zero, zero, zero,
+            sa.func.count(sa.distinct(enrolments.c.school_id)), zero, zero, zero,
         )
-        .join(sessions, sessions.c.id == Enrolment.session_id)
-        .where(in_period, school_reached)
+        .where(school_reached)
     )
     stmt = sa.union_all(
         month_sessions,
-        enrolment_figures("month_enrolments", sessions.c.month),
+        enrolment_figures("month_enrolments", enrolments.c.month),
         workshop_sessions,
-        enrolment_figures("workshop_enrolments", sessions.c.workshop_id),
+        enrolment_figures("workshop_enrolments", enrolments.c.workshop_id),
         schools,
         schools_total,
     )

@@ -48,6 +48,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -251,28 +252,28 @@ def _hourly(rows: dict[str, list[Any]], windows: dict[int, Interval]) -> dict[in
     """Booked unit-seconds in each hour since each site's period start.
 
     Rows: site, hour of the start, hour boundary of the end, bookings, sum
-    of starts, sum of ends; the arithmetic of :func:`booked_before`, on lists.
+    of starts, sum of ends; the arithmetic of :func:`booked_before`, on lists
+    (running sums with ``accumulate``: a year has 8,760 hours).
     """
+    by_site: dict[int, list[Any]] = defaultdict(list)
+    for r in rows["hours"]:
+        by_site[r.a].append(r)
     hourly = {}
-    for sid in {r.a for r in rows["hours"]}:
+    for sid, site_rows in by_site.items():
         hours = -(-int((windows[sid][1] - windows[sid][0]).total_seconds()) // 3600)
         begun, begun_sum = [0] * (hours + 1), [0] * (hours + 1)
         ended, ended_sum = [0] * (hours + 1), [0] * (hours + 1)
-        for r in rows["hours"]:
-            if r.a == sid:
-                start, end, count = int(r.b), int(r.c), int(r.v1)
-                begun[start + 1] += count
-                begun_sum[start + 1] += int(r.v2)
-                ended[end] += count
-                ended_sum[end] += int(r.v3)
-        before = []
-        a = sa_ = e = se = 0
-        for h in range(hours + 1):
-            a += begun[h]
-            sa_ += begun_sum[h]
-            e += ended[h]
-            se += ended_sum[h]
-            before.append(h * 3600 * (a - e) - sa_ + se)
+        for _kind, _site, start, end, _name, _category, count, starts, ends, *_rest in site_rows:
+            begun[start + 1] += count
+            begun_sum[start + 1] += int(starts)
+            ended[end] += count
+            ended_sum[end] += int(ends)
+        before = [
+            h * 3600 * (a - e) - sa_ + se
+            for h, a, sa_, e, se in zip(range(hours + 1), accumulate(begun),
+                                         accumulate(begun_sum), accumulate(ended),
+                                         accumulate(ended_sum), strict=True)
+        ]
         hourly[sid] = [b - a for a, b in zip(before, before[1:], strict=False)]
     return hourly
 
@@ -346,14 +347,22 @@ def _hour_cells(start: dt.datetime, hours: int, zone: ZoneInfo) -> list[int]:
         delta = (start + dt.timedelta(hours=hour)).astimezone(zone).utcoffset()
         return int(delta.total_seconds()) if delta else 0
 
+    def cell(hour: int, shift: int) -> int:
+        local = epoch + hour * 3600 + shift
+        # 1 January 1970 was a Thursday (weekday 3).
+        return ((local // 86400 + 3) % 7) * 24 + (local % 86400) // 3600
+
     epoch = int(start.timestamp())
-    cells = []
+    week_twice = list(range(168)) * 2  # cells of consecutive hours, wrapping after Sunday
+    cells: list[int] = []
     for day_start in range(0, hours, 24):
-        first, last = offset(day_start), offset(min(day_start + 23, hours - 1))
-        for hour in range(day_start, min(day_start + 24, hours)):
-            local = epoch + hour * 3600 + (first if first == last else offset(hour))
-            # 1 January 1970 was a Thursday (weekday 3).
-            cells.append(((local // 86400 + 3) % 7) * 24 + (local % 86400) // 3600)
+        day_end = min(day_start + 24, hours)
+        first, last = offset(day_start), offset(day_end - 1)
+        if first == last:
+            first_cell = cell(day_start, first)
+            cells.extend(week_twice[first_cell:first_cell + day_end - day_start])
+        else:
+            cells.extend(cell(hour, offset(hour)) for hour in range(day_start, day_end))
     return cells
 
 

@@ -9,7 +9,7 @@ from makerlab.api import api_blueprint, current_actor, preview_answer, require, 
 from makerlab.api.schemas import ListArgs, PreviewArgs, PreviewOut, paginate, with_affected
 from makerlab.db import commit_for_response
 from makerlab.extensions import db
-from makerlab.planning.impact import ClosureChange, opening_hours_change, replan
+from makerlab.planning.impact import ClosureChange, opening_hours_change, reopen, replan
 from makerlab.sites import services
 from makerlab.sites.models import Closure, Site, Term
 from makerlab.sites.schemas import (
@@ -116,7 +116,8 @@ class ClosureItem(MethodView):
     @resolve("closure_id", services.get_closure, "closure")
     @blp.response(204)
     def delete(self, closure: Closure) -> None:
-        """Remove a closure."""
+        """Remove a closure: what it put on bookings and sessions goes with it."""
+        reopen(closure, closure.site)
         services.delete_closure(current_actor(), closure)
         commit_for_response(db.session)
 

@@ -24,6 +24,7 @@ from makerlab.planning.impact import (
     ClosureChange,
     find_impact,
     opening_hours_change,
+    reopen,
     replan,
     replan_closures,
 )
@@ -218,7 +219,11 @@ def delete_closure(site_id: int, closure_id: int) -> Any:
     closure = _closure_of(site, closure_id)
     form = DeleteForm()
     days = _days(closure)
-    sent = submit(form, lambda: services.delete_closure(current_user, closure))
+    def reopen_days() -> None:
+        reopen(closure, site)  # what the closure flagged goes with it
+        services.delete_closure(current_user, closure)
+
+    sent = submit(form, reopen_days)
     if sent.done:
         flash(_("Closure removed: %(days)s.", days=days), "success")
         return redirect(url_for("sites.detail", site_id=site.id, _anchor="closures"))

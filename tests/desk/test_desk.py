@@ -51,6 +51,25 @@ def test_a_scan_shows_the_booking_to_hand_out_and_who_gets_the_kit(
     assert "Next booking" in page and f"Booking #{later.id}" in page
 
 
+def test_the_booking_being_handed_out_is_found_however_far_ahead(
+    client: Any, login_as: Any, frozen: Any, make_kit: Any, make_booking: Any
+) -> None:
+    """Sixty short bookings come first; the desk still offers the one it was sent to hand out."""
+    login_as("youth_worker")
+    kit = make_kit()
+    first = at("2027-01-04", "09:00")
+    for day in range(60):
+        begins = first + dt.timedelta(days=day)
+        make_booking(kit, begins, begins + dt.timedelta(hours=1))
+    far = make_booking(kit, at("2027-04-01", "10:00"), at("2027-04-02", "10:00"))
+    page = _desk(client, code=kit.code, booking=far.id).get_data(as_text=True)
+    assert f'action="/bookings/{far.id}/checkout"' in page
+    # Without a booking asked for, the desk offers the unit's next one.
+    page = _desk(client, code=kit.code).get_data(as_text=True)
+    assert f'action="/bookings/{far.id}/checkout"' not in page
+    assert "/checkout\"" in page
+
+
 def test_a_scan_of_the_wrong_kit_for_a_booking_says_so(
     client: Any, login_as: Any, frozen: Any, make_kit: Any, make_booking: Any
 ) -> None:

@@ -77,6 +77,11 @@ def test_unit_retired_flags_its_future_bookings_only(
     again = api.patch(url, json={"status": "retired", "notes": "Akku defekt"})
     assert again.get_json()["affected"] == {"bookings": [], "sessions": []}  # out already
     assert jobs.deliver_outbox()["sent"] == 1
+    # Back in service: the bookings hold again, nothing is left to attend to.
+    back = api.patch(url, json={"status": "available"})
+    assert back.status_code == 200
+    assert _reasons(Booking, plans.hit[4].id) == []
+    assert jobs.deliver_outbox()["sent"] == 0
 
 
 def test_damaged_return_flags_the_kits_next_reservations(

@@ -118,3 +118,29 @@ def test_holidays_command_flags_once_however_often_it_runs(
     runner.invoke(args=["closures", "holidays", "--site-id", "1", "--year", "2027"])
     assert jobs.deliver_outbox()["sent"] == 0
     assert len(_attention(Booking, plans.hit[4].id)) == 1
+
+
+def test_deleting_the_closure_takes_its_attention_away(plans: Plans, api_as: Any) -> None:
+    api = api_as("coordinator")
+    closure_id = api.post("/api/v1/sites/1/closures", json=CHRISTMAS).get_json()["id"]
+    # A second, shorter closure over the same days keeps its own item.
+    api.post("/api/v1/sites/1/closures",
+             json={"starts_on": "2026-12-24", "ends_on": "2026-12-26", "reason": "Feiertage"})
+    flagged = [b for b in plans.hit if _attention(Booking, b.id)]
+    assert flagged and all(
+        {a["reason"] for a in _attention(Booking, b.id)} == {"closure"} for b in flagged
+    )
+    before = {b.id: len(_attention(Booking, b.id)) for b in flagged}
+
+    assert api.delete(f"/api/v1/closures/{closure_id}").status_code == 204
+    for booking in flagged:
+        left = _attention(Booking, booking.id)
+        assert len(left) == before[booking.id] - 1
+        assert all("Feiertage" in a["detail"] for a in left)
+    assert all("Weihnachtsferien" not in a["detail"]
+               for a in _attention(WorkshopSession, plans.session.id))
+    # The page for the same: the last closure goes, and so does what it flagged.
+    other = db.session.scalar(sa.select(Closure.id))
+    assert api.delete(f"/api/v1/closures/{other}").status_code == 204
+    assert all(_attention(Booking, b.id) == [] for b in plans.hit)
+    assert _attention(WorkshopSession, plans.session.id) == []

@@ -53,6 +53,13 @@ def test_unit_status_form_shows_what_is_hit_then_saves(
     assert db.session.get(Booking, plans.hit[3].id).attention[0]["reason"] == "unit_unavailable"
     assert [n.to_address for n in _outbox()] == ["kai@passage13.example"]
 
+    # Back in service: asked nothing, the bookings hold again.
+    back = client.post(url, data={**UNIT_FORM, "status": "available"})
+    assert back.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Booking, plans.hit[3].id).attention == []
+    assert len(_outbox()) == 1
+
 
 def test_a_change_hitting_nothing_saves_at_once(
     plans: Plans, client: FlaskClient, login_as: Any
@@ -166,3 +173,20 @@ def test_closure_check_step_reads_a_fixed_number_of_statements(
         page = client.post("/sites/1/closures/check", data=data).get_data(as_text=True)
     assert "11 bookings and 7 workshop sessions are hit" in page
     assert len(many) == len(few), (few, many)
+
+
+def test_deleting_a_closure_on_its_page_clears_what_it_flagged(
+    plans: Plans, client: FlaskClient, login_as: Any, api_as: Any
+) -> None:
+    created = api_as("coordinator").post(
+        "/api/v1/sites/1/closures",
+        json={"starts_on": "2026-12-24", "ends_on": "2027-01-01", "reason": "Weihnachtsferien"},
+    )
+    assert created.status_code == 201
+    db.session.expire_all()
+    assert db.session.get(Booking, plans.hit[0].id).attention != []
+    login_as("coordinator", locale="en")
+    url = f"/sites/1/closures/{created.get_json()['id']}/delete"
+    assert client.post(url).status_code == 302
+    db.session.expire_all()
+    assert all(db.session.get(Booking, b.id).attention == [] for b in plans.hit)
