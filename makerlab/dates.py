@@ -143,3 +143,11 @@ def week(code: str) -> str:
     if match is None:
         return code
     return _("Week %(number)d / %(year)d", number=int(match.group(2)), year=int(match.group(1)))
+
+
+def week_in_text(code: str) -> str:
+    """An ISO week code inside a sentence or subject: "KW 49 / 2026", "week 49 of 2026"."""
+    match = ISO_WEEK.match(code)
+    if match is None:
+        return code
+    return _("week %(number)d of %(year)d", number=int(match.group(2)), year=int(match.group(1)))

@@ -43,6 +43,12 @@ def status_label(status: str) -> Any:
     return STATUS_LABELS.get(status, status)
 
 
+def tag(text: Any) -> str:
+    """A label on a badge, chip or legend entry starts with a capital: "Reserviert", "Overdue"."""
+    value = str(text)
+    return value[:1].upper() + value[1:]
+
+
 def yes_no(value: bool) -> Any:
     return _l("yes") if value else _l("no")
 

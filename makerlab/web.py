@@ -38,7 +38,7 @@ from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
-from makerlab.labels import attention_label, kit_lines, status_label
+from makerlab.labels import attention_label, kit_lines, status_label, tag
 from makerlab.pages import safe_next
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
@@ -252,11 +252,13 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = dates.day
     app.jinja_env.filters["day_label"] = lambda day, style="day_short": dates.day(day, style)
     app.jinja_env.filters["week_label"] = dates.week
+    app.jinja_env.filters["week_in_text"] = dates.week_in_text
     app.jinja_env.filters["hm"] = lambda instant, tz=None: dates.time(instant, tz=tz)
     app.jinja_env.globals["time_span"] = dates.span
     app.jinja_env.globals["format_day"] = dates.day
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.filters["kit_lines"] = kit_lines
+    app.jinja_env.filters["tag"] = tag
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["attention_label"] = attention_label

@@ -4,7 +4,8 @@
 
 Extracts every text from code and templates, updates the German and English
 catalogues, copies each msgid to its English msgstr, merges German
-translations from the given files (each defines ``T = {msgid: german}``),
+translations from the given files (each defines ``T = {msgid: german}``; a
+message with a context, from ``pgettext``, is keyed ``"context\x04msgid"``),
 compiles, and lists German entries still untranslated.
 """
 
@@ -59,6 +60,8 @@ def main(dict_files: list[str]) -> int:
             if not msg.id:
                 continue
             key = msg.id if isinstance(msg.id, str) else msg.id[0]
+            if msg.context:  # pgettext: the key is "context\x04msgid", as in gettext
+                key = f"{msg.context}\x04{key}"
             if lang == "en":
                 msg.string = msg.id if isinstance(msg.id, str) else tuple(msg.id)
             elif key in german:

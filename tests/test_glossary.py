@@ -11,7 +11,11 @@ from makerlab.categories import KNOWN
 
 CATALOGUE = Path(__file__).parent.parent / "makerlab/translations/de/LC_MESSAGES/messages.mo"
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdf]|\{\w+\}")
-DU_FORMS = re.compile(r"\b(du|dich|dir|dein\w*)\b|\bgib |\bwähle |\bversuche es\b", re.I)
+DU_FORMS = re.compile(
+    r"\b(du|dich|dir|dein\w*)\b|\bgib |\bwähle |\bversuche es\b"
+    r"|\b(kreuze|klicke|drücke|tippe|scanne|prüfe|öffne|nutze)\b",
+    re.I,
+)
 SLUG = re.compile(r"\b[a-z0-9]+_[a-z0-9_]+\b")
 # One word per thing: the words the glossary replaced.
 OTHER_WORDS = re.compile(

@@ -23,7 +23,7 @@ from makerlab.bookings.models import Booking, shown_status
 from makerlab.enums import BookingStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
-from makerlab.labels import status_label
+from makerlab.labels import status_label, tag
 from makerlab.sites.models import Closure
 from makerlab.sites.services import WEEKDAYS
 
@@ -71,11 +71,11 @@ class Block:
         css = "overdue" if self.overdue else escape(self.status)
         flags = ""
         if self.status == "checked_out":
-            flags += " · " + escape(_("out"))
+            flags += " · " + escape(tag(_("out")))
         if self.overdue:
-            flags += " · " + escape(_("overdue"))
+            flags += " · " + escape(tag(_("overdue")))
         if self.status == "no_show":
-            flags += " · " + escape(_("no-show"))
+            flags += " · " + escape(tag(_("no-show")))
         elif self.status in ("returned", "past"):
             # Told by colour on screen; in words for screen readers.
             flags += f'<span class="visually-hidden"> · {escape(status_label(self.status))}</span>'

@@ -107,24 +107,37 @@ def induction_warnings(
     some unit has no age limit). Staff see these before they record an
     induction, so no one is trained for a unit they may not use yet.
     """
+    return [text for _category, text in induction_warnings_by_category(participant, on, youngest)]
+
+
+def induction_warnings_by_category(
+    participant: Participant, on: dt.date, youngest: dict[str, int | None]
+) -> list[tuple[str | None, str]]:
+    """:func:`induction_warnings` with the category each is about (None: every category).
+
+    The induction form shows those of the chosen category and the general ones.
+    """
     if participant.erased_at is not None:
         return []
     everywhere = consent_problems(participant, on)
-    warnings: list[str] = []
+    warnings: list[tuple[str | None, str]] = []
     if participant.age_on(on) is None:
         everywhere = age_problems(participant, on) + everywhere
     else:
         for category, min_age in sorted(youngest.items()):
             warnings.extend(
-                _(
-                    "%(category)s: %(problem)s Bookings of these units will be refused.",
-                    category=categories.label(category),
-                    problem=problem,
+                (
+                    category,
+                    _(
+                        "%(category)s: %(problem)s Bookings of these units will be refused.",
+                        category=categories.label(category),
+                        problem=problem,
+                    ),
                 )
                 for problem in age_problems(participant, on, min_age=min_age)
             )
     warnings.extend(
-        _("%(problem)s Bookings with this participant will be refused.", problem=problem)
+        (None, _("%(problem)s Bookings with this participant will be refused.", problem=problem))
         for problem in everywhere
     )
     return warnings

@@ -217,7 +217,9 @@ def new_induction(participant_id: int) -> Any:
         ):
             flash(warning, "warning")
         return redirect(url_for("participants.detail", participant_id=participant.id))
-    warnings = rules.induction_warnings(participant, services.today(), youngest)
+    if form.category.data is None and form.category.choices:
+        form.category.data = form.category.choices[0].value  # the one the browser shows first
+    warnings = rules.induction_warnings_by_category(participant, services.today(), youngest)
     page = render_template(
         "participants/induction_form.html", form=form, p=participant, warnings=warnings
     )

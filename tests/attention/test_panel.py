@@ -54,7 +54,7 @@ def test_coordinator_moves_a_damaged_kits_reservation_with_one_click(
 
     assert "Needs attention" in html and "Podcast-Koffer 1" in html
     assert "Jonas Weber" in html and "Hörspiel 7b" in html
-    assert "the unit is not available" in html and "unit_unavailable" not in html
+    assert "The unit is not available" in html and "unit_unavailable" not in html
     assert DAMAGED["detail"] in html
     assert "Pick another time" in html and "Cancel booking…" in html
     forms = move_forms(html)

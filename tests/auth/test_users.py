@@ -156,7 +156,7 @@ def test_account_page_obeys_the_same_rules(client: Any, login_as: Any, make_user
     assert ok.status_code == 302
     assert not reload(other).active
     listing = client.get("/users").get_data(as_text=True)
-    assert "gesperrt" in listing
+    assert "Gesperrt" in listing
 
 
 def test_cli_activates_deactivates_and_keeps_the_last_admin(runner: Any, make_user: Any) -> None:

@@ -36,14 +36,14 @@ def test_lists_detail_and_calendar_show_past_reservations(
 
     mine = client.get("/bookings/mine", headers=EN).get_data(as_text=True)
     past_table = mine.split("Past and cancelled")[1]
-    assert ">past<" in past_table and ">no-show<" in past_table
-    assert ">reserved<" not in past_table
-    assert ">reserved<" in mine.split("Past and cancelled")[0]
+    assert ">Past<" in past_table and ">No-show<" in past_table
+    assert ">Reserved<" not in past_table
+    assert ">Reserved<" in mine.split("Past and cancelled")[0]
 
-    assert ">past<" in client.get(f"/bookings/{done.id}", headers=EN).get_data(as_text=True)
+    assert ">Past<" in client.get(f"/bookings/{done.id}", headers=EN).get_data(as_text=True)
     german = client.get(f"/bookings/{missed.id}").get_data(as_text=True)
-    assert ">nicht abgeholt<" in german and ">reserviert<" not in german
-    assert ">reserviert<" in client.get(f"/bookings/{ahead.id}").get_data(as_text=True)
+    assert ">Nicht abgeholt<" in german and ">Reserviert<" not in german
+    assert ">Reserviert<" in client.get(f"/bookings/{ahead.id}").get_data(as_text=True)
 
     week = client.get("/calendar", headers=EN).get_data(as_text=True)
     assert f'class="ml-block ml-past" href="/bookings/{done.id}"' in week
@@ -51,5 +51,7 @@ def test_lists_detail_and_calendar_show_past_reservations(
     assert f'class="ml-block ml-returned" href="/bookings/{returned.id}"' in week
     assert f'class="ml-block ml-reserved" href="/bookings/{ahead.id}"' in week
     legend = week.split('class="ml-legend')[1].split("</p>")[0]
-    for label in ("reserved", "checked out", "overdue", "returned", "past", "no-show"):
+    # Every entry of the legend starts with a capital, as the status badges do.
+    for label in ("Reserved", "Checked out", "Overdue", "Returned", "Past", "No-show",
+                  "Maintenance", "Closed"):
         assert f">{label}<" in legend

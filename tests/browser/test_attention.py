@@ -80,7 +80,7 @@ def test_damaged_kits_workshop_reservation_moves_to_a_free_kit_in_one_click(
     expect(panel.get_by_role("heading", name="Braucht Aufmerksamkeit")).to_be_visible()
     item = panel.locator(f'[data-attention="booking-{reservation.id}"]')
     expect(item).to_contain_text("Podcast-Koffer 1")
-    expect(item).to_contain_text("das Gerät ist nicht verfügbar")  # the reason, in words
+    expect(item).to_contain_text("Das Gerät ist nicht verfügbar")  # the reason, in words
     expect(item).to_contain_text("Podcast-Koffer 1 kam beschädigt zurück")
     expect(item).to_contain_text("Mikrofon defekt")
     expect(item).to_contain_text("Podcast-Koffer 2")

@@ -77,7 +77,7 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
     page.get_by_label("Datum", exact=True).fill(day.isoformat())
     page.get_by_label("Datum", exact=True).dispatch_event("change")
     expect(page.locator("#free-slots")).to_contain_text("Epilog Fusion Pro")
-    expect(page.locator("#free-slots")).to_contain_text("frei")
+    expect(page.locator("#free-slots")).to_contain_text("Frei")
     page.get_by_label("Von", exact=True).fill("10:00")
     page.get_by_label("Bis", exact=True).fill("11:00")
     page.get_by_label("Zweck").fill("Schlüsselanhänger lasern")
@@ -88,7 +88,7 @@ def test_laser_cutter_for_an_inducted_participant_and_refused_for_a_13_year_old(
 
     expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Epilog Fusion Pro")
-    expect(page.get_by_role("heading", level=1)).to_contain_text("reserviert")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Reserviert")
     expect(page.get_by_role("main")).to_contain_text("Lina Okonkwo")
     expect(page.get_by_role("main")).to_contain_text("10:00")
 
@@ -140,7 +140,7 @@ def test_podcast_kit_lent_over_the_weekend(
     expect(page.get_by_role("status").first).to_contain_text("1 Buchung angelegt.")
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("Podcast-Koffer 2")
-    expect(heading).to_contain_text("reserviert")
+    expect(heading).to_contain_text("Reserviert")
     commit()
     booking = db.session.scalars(sa.select(Booking).where(Booking.equipment_id == kit.id)).one()
     assert (booking.starts_at, booking.ends_at) == (
@@ -151,7 +151,7 @@ def test_podcast_kit_lent_over_the_weekend(
     # Handing it out early is allowed (and recorded); then it is on "Gerade ausgegeben".
     page.get_by_role("button", name="Ausgeben").click()
     expect(page.get_by_role("status").first).to_contain_text("Podcast-Koffer 2 ausgegeben.")
-    expect(heading).to_contain_text("ausgegeben")
+    expect(heading).to_contain_text("Ausgegeben")
     page.get_by_role("navigation", name="Hauptnavigation").get_by_role(
         "link", name="Gerade ausgegeben"
     ).click()

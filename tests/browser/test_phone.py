@@ -127,7 +127,7 @@ def test_the_week_opens_at_today_on_a_phone(
     page.goto("/calendar")
     today = page.locator("section.ml-day#today")
     expect(today).to_be_visible()
-    expect(today).to_contain_text("heute")
+    expect(today).to_contain_text("Heute")
     box = today.bounding_box()
     assert box is not None and box["y"] + 40 < 844, "today is not on the first screen"
     # Every day of the week can be booked from its card, today's too.

@@ -1,15 +1,15 @@
 """One voice, one date style, no internal names: the visible text of each role's pages in German.
 
 The pages and the scene are the accessibility test's (every role's main pages).
-Each page's visible text is scanned for what a person must never read: a slug or
-field name (``laser_cutter``, ``checked_out``, ``starts_at``), an ISO or US date,
-an ISO week code, a du-form, or a template leftover. Rendering does not depend on
+Each page's visible text is scanned for what a person must never read
+(``tests/words.py``: a slug or field name, an ISO or US date, an ISO week code, a
+du-form, an English status or a template leftover); what pages say after a form
+is sent is scanned by ``tests/test_words_after_post.py``. Rendering does not depend on
 the database, so this runs on SQLite only.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -17,33 +17,13 @@ import pytest
 
 from tests.browser.test_accessibility import PAGES, enter_as
 from tests.browser.test_accessibility import scene as scene  # noqa: F401 (the shared fixture)
+from tests.words import findings
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.served,
     pytest.mark.parametrize("backend", ["sqlite"], indirect=True),
 ]
-
-EMAIL = re.compile(r"\S+@\S+")
-FORBIDDEN: dict[str, re.Pattern[str]] = {
-    "internal name": re.compile(r"\b[a-z]+_[a-z_]+\b"),
-    "ISO date": re.compile(r"\b\d{4}-\d{2}-\d{2}\b"),
-    "US date": re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b"),
-    "ISO week": re.compile(r"\b\d{4}-W\d{2}\b"),
-    "du-form": re.compile(r"\bdu\b|\bdein|\bdir\b", re.IGNORECASE),
-    "leftover": re.compile(r"\bNone\b|\bnan\b|\{\{|%\(|\bTrue\b|\bFalse\b"),
-    "English status": re.compile(r"\b(reserved|checked out|returned|cancelled|pending)\b"),
-}
-
-
-def findings(url: str, text: str) -> list[str]:
-    text = EMAIL.sub(" ", text)
-    found = []
-    for name, pattern in FORBIDDEN.items():
-        for match in pattern.finditer(text):
-            context = text[max(0, match.start() - 40): match.end() + 40].replace("\n", " / ")
-            found.append(f"{url}: {name} {match.group(0)!r} in …{context}…")
-    return found
 
 
 @pytest.mark.parametrize("role", list(PAGES))

@@ -73,7 +73,7 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     ours = page.get_by_role("region", name="Unsere Einschreibungen")
     expect(ours).to_contain_text("Klasse 7b, 25 Schüler*innen")
     expect(ours).to_contain_text("Platz 1 auf der Warteliste")
-    expect(ours).to_contain_text("auf der Warteliste")
+    expect(ours).to_contain_text("Auf der Warteliste")
 
     # The other school cancels its class (through the service, as staff would).
     workshops.cancel_enrolment(coordinator, db.session.merge(other))
@@ -82,7 +82,7 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     page.reload()
     ours = page.get_by_role("region", name="Unsere Einschreibungen")
     expect(ours).to_contain_text("Klasse 7b, 25 Schüler*innen")
-    expect(ours).to_contain_text("bestätigt")
+    expect(ours).to_contain_text("Bestätigt")
     expect(ours).not_to_contain_text("Warteliste")
     expect(page.get_by_role("main")).to_contain_text("25 von 30 belegt")
 

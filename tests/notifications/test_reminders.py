@@ -228,8 +228,13 @@ def test_weekly_report_to_coordinators_with_the_pdf(
     assert jobs.weekly_report() == 0
     assert len(smtp.sink.messages) == 2
     msg = next(m for m in smtp.sink.messages if m["To"] == first.email)
-    assert msg["Subject"] == "Weekly usage report Week 10 / 2027"
-    assert "/reports/weekly?week=2027-W10" in msg.get_body(("plain",)).get_content()
+    assert msg["Subject"] == "Weekly usage report, week 10 of 2027"
+    text = msg.get_body(("plain",)).get_content()
+    assert "attached is the usage report for week 10 of 2027." in text
+    assert "/reports/weekly?week=2027-W10" in text
+    german = next(m for m in smtp.sink.messages if m["To"] != first.email)
+    assert german["Subject"] == "Wöchentlicher Nutzungsbericht KW 10 / 2027"
+    assert "KW 10 / 2027" in german.get_body(("plain",)).get_content()
     [pdf] = list(msg.iter_attachments())
     assert pdf.get_content_type() == "application/pdf"
     assert pdf.get_filename() == "makerlab-report-2027-W10.pdf"

@@ -416,7 +416,7 @@ def test_young_people_turning_16_are_listed_for_their_own_consent(
     index = client.get("/participants", headers=EN).get_data(as_text=True)
     assert "Own consent from 16" in index
     page = client.get("/participants/own-consent", headers=EN).get_data(as_text=True)
-    assert "Jonas" in page and "Lea" in page and "soon" in page and "Tim" not in page
+    assert "Jonas" in page and "Lea" in page and "Soon" in page and "Tim" not in page
     # Jonas tells staff his own choice (the same as his parents'): off the list.
     response = api.post(
         f"/api/v1/participants/{turned.id}/consents", json={"source": "staff", "photo": False}

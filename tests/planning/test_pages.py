@@ -126,10 +126,10 @@ def test_booking_and_session_pages_say_why_they_need_attention(
     )
     login_as("coordinator", locale="en")
     booking = client.get(f"/bookings/{plans.hit[0].id}").get_data(as_text=True)
-    assert "Needs attention" in booking and "the site is closed" in booking
+    assert "Needs attention" in booking and "The site is closed" in booking
     assert "Christmas" in booking
     session = client.get(f"/sessions/{plans.session.id}").get_data(as_text=True)
-    assert "Needs attention" in session and "the site is closed" in session
+    assert "Needs attention" in session and "The site is closed" in session
     calm = client.get(f"/bookings/{plans.january.id}").get_data(as_text=True)
     assert "data-attention" not in calm
 

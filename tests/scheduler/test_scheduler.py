@@ -149,7 +149,7 @@ def test_a_run_missed_during_downtime_runs_once_after_restart(
     assert ids.count("retention-purge") == 1  # three missed nights coalesced into one run
     assert weekly.next_run_time == _next_monday_7(wall_clock())
     assert purge.next_run_time > wall_clock()
-    assert sorted(smtp.sink.subjects()) == ["Weekly usage report Week 10 / 2027",
+    assert sorted(smtp.sink.subjects()) == ["Weekly usage report, week 10 of 2027",
                                             "Wöchentlicher Nutzungsbericht KW 10 / 2027"]
 
 

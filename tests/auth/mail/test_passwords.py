@@ -166,7 +166,7 @@ def test_invited_account_chooses_its_password(
     assert created.status_code == 302
     user = db.session.scalar(sa.select(User).where(User.email == "neu@passage13.example"))
     assert user is not None and not user.has_password
-    assert "eingeladen" in client.get("/users").get_data(as_text=True)
+    assert "Eingeladen" in client.get("/users").get_data(as_text=True)
     assert not can_log_in(app, user.email, "")
     [mail] = delivered(smtp, 1)
     assert mail["To"] == user.email and "Konto" in str(mail["Subject"])
