@@ -125,7 +125,10 @@ def test_the_induction_form_warns_of_the_age_rule(
     login_as("youth_worker", locale="en")
     page = client.get(f"/participants/{child.id}/inductions/new").get_data(as_text=True)
     warning = re.search(r'<div class="alert alert-warning".*?</div>', page, re.S)
-    assert warning and page.index(warning.group(0)) < form_at(page)
+    # Right under the category it follows, before the dates.
+    assert warning
+    assert page.index('name="category"') < page.index(warning.group(0)) < page.index(
+        'name="completed_on"')
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", warning.group(0)))
     assert "Laser cutter: Tom Jung is 13; the minimum age is 14." in text
     assert "3D printer" not in text  # no age limit there
