@@ -195,7 +195,8 @@ def booking_items(
                 "created_at": created_at.astimezone(zone).isoformat(),
                 "return_condition": return_condition,
                 "attention": [
-                    {"reason": item["reason"], "detail": detail_of(item)} for item in attention or ()
+                    {"reason": item["reason"], "detail": detail_of(item)}
+                    for item in attention or ()
                 ],
                 "return_missing": return_missing or [],
             }
