@@ -30,12 +30,12 @@ def N_(msgid: str) -> str:  # gettext's name for "mark only", a default extracti
 
 def days(first: dt.date, last: dt.date) -> dict[str, Any]:
     """A range of days (inclusive), written as ``dates.day_range`` writes it."""
-    return {"days": [first.isoformat(), last.isoformat()]}
+    return {"first": first.isoformat(), "last": last.isoformat()}
 
 
 def moment(instant: dt.datetime, tz: str) -> dict[str, Any]:
     """An instant, written as its day and time in zone ``tz``."""
-    return {"moment": instant.astimezone(dt.UTC).isoformat(), "tz": tz}
+    return {"at": instant.astimezone(dt.UTC).isoformat(), "tz": tz}
 
 
 def category(slug: str) -> dict[str, Any]:
@@ -47,11 +47,11 @@ def _value(value: Any) -> Any:
     """One stored value as the reader reads it."""
     if not isinstance(value, Mapping):
         return value
-    if "days" in value:
-        first, last = (dt.date.fromisoformat(d) for d in value["days"])
+    if "first" in value:
+        first, last = dt.date.fromisoformat(value["first"]), dt.date.fromisoformat(value["last"])
         return dates.day_range(first, last)
-    if "moment" in value:
-        return dates.moment(dt.datetime.fromisoformat(value["moment"]), tz=value.get("tz"))
+    if "at" in value:
+        return dates.moment(dt.datetime.fromisoformat(value["at"]), tz=value.get("tz"))
     if "category" in value:
         return categories.label(value["category"])
     raise ValueError(f"unknown value {value!r}")
