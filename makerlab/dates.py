@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import format_date, format_skeleton, format_time, match_skeleton
 from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -132,6 +133,32 @@ def export_day(value: dt.date, *, language: str | None = None) -> str:
     if locale(language).language == "de":
         return str(format_date(value, "dd.MM.yyyy", locale=locale(language)))
     return value.isoformat()
+
+
+def day_pattern(style: str = "day", *, language: str | None = None) -> dict[str, Any]:
+    """What a browser needs to write a day as :func:`day` does: the locale's pattern and names.
+
+    A native date field shows the browser's own format (Chromium's comes from its
+    interface language, not the page's ``lang``), so ``static/day-hint.js`` writes the
+    chosen day under it in the house style from this: ``{"pattern": "E, d. MMM y",
+    "months": [...], "weekdays": [...]}`` (abbreviated and wide names, Monday first).
+    """
+    return _day_pattern(style, str(locale(language)))
+
+
+@functools.lru_cache(maxsize=16)
+def _day_pattern(style: str, code: str) -> dict[str, Any]:
+    chosen = _parse(code)
+    skeletons = chosen.datetime_skeletons
+    pattern = skeletons[match_skeleton(FORMATS[style], skeletons) or FORMATS[style]].pattern
+    names = {"abbreviated": "short", "wide": "long"}
+    return {
+        "pattern": pattern,
+        "months": {key: [chosen.months["format"][width][m] for m in range(1, 13)]
+                   for width, key in names.items()},
+        "weekdays": {key: [chosen.days["format"][width][d] for d in range(7)]
+                     for width, key in names.items()},
+    }
 
 
 ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")

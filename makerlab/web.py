@@ -257,6 +257,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["hm"] = lambda instant, tz=None: dates.time(instant, tz=tz)
     app.jinja_env.globals["time_span"] = dates.span
     app.jinja_env.globals["format_day"] = dates.day
+    app.jinja_env.globals["day_pattern"] = dates.day_pattern  # for static/day-hint.js
     app.jinja_env.filters["to_local"] = _to_local
     app.jinja_env.filters["kit_lines"] = kit_lines
     app.jinja_env.filters["tag"] = tag

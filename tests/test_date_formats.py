@@ -80,6 +80,16 @@ def test_a_centre_may_choose_other_english_formats(app: Any) -> None:
             "Thu, Dec 10, 2026, 2:00\u202fPM–4:00\u202fPM")
 
 
+def test_the_browser_gets_the_day_pattern_of_the_pages(app: Any) -> None:
+    """day-hint.js writes a date field's day from this: the pattern and names of ``|day``."""
+    german = dates.day_pattern(language="de")
+    assert german["pattern"] == "E, d. MMM y"
+    assert german["weekdays"]["short"][0] == "Mo." and german["months"]["short"][8] == "Sept."
+    assert dates.day_pattern(language="en")["pattern"] == "E, d MMM y"
+    app.config["DATE_LOCALES"] = {"en": "en_US"}  # the centre's choice reaches the browser too
+    assert dates.day_pattern(language="en")["pattern"] == "E, MMM d, y"
+
+
 def test_pages_show_one_style(client: Any, login_as: Any, make_unit: Any) -> None:
     clock.set_frozen(berlin(2026, 12, 7, 9, 0))
     unit = make_unit(name="Prusa Eins")

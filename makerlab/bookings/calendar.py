@@ -84,8 +84,11 @@ class Block:
             extra += f'<span class="ml-who">{escape(self.label)}</span>'
         if self.booked_by:
             extra += f'<span class="ml-who">{escape(self.booked_by)}</span>'
+        # A narrow day column may shorten purpose and name ("…"): the tooltip has them whole.
+        whole = " · ".join(text for text in (self.label, self.booked_by) if text)
+        title = f' title="{escape(whole)}"' if whole else ""
         return Markup(  # noqa: S704 - every value below is escaped
-            f'<a class="ml-block ml-{css}" href="{escape(detail_url)}{self.booking_id}">'
+            f'<a class="ml-block ml-{css}" href="{escape(detail_url)}{self.booking_id}"{title}>'
             f"<strong>{self.time_range}</strong>{flags}{extra}</a>"
         )
 

@@ -4,7 +4,10 @@ Every format takes the dict of :mod:`makerlab.reports.services`, so its
 numbers are the page's numbers. Files speak the current language (the
 request's, or the one the CLI forces): German files have German headings,
 category names, ``12,5`` and ``22.03.2027``; English ones English headings,
-``12.5`` and ISO dates (``2027-03-22``). JSON keeps its keys and slugs.
+``12.5`` and ISO dates (``2027-03-22``). Weeks read as people read them
+("KW 12 / 2027", "Week 12 / 2027"); file names keep the ISO code of the download
+address (``makerlab-report-2027-W12.pdf``), which sorts. JSON keeps its keys,
+slugs and ISO week codes (it is the API's shape).
 """
 
 from __future__ import annotations
@@ -131,10 +134,10 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
 
 
 def report_label(report: dict[str, Any]) -> str:
-    """``2027-W12`` for a week, ``2026-09-01 – 2027-07-31`` for a period."""
+    """"KW 12 / 2027" for a week, "Di., 1. Sept. 2026 – Sa., 31. Juli 2027" for a period."""
     if "week" in report:
-        return str(report["week"])
-    return f"{report['starts_on']} – {report['ends_on']}"
+        return dates.week(str(report["week"]))
+    return dates.day_range(*(dt.date.fromisoformat(report[k]) for k in ("starts_on", "ends_on")))
 
 
 def _day(day: dt.date) -> str:

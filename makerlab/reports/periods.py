@@ -19,6 +19,12 @@ from makerlab import clock, dates
 from makerlab.errors import Invalid
 
 WEEK_PATTERN = re.compile(r"^(\d{4})-W(\d{2})$")
+# What people type into the report page: "KW 12 / 2027", "KW12/2027", "12/2027", "Week 12 2027",
+# "Woche 12, 2027" (number before year), or the ISO code in any case and with or without the dash.
+TYPED_WEEK = re.compile(
+    r"^(?:(?:kw|kalenderwoche|woche|week|wk|w)\.?\s*)?(\d{1,2})\s*(?:[/,.]\s*|\s+)(\d{4})$",
+    re.IGNORECASE)
+TYPED_ISO_WEEK = re.compile(r"^(\d{4})\s*-?\s*w\s*(\d{1,2})$", re.IGNORECASE)
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 MAX_DAYS = 5 * 366
 # Schools in Germany start their year on 1 August (Sachsen-Anhalt's law says so).
@@ -80,6 +86,23 @@ def parse_week(text: str | None) -> Week:
         raise Invalid({"week": [_("The year %(year)d has no week %(number)d.",
                                   year=year, number=number)]}) from None
     return Week(year, number)
+
+
+def read_week(text: str | None) -> Week:
+    """A week as a person types it ("KW 12 / 2027", "12/2027", "2027-W12"); else a 422 on ``week``.
+
+    The page's field takes what the page shows (``dates.week``) and the ISO code; the
+    API and the download addresses keep to ``YYYY-Www`` (:func:`parse_week`).
+    """
+    typed = " ".join((text or "").split())
+    if (match := TYPED_WEEK.match(typed)) is not None:
+        number, year = match.groups()
+    elif (match := TYPED_ISO_WEEK.match(typed)) is not None:
+        year, number = match.groups()
+    else:
+        raise Invalid({"week": [_("Give the week as %(example)s, 12/2027 or 2027-W12.",
+                                  example=dates.week("2027-W12"))]})
+    return parse_week(f"{year}-W{int(number):02d}")
 
 
 def last_week(timezone: str) -> Week:

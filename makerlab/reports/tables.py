@@ -112,7 +112,8 @@ def _raw_rows(report: dict[str, Any], table: str, columns: tuple[str, ...]) -> l
     if table == "age_bands":
         return [[band, count] for band, count in age_rows(report)]
     if table == "workshops" and "week" in report:
-        return [[report["week"], *(report["workshops"][c] for c in WORKSHOP_COLUMNS)]]
+        # The week as people read it ("KW 12 / 2027"), not the ISO code of the JSON.
+        return [[dates.week(report["week"]), *(report["workshops"][c] for c in WORKSHOP_COLUMNS)]]
     if table == "summary":
         merged = {**report["totals"], **report["workshops"], "starts_on": report["starts_on"],
                   "ends_on": report["ends_on"]}

@@ -35,6 +35,7 @@ from makerlab.reports.periods import (
     describe,
     parse_period,
     parse_slug,
+    read_week,
     shortcuts,
 )
 from makerlab.reports.tables import PERIOD_TABLES, TABLE_LABELS, WEEKLY_TABLES
@@ -87,18 +88,19 @@ def _csv_table(tables: dict[str, tuple[str, ...]], default: str) -> str:
 def weekly() -> Any:
     """The report for ``?week=`` (default: last week), with comparisons, made for printing."""
     tz = current_app.config["TIMEZONE"]
-    week = (request.args.get("week") or "").strip() or services.last_week(tz).label
+    typed = (request.args.get("week") or "").strip()
     site_list = sites.list_sites()
-    context: dict[str, Any] = {"week": week, "sites": site_list, "site_id": None, "error": None}
+    context: dict[str, Any] = {"typed": typed, "sites": site_list, "site_id": None, "error": None}
     try:
+        current = read_week(typed) if typed else services.last_week(tz)
         site_id = _site_id_arg()
         context["site_id"] = site_id
-        report = services.build_weekly_report_with_comparison(week, site_id)
+        report = services.build_weekly_report_with_comparison(current.label, site_id)
     except Invalid as error:
         context["error"] = _error_text(error)
         return render_template("reports/weekly.html", report=None, **context), 422
-    current = services.parse_week(week)
     context.update(
+        typed=dates.week(current.label),
         previous_week=current.shifted(-1).label,
         next_week=current.shifted(1).label,
         this_week=Week.containing(clock.today(tz)).label,

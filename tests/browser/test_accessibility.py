@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -240,6 +241,41 @@ def test_long_german_labels_are_not_cut_mid_word(
             " return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }"
         )
         assert lines == 1, f"the label wraps at {width} px"
+
+
+LONG_PURPOSE = "Ersatzteile für den Roboterwettbewerb drucken (Sicherheitseinweisung Lasercutter)"
+# For each word of a block's purpose and name: on how many lines it lies (1 = not cut mid-word).
+LINES_PER_WORD = """blocks => blocks.flatMap(block => [...block.querySelectorAll('.ml-who')]
+  .flatMap(who => {
+  const text = who.firstChild, words = [], range = document.createRange();
+  for (const m of text.data.matchAll(/\\S+/g)) {
+    range.setStart(text, m.index); range.setEnd(text, m.index + m[0].length);
+    words.push([m[0], new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]);
+  }
+  return words;
+}))"""
+
+
+def test_a_long_purpose_wraps_between_words_in_the_desktop_week(
+    page: Any, log_in: Callable[[Any], None], scene: dict[str, Any], commit: Callable[[], None]
+) -> None:
+    booking = db.session.get(Booking, scene["booking"])
+    assert booking is not None
+    booking.purpose = LONG_PURPOSE
+    year, week, _day = booking.starts_at.astimezone(ZoneInfo("Europe/Berlin")).isocalendar()
+    commit()
+    log_in(scene["coordinator"])
+    for width in (1366, 1200, 992):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/calendar?week={year}-W{week:02d}")
+        block = page.locator("table.ml-week a.ml-block", has_text="10:00")
+        expect(block).to_be_visible()
+        # The whole purpose is one hover away, whatever the column shows.
+        assert LONG_PURPOSE in (block.get_attribute("title") or "")
+        words = block.evaluate_all(LINES_PER_WORD)
+        assert "Roboterwettbewerb" in {word for word, _lines in words}
+        cut = [word for word, lines in words if lines > 1]
+        assert not cut, f"cut mid-word at {width} px: {cut}"
 
 
 def test_sign_in_sheet_prints_without_navigation(

@@ -13,6 +13,7 @@ from makerlab import clock
 from makerlab.bookings import services as bookings
 from makerlab.equipment import services as equipment
 from makerlab.notifications.outbox import enqueue
+from makerlab.sites import services as sites
 from makerlab.workshops import services as workshops
 from tests.browser.conftest import local, next_open_day, no_sideways_scroll
 
@@ -250,6 +251,7 @@ def test_staff_tables_become_cards_on_a_phone(
     log_in: Callable[[Any], None],
     make_user: Callable[..., Any],
     make_school: Callable[..., Any],
+    make_participant: Callable[..., Any],
     commit: Callable[[], None],
 ) -> None:
     admin = make_user("admin", name="Verwaltung")
@@ -267,9 +269,20 @@ def test_staff_tables_become_cards_on_a_phone(
     equipment.create_equipment(
         admin, name="Lasercutter mit sehr langem Namen", category="3d_printer"
     )
-    workshops.create_workshop(
-        admin, title="Platinen entwerfen, ätzen und bestücken", min_age=12, max_age=18
+    workshop = workshops.create_workshop(
+        admin, title="Platinen entwerfen, ätzen und bestücken", min_age=10, max_age=18
     )
+    day = next_open_day(dt.time(9, 0), dt.time(12, 0))
+    session = workshops.create_session(
+        admin, workshop, starts_at=dt.datetime.combine(day, dt.time(9, 0)),
+        ends_at=dt.datetime.combine(day, dt.time(12, 0)), capacity=30,
+    )
+    workshops.enrol(admin, session, school_id=school.id, class_name="7b", headcount=24,
+                    contact_email="klasse.7b@gymnasium-sued.example", accompanying_adults=2)
+    child = make_participant(first_name="Maximiliane", last_name="Quappendorf-Langenberg")
+    workshops.enrol(admin, session, participant_id=child.id)
+    sites.add_term(admin, sites.default_site(), name="Schuljahr 2026/27 (Sachsen-Anhalt)",
+                   starts_on=dt.date(2026, 8, 1), ends_on=dt.date(2027, 7, 31))
     enqueue(
         dedupe_key="phone:1",
         kind="test",
@@ -286,6 +299,8 @@ def test_staff_tables_become_cards_on_a_phone(
         ("/schools", "Adresse"),
         ("/equipment/", "Kategorie"),
         ("/workshops", "Alter"),
+        ("/reports/terms", "Letzter Tag"),
+        (f"/sessions/{session.id}/sign-in", "Telefon Erziehungsberechtigte"),
     ):
         page.goto(path)
         cell = page.locator(f'table.ml-cards tbody td[data-label="{label}"]').first
@@ -293,3 +308,11 @@ def test_staff_tables_become_cards_on_a_phone(
         label_text = cell.evaluate("c => getComputedStyle(c, '::before').content")
         assert label in label_text, f"{path}: the cell does not show its label"
         assert fits_a_phone(page), f"{path} scrolls sideways on a phone"
+    # The sign-in sheet's blank cells stay on the card, named, as lines to write on...
+    card = page.locator("table.sign-table tbody tr").filter(has_text="Maximiliane")
+    expect(card.locator('td[data-label="Unterschrift"]')).to_be_visible()
+    # ...and on paper, even printed from the phone, it is still a table.
+    page.emulate_media(media="print")
+    assert {t.evaluate("t => getComputedStyle(t).display")
+            for t in page.locator("table.sign-table").all()} == {"table"}
+    page.emulate_media(media="screen")

@@ -71,9 +71,12 @@ def test_weekly_report_with_pdf_csv_and_xlsx(
     expect(page.get_by_role("heading", name="Nutzungsbericht")).to_be_visible()
     page.get_by_role("link", name="Wochenbericht mit Vergleichen").click()
     expect(page.get_by_role("heading", name="Wochenbericht Nutzung")).to_be_visible()
-    page.get_by_label("Woche", exact=True).fill(label)
+    field = page.get_by_label("Woche", exact=True)
+    expect(field).to_have_attribute("placeholder", "KW 12 / 2027")
+    field.fill(f"{week}/{year}")  # typed as people write it; the field shows it back as the page
     page.get_by_role("button", name="Anzeigen").click()
     expect(page.locator("h1#report-title")).to_have_text(f"KW {week} / {year}")
+    expect(field).to_have_value(f"KW {week} / {year}")
     report = page.locator("article.report")
     expect(report).to_contain_text("Epilog Fusion Pro")
     expect(report).to_contain_text("Podcast-Koffer 1")

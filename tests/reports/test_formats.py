@@ -93,7 +93,7 @@ def test_csv_tables_in_english(scenario: dict[str, Any], client: Any, login_as: 
     assert int(categories["3D printer"]["Booked minutes"]) == 290
     assert int(categories["3D printer"]["Units"]) == 2
     (workshops,) = _csv(client, "workshops")
-    assert workshops["Week"] == WEEK
+    assert workshops["Week"] == "Week 12 / 2027"  # as people read it, not the ISO code
     assert int(workshops["Young people reached"]) == EXPECTED_WORKSHOPS["participants_reached"]
     assert int(workshops["Schools reached"]) == EXPECTED_WORKSHOPS["schools_reached"]
     bands = {row["Age band"]: int(row["Participants"]) for row in _csv(client, "age_bands")}
@@ -117,6 +117,8 @@ def test_csv_tables_in_german(scenario: dict[str, Any], client: Any, login_as: A
     bands = {row["Altersgruppe"]: row["Teilnehmende"] for row in
              _csv(client, "age_bands", german=True)}
     assert bands["unter 10"] == "1" and bands["Schulklassen, Alter unbekannt"] == "20"
+    (workshops,) = _csv(client, "workshops", german=True)
+    assert workshops["Woche"] == "KW 12 / 2027"
 
 
 def test_xlsx_workbook_in_english(scenario: dict[str, Any], client: Any, login_as: Any) -> None:
@@ -138,7 +140,8 @@ def test_xlsx_workbook_in_english(scenario: dict[str, Any], client: Any, login_a
             bookings, loans, overdue)
     workshop_rows = list(book["Workshops"].iter_rows(values_only=True))
     figures = dict(zip(workshop_rows[0], workshop_rows[1], strict=True))
-    assert figures["Week"] == WEEK
+    assert figures["Week"] == "Week 12 / 2027"
+    assert book.properties.title == "Usage report Week 12 / 2027"
     assert figures["Young people reached"] == EXPECTED_WORKSHOPS["participants_reached"]
     bands = dict(list(book["Age bands"].iter_rows(values_only=True))[1:])
     assert {ENGLISH_BANDS[k]: v for k, v in bands.items() if k in ENGLISH_BANDS} == (
@@ -155,6 +158,9 @@ def test_xlsx_workbook_in_german(scenario: dict[str, Any], client: Any, login_as
     assert header[:3] == ("Kategorie", "Geräte", "Gebuchte Stunden")
     names = [r[0] for r in list(book["Kategorien"].iter_rows(values_only=True))[1:]]
     assert "3D-Drucker" in names and "3d_printer" not in names
+    workshop_rows = list(book["Workshops"].iter_rows(values_only=True))
+    assert workshop_rows[1][workshop_rows[0].index("Woche")] == "KW 12 / 2027"
+    assert book.properties.title == "Nutzungsbericht KW 12 / 2027"
 
 
 def _pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -207,9 +213,21 @@ def test_html_page_defaults_to_last_week_and_explains_bad_weeks(app: Any, client
     clock.set_frozen(dt.datetime(2027, 3, 29, 9, tzinfo=dt.UTC))
     login_as("youth_worker")
     page = client.get("/reports/weekly")
-    assert page.status_code == 200 and 'value="2027-W12"' in page.get_data(as_text=True)
+    field = re.search(r'<input[^>]*id="week"[^>]*>', page.get_data(as_text=True))
+    assert page.status_code == 200 and field is not None
+    assert 'value="KW 12 / 2027"' in field[0] and 'placeholder="KW 12 / 2027"' in field[0]
+    assert "W12" not in field[0] and 'type="text"' in field[0]
+    # What people type reaches the same week; the field shows it as the page does.
+    for typed in ("KW 11 / 2027", "kw11/2027", "11/2027", "2027-W11"):
+        other = client.get("/reports/weekly", query_string={"week": typed})
+        assert other.status_code == 200, typed
+        assert 'value="KW 11 / 2027"' in other.get_data(as_text=True), typed
     bad = client.get("/reports/weekly?week=2027-W99")
     assert bad.status_code == 422 and "2027" in bad.get_data(as_text=True)
+    garbled = client.get("/reports/weekly", query_string={"week": "März"})
+    text = garbled.get_data(as_text=True)
+    assert garbled.status_code == 422 and 'value="März"' in text
+    assert "Geben Sie die Woche als KW 12 / 2027, 12/2027 oder 2027-W12 an." in text
     assert client.get("/reports/weekly/2027-W99.pdf").status_code == 422
     assert client.get(f"/reports/weekly/{WEEK}.doc").status_code == 404
 

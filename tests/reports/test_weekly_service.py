@@ -7,9 +7,11 @@ from typing import Any
 
 import pytest
 
+from makerlab import dates
 from makerlab.db import recorded_statements
 from makerlab.errors import Invalid
 from makerlab.extensions import db
+from makerlab.reports.periods import read_week
 from makerlab.reports.services import Week, build_weekly_report, parse_week
 from tests.reports.conftest import (
     EXPECTED_AGE_BANDS,
@@ -108,6 +110,28 @@ def test_unknown_site_is_refused(app: Any) -> None:
     with pytest.raises(Invalid) as caught:
         build_weekly_report("2027-W12", 999)
     assert "site_id" in caught.value.errors
+
+
+@pytest.mark.parametrize("typed", ["KW 12 / 2027", "KW12/2027", "kw 12/2027", "12/2027",
+                                   " 12 / 2027 ", "12 2027", "Week 12 / 2027", "Woche 12, 2027",
+                                   "2027-W12", "2027-w12", "2027W12", "KW 12 /  2027"])
+def test_a_typed_week_is_read_as_people_write_it(typed: str) -> None:
+    assert read_week(typed) == Week(2027, 12)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_week_a_page_shows_can_be_typed_back(app: Any, language: str) -> None:
+    with app.test_request_context(headers={"Accept-Language": language}):
+        for code in ("2027-W01", "2026-W53", "2027-W12"):
+            assert read_week(dates.week(code)).label == code
+
+
+@pytest.mark.parametrize("typed", ["", "März 2027", "12/27", "2027-12", "KW 54 / 2027",
+                                   "KW 12", "2027", "13/12/2027"])
+def test_a_week_people_cannot_mean_is_refused(app: Any, typed: str) -> None:
+    with app.test_request_context(), pytest.raises(Invalid) as caught:
+        read_week(typed)
+    assert "week" in caught.value.errors
 
 
 def test_week_arithmetic() -> None:

@@ -86,7 +86,7 @@ def test_page_form_session_page_and_sign_in_sheet(
     page = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     assert "+ 2 adults" in page and "2 accompanying adults" in page
     sheet = client.get(f"/sessions/{session.id}/sign-in").get_data(as_text=True)
-    assert ">Adults</th>" in sheet and '<td class="num">2</td>' in sheet
+    assert ">Adults</th>" in sheet and 'data-label="Adults">2</td>' in sheet
     assert "22 of 30 seats confirmed · 2 accompanying adults" in sheet
 
 
