@@ -40,6 +40,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
 from makerlab.labels import attention_label, kit_lines, status_label, tag
 from makerlab.pages import safe_next
+from makerlab.planning.hits import detail_of
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
 
@@ -262,7 +263,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["tag"] = tag
     app.jinja_env.globals["can"] = lambda permission: can(current_user, permission)
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["attention_label"] = attention_label
+    app.jinja_env.globals["attention_detail"] = detail_of
     app.jinja_env.globals["nav_items"] = nav_items
     app.jinja_env.globals["menu_items"] = menu_items
     app.jinja_env.globals["quick_actions"] = quick_actions

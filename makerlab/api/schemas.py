@@ -18,6 +18,7 @@ from makerlab.db import MAX_ID
 from makerlab.enums import AttentionReason
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
+from makerlab.planning.hits import detail_of
 from makerlab.sites.models import Site
 
 MAX_LIMIT = 500
@@ -253,8 +254,16 @@ class ProblemSchema(ma.Schema):
 
 
 class AttentionOut(Schema):
+    """One ``attention`` entry: exactly ``reason`` and ``detail`` (SPEC), however it is stored."""
+
     reason = fields.String(metadata={"enum": [r.value for r in AttentionReason]})
-    detail = fields.String()
+    detail = fields.Function(
+        detail_of,
+        metadata={
+            "type": "string",
+            "description": "what exactly, in the request's language (German by default)",
+        },
+    )
 
 
 class Attention(fields.List):

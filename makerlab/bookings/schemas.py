@@ -29,6 +29,7 @@ from makerlab.bookings.services import SCOPES
 from makerlab.db import MAX_ID
 from makerlab.enums import BookingStatus
 from makerlab.equipment.schemas import KitLine, kit_lines_field
+from makerlab.planning.hits import detail_of
 
 TIME_DOC = {
     "description": "ISO 8601; without an offset the time is read in the unit's site time zone",
@@ -194,7 +195,8 @@ def booking_items(
                 "created_at": created_at.astimezone(zone).isoformat(),
                 "return_condition": return_condition,
                 "attention": [
-                    {"reason": item["reason"], "detail": item["detail"]} for item in attention or ()
+                    {"reason": item["reason"], "detail": detail_of(item)}
+                    for item in attention or ()
                 ],
                 "return_missing": return_missing or [],
             }

@@ -8,15 +8,41 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from makerlab import categories
+from makerlab import categories, messages
 from makerlab.extensions import db
+from makerlab.messages import N_
 from makerlab.participants.models import Induction, Participant
 
 ADULT_AGE = 18
+
+# The problems as message ids (``makerlab.messages``): one stored now, in a booking's
+# ``attention``, is read later in each reader's language.
+MESSAGES: dict[str, str] = {
+    "erased": N_("Participant %(name)s has been erased."),
+    "no_consent": N_("%(name)s has no guardian consent on record."),
+    "minor_without_consent": N_("%(name)s is under 18 and has no guardian consent on record."),
+    "no_birth_date": N_("%(name)s has no birth date on record."),
+    "too_young": N_("%(name)s is %(age)d; the minimum age is %(min)d."),
+    "too_old": N_("%(name)s is %(age)d; the maximum age is %(max)d."),
+    "no_induction": N_("%(name)s has no valid safety induction for %(category)s."),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem: a message of ``MESSAGES`` and its JSON values; ``str()`` writes it out."""
+
+    message: str
+    params: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __str__(self) -> str:
+        return messages.render(MESSAGES, self.message, self.params)
 
 
 def consent_and_age_problems(
@@ -27,22 +53,39 @@ def consent_and_age_problems(
     max_age: int | None = None,
 ) -> list[str]:
     """Age limits and, for minors, guardian consent on day ``on``: every problem at once."""
+    found = consent_and_age_findings(participant, on, min_age=min_age, max_age=max_age)
+    return [str(problem) for problem in found]
+
+
+def consent_and_age_findings(
+    participant: Participant,
+    on: dt.date,
+    *,
+    min_age: int | None = None,
+    max_age: int | None = None,
+) -> list[Problem]:
+    """:func:`consent_and_age_problems` as ``Problem``s (to store, and write out later)."""
     if participant.erased_at is not None:
-        return [_("Participant %(name)s has been erased.", name=participant.display_name)]
-    return age_problems(participant, on, min_age=min_age, max_age=max_age) + consent_problems(
+        return [Problem("erased", {"name": participant.display_name})]
+    return age_findings(participant, on, min_age=min_age, max_age=max_age) + consent_findings(
         participant, on
     )
 
 
 def consent_problems(participant: Participant, on: dt.date) -> list[str]:
     """Guardian consent for a minor (or someone whose age is unknown) on day ``on``."""
+    return [str(problem) for problem in consent_findings(participant, on)]
+
+
+def consent_findings(participant: Participant, on: dt.date) -> list[Problem]:
+    """:func:`consent_problems` as ``Problem``s."""
     age = participant.age_on(on)
     if participant.guardian_consent or (age is not None and age >= ADULT_AGE):
         return []
     name = participant.display_name
     if age is None:
-        return [_("%(name)s has no guardian consent on record.", name=name)]
-    return [_("%(name)s is under 18 and has no guardian consent on record.", name=name)]
+        return [Problem("no_consent", {"name": name})]
+    return [Problem("minor_without_consent", {"name": name})]
 
 
 def age_problems(
@@ -53,19 +96,27 @@ def age_problems(
     max_age: int | None = None,
 ) -> list[str]:
     """A birth date on record, and the age limits on day ``on``."""
+    found = age_findings(participant, on, min_age=min_age, max_age=max_age)
+    return [str(problem) for problem in found]
+
+
+def age_findings(
+    participant: Participant,
+    on: dt.date,
+    *,
+    min_age: int | None = None,
+    max_age: int | None = None,
+) -> list[Problem]:
+    """:func:`age_problems` as ``Problem``s."""
     name = participant.display_name
     age = participant.age_on(on)
-    problems = []
     if age is None:
-        return [_("%(name)s has no birth date on record.", name=name)]
+        return [Problem("no_birth_date", {"name": name})]
+    problems = []
     if min_age is not None and age < min_age:
-        problems.append(
-            _("%(name)s is %(age)d; the minimum age is %(min)d.", name=name, age=age, min=min_age)
-        )
+        problems.append(Problem("too_young", {"name": name, "age": age, "min": min_age}))
     if max_age is not None and age > max_age:
-        problems.append(
-            _("%(name)s is %(age)d; the maximum age is %(max)d.", name=name, age=age, max=max_age)
-        )
+        problems.append(Problem("too_old", {"name": name, "age": age, "max": max_age}))
     return problems
 
 
@@ -89,13 +140,16 @@ def inducted_categories(participant_ids: Iterable[int], on: dt.date) -> dict[int
 
 def induction_problem(participant: Participant, category: str, valid: set[str]) -> str | None:
     """The refusal when ``participant`` lacks a valid induction for ``category``."""
+    problem = induction_finding(participant, category, valid)
+    return str(problem) if problem is not None else None
+
+
+def induction_finding(participant: Participant, category: str, valid: set[str]) -> Problem | None:
+    """:func:`induction_problem` as a ``Problem``."""
     if category in valid:
         return None
-    return _(
-        "%(name)s has no valid safety induction for %(category)s.",
-        name=participant.display_name,
-        category=categories.label(category),
-    )
+    params = {"name": participant.display_name, "category": messages.category(category)}
+    return Problem("no_induction", params)
 
 
 def induction_warnings(

@@ -2,21 +2,90 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
+
+from makerlab import messages
 from makerlab.bookings.models import Booking
+from makerlab.messages import N_
+from makerlab.participants import rules as people_rules
 from makerlab.workshops.models import WorkshopSession
+
+# What exactly: message ids (``makerlab.messages``) of the details, with the rules' own.
+MESSAGES: dict[str, str] = {
+    "closure": N_("%(site)s is closed: %(days)s"),
+    "maintenance": N_("%(unit)s is in maintenance from %(start)s to %(end)s"),
+    "damaged": N_("%(unit)s came back damaged"),
+    "retired": N_("%(unit)s has been retired"),
+    "out_of_service": N_("%(unit)s is out of service for maintenance"),
+    "opening_hours": N_("%(site)s has new opening hours"),
+    "age_limit": N_("%(name)s: age limit"),
+    "session_consent": N_("Participant #%(id)d: guardian consent withdrawn"),
+    "session_age": N_("Participant #%(id)d: outside the age limit"),
+    **people_rules.MESSAGES,
+}
 
 
 @dataclass(frozen=True)
 class Item:
-    """One entry of ``attention``: a reason (``AttentionReason``) and what exactly."""
+    """One entry of ``attention``: a reason (``AttentionReason``) and what exactly.
+
+    What exactly is a message of ``MESSAGES`` with its JSON values, written
+    out for each reader (:func:`detail_of`); ``detail`` is it written in the
+    centre's language once, for readers of the stored JSON alone.
+    """
 
     reason: str
-    detail: str
+    message: str
+    params: dict[str, Any] = field(hash=False)
+    detail: str = field(compare=False)
 
-    def as_json(self) -> dict[str, str]:
-        return {"reason": self.reason, "detail": self.detail}
+    @classmethod
+    def of(cls, reason: str, message: str, **params: Any) -> Item:
+        """An item; ``params`` are JSON values (``makerlab.messages``), ``note`` typed text."""
+        if not params.get("note"):
+            params.pop("note", None)
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            detail = messages.render(MESSAGES, message, params)
+        return cls(reason, message, params, detail)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "detail": self.detail,
+            "message": self.message,
+            "params": self.params,
+        }
+
+    def matches(self, stored: Mapping[str, Any]) -> bool:
+        """Whether ``stored`` (an ``attention`` entry) is this item, stored now or before.
+
+        Entries stored before messages were kept have a ``detail`` only (in German).
+        """
+        if stored.get("reason") != self.reason:
+            return False
+        if "message" in stored:
+            return stored["message"] == self.message and stored.get("params") == self.params
+        return stored.get("detail") == self.detail
+
+
+def detail_of(stored: Mapping[str, Any]) -> str:
+    """An ``attention`` entry's detail in the current language and date style.
+
+    An entry stored before messages were kept (or with one unknown here)
+    keeps the text it was stored with.
+    """
+    message = stored.get("message")
+    if message in MESSAGES:
+        try:
+            return messages.render(MESSAGES, message, stored.get("params") or {})
+        except (KeyError, ValueError, TypeError):
+            pass  # values this code cannot read: the stored text still says it
+    return str(stored.get("detail") or "")
 
 
 @dataclass

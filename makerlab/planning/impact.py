@@ -23,11 +23,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload, selectinload
 
-from makerlab import clock, dates
+from makerlab import clock, messages
 from makerlab.auth.models import User
 from makerlab.bookings.models import Booking, booking_participants
 from makerlab.enums import AttentionReason, EnrolmentStatus, EquipmentStatus, SessionStatus
@@ -146,16 +144,15 @@ Change = ClosureChange | MaintenanceChange | UnitChange | OpeningHoursChange | P
 
 def find_impact(change: Change) -> Impact:
     """The future bookings and sessions ``change`` makes impossible, with why; writes nothing."""
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):  # details stored in German
-        if isinstance(change, ClosureChange):
-            return _closure_impact(change)
-        if isinstance(change, MaintenanceChange):
-            return _maintenance_impact(change)
-        if isinstance(change, UnitChange):
-            return _unit_impact(change)
-        if isinstance(change, OpeningHoursChange):
-            return _opening_hours_impact(change)
-        return _participant_impact(change)
+    if isinstance(change, ClosureChange):
+        return _closure_impact(change)
+    if isinstance(change, MaintenanceChange):
+        return _maintenance_impact(change)
+    if isinstance(change, UnitChange):
+        return _unit_impact(change)
+    if isinstance(change, OpeningHoursChange):
+        return _opening_hours_impact(change)
+    return _participant_impact(change)
 
 
 def _future_bookings(*where: sa.ColumnElement[bool]) -> list[Booking]:
@@ -187,18 +184,13 @@ def _future_sessions(*where: sa.ColumnElement[bool]) -> list[WorkshopSession]:
     )
 
 
-def _with_reason(text: str, reason: str) -> str:
-    return f"{text} ({reason})" if reason else text
-
-
 def _closure_impact(change: ClosureChange) -> Impact:
     site, tz = change.site, change.site.timezone
     start = clock.local_midnight(change.starts_on, tz)
     end = clock.local_day_end(change.ends_on, tz)
-    days = dates.day_range(change.starts_on, change.ends_on)
-    item = Item(
-        AttentionReason.CLOSURE.value,
-        _with_reason(_("%(site)s is closed: %(days)s", site=site.name, days=days), change.reason),
+    item = Item.of(
+        AttentionReason.CLOSURE.value, "closure", site=site.name,
+        days=messages.days(change.starts_on, change.ends_on), note=change.reason,
     )
     impact = Impact(change.key)
     for booking in _future_bookings(
@@ -220,17 +212,10 @@ def _closure_impact(change: ClosureChange) -> Impact:
 def _maintenance_impact(change: MaintenanceChange) -> Impact:
     unit = change.unit
     tz = site_of(unit).timezone
-    item = Item(
-        AttentionReason.MAINTENANCE.value,
-        _with_reason(
-            _(
-                "%(unit)s is in maintenance from %(start)s to %(end)s",
-                unit=unit.name,
-                start=dates.moment(change.starts_at, tz=tz),
-                end=dates.moment(change.ends_at, tz=tz),
-            ),
-            change.reason,
-        ),
+    item = Item.of(
+        AttentionReason.MAINTENANCE.value, "maintenance", unit=unit.name,
+        start=messages.moment(change.starts_at, tz), end=messages.moment(change.ends_at, tz),
+        note=change.reason,
     )
     impact = Impact(change.key)
     for booking in _future_bookings(
@@ -248,13 +233,13 @@ def _unit_impact(change: UnitChange) -> Impact:
         EquipmentStatus.AVAILABLE.value
     ):
         return Impact(change.key)  # back in service, or out already: nothing new
+    reason = AttentionReason.UNIT_UNAVAILABLE.value
     if change.returned_by is not None:
-        text = _with_reason(_("%(unit)s came back damaged", unit=unit.name), change.note)
+        item = Item.of(reason, "damaged", unit=unit.name, note=change.note)
     elif unit.status == EquipmentStatus.RETIRED.value:
-        text = _("%(unit)s has been retired", unit=unit.name)
+        item = Item.of(reason, "retired", unit=unit.name)
     else:
-        text = _("%(unit)s is out of service for maintenance", unit=unit.name)
-    item = Item(AttentionReason.UNIT_UNAVAILABLE.value, text)
+        item = Item.of(reason, "out_of_service", unit=unit.name)
     impact = Impact(change.key)
     where = [Booking.equipment_id == unit.id]
     if change.returned_by is not None:
@@ -283,10 +268,7 @@ def _opening_hours_impact(change: OpeningHoursChange) -> Impact:
     if sites.validate_opening_hours(change.before) == sites.validate_opening_hours(change.after):
         return Impact(change.key)
     before, after = _hours_site(site, change.before), _hours_site(site, change.after)
-    item = Item(
-        AttentionReason.OPENING_HOURS.value,
-        _("%(site)s has new opening hours", site=site.name),
-    )
+    item = Item.of(AttentionReason.OPENING_HOURS.value, "opening_hours", site=site.name)
     impact = Impact(change.key)
     for booking in _future_bookings(
         Equipment.site_id == site.id, Booking.session_id.is_(None)
@@ -325,23 +307,21 @@ def _person_items(
     too_young = age is not None and min_age is not None and age < min_age
     too_old = age is not None and max_age is not None and age > max_age
     if AttentionReason.AGE in reasons and (age is None or too_young or too_old):
-        problems = people_rules.consent_and_age_problems(
+        problems = people_rules.consent_and_age_findings(
             person, day, min_age=min_age, max_age=max_age
         )
-        text = problems[0] if problems else _("%(name)s: age limit", name=name)
-        found.append(Item(AttentionReason.AGE.value, text))
+        if problems:
+            found.append(Item.of(AttentionReason.AGE.value, problems[0].message,
+                                 **problems[0].params))
+        else:
+            found.append(Item.of(AttentionReason.AGE.value, "age_limit", name=name))
     if (
         AttentionReason.CONSENT in reasons
         and age is not None
         and age < people_rules.ADULT_AGE
         and not person.guardian_consent
     ):
-        found.append(
-            Item(
-                AttentionReason.CONSENT.value,
-                _("%(name)s is under 18 and has no guardian consent on record.", name=name),
-            )
-        )
+        found.append(Item.of(AttentionReason.CONSENT.value, "minor_without_consent", name=name))
     return found
 
 
@@ -374,14 +354,14 @@ def _participant_impact(change: ParticipantChange) -> Impact:
                 person, day, change.reasons, min_age=workshop.min_age, max_age=workshop.max_age
             ):
                 # A session's attention is seen by teachers too: the enrolment, not the name.
-                impact.add_session(session, Item(item.reason, _session_detail(item, person)))
+                impact.add_session(session, _session_item(item, person))
     return impact
 
 
-def _session_detail(item: Item, person: Participant) -> str:
+def _session_item(item: Item, person: Participant) -> Item:
     if item.reason == AttentionReason.CONSENT:
-        return _("Participant #%(id)d: guardian consent withdrawn", id=person.id)
-    return _("Participant #%(id)d: outside the age limit", id=person.id)
+        return Item.of(item.reason, "session_consent", id=person.id)
+    return Item.of(item.reason, "session_age", id=person.id)
 
 
 def _booking_items(
@@ -406,11 +386,13 @@ def _booking_items(
             for item in _person_items(person, day, reasons, min_age=unit.min_age):
                 yield booking, person, item
             if AttentionReason.INDUCTION in reasons and unit.requires_induction:
-                problem = people_rules.induction_problem(
+                problem = people_rules.induction_finding(
                     person, unit.category, inducted.get((person.id, day), set())
                 )
                 if problem:
-                    yield booking, person, Item(AttentionReason.INDUCTION.value, problem)
+                    yield booking, person, Item.of(
+                        AttentionReason.INDUCTION.value, problem.message, **problem.params
+                    )
 
 
 def _inducted_by_day(
@@ -449,12 +431,11 @@ def lapsed_inductions() -> list[Impact]:
     people = {p.id: p for b in bookings for p in b.participants}
     latest = _latest_validity(set(people))
     impacts: dict[tuple[int, str], Impact] = {}
-    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-        hits = list(
-            _booking_items(
-                bookings, list(people.values()), frozenset({AttentionReason.INDUCTION.value})
-            )
+    hits = list(
+        _booking_items(
+            bookings, list(people.values()), frozenset({AttentionReason.INDUCTION.value})
         )
+    )
     for booking, person, item in hits:
         category = booking.equipment.category
         until = latest.get((person.id, category))
@@ -489,10 +470,10 @@ def _latest_validity(participant_ids: set[int]) -> dict[tuple[int, str], dt.date
 # --------------------------------------------------------------------------- recording
 
 
-def _merged(current: list[dict[str, str]] | None, items: list[Item]) -> list[dict[str, str]]:
+def _merged(current: list[dict[str, Any]] | None, items: list[Item]) -> list[dict[str, Any]]:
     merged = list(current or [])
     for item in items:
-        if item.as_json() not in merged:
+        if not any(item.matches(stored) for stored in merged):
             merged.append(item.as_json())
     return merged
 
@@ -546,13 +527,18 @@ def reopen(closure: Closure, site: Site) -> None:
         return
     impact = find_impact(ClosureChange.of(closure, site))
     for booking, items in impact.bookings.items():
-        _lift([booking], [item.as_json() for item in items].__contains__)
+        _lift([booking], _matching(items))
     for session, items in impact.sessions.items():
-        _lift([session], [item.as_json() for item in items].__contains__)
+        _lift([session], _matching(items))
+
+
+def _matching(items: list[Item]) -> Callable[[dict[str, Any]], bool]:
+    """Whether a stored ``attention`` entry is one of ``items``."""
+    return lambda stored: any(item.matches(stored) for item in items)
 
 
 def _lift(entities: Sequence[Booking | WorkshopSession],
-          lifted: Callable[[dict[str, str]], bool]) -> None:
+          lifted: Callable[[dict[str, Any]], bool]) -> None:
     """Drop the attention items ``lifted(item)`` is true for; flushes."""
     for entity in entities:
         kept = [item for item in entity.attention or [] if not lifted(item)]

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy.orm import selectinload
 
 from makerlab.auth.models import User
@@ -23,8 +24,8 @@ from makerlab.bookings.models import Booking
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.labels import attention_label
-from makerlab.notifications.emails import queue_email, when
-from makerlab.planning.hits import Impact, Item
+from makerlab.notifications.emails import mail_language, queue_email, when
+from makerlab.planning.hits import Impact, Item, detail_of
 from makerlab.sites.services import find_site
 from makerlab.workshops.mails import contact_of
 from makerlab.workshops.models import Enrolment, WorkshopSession
@@ -42,9 +43,13 @@ def _tz(site_id: int) -> str:
     return site.timezone if site else str(current_app.config["TIMEZONE"])
 
 
-def _reasons(items: list[Item]) -> list[dict[str, Any]]:
+def _reasons(items: list[Item], locale: str | None) -> list[dict[str, Any]]:
+    """Each item's label and detail in the reader's language and date style."""
     # The label is lazy: it is translated while the mail renders, in the reader's language.
-    return [{"label": attention_label(i.reason), "detail": i.detail} for i in items]
+    with force_locale(mail_language(locale)):
+        return [
+            {"label": attention_label(i.reason), "detail": detail_of(i.as_json())} for i in items
+        ]
 
 
 def tell_people(impact: Impact) -> int:
@@ -73,7 +78,7 @@ def _tell_bookers(impact: Impact) -> int:
                     "id": booking.id,
                     "unit": unit.name,
                     "when": when(booking.starts_at, booking.ends_at, _tz(unit.site_id), locale),
-                    "reasons": _reasons(impact.bookings[booking]),
+                    "reasons": _reasons(impact.bookings[booking], locale),
                 }
             )
         note = queue_email(
@@ -115,7 +120,7 @@ def _tell_contacts(impact: Impact) -> int:
                 "when": when(session.starts_at, session.ends_at, _tz(session.site_id), locale),
                 "class_name": enrolment.class_name,
                 "school_name": enrolment.school.name if enrolment.school else "",
-                "reasons": _reasons(impact.sessions[session]),
+                "reasons": _reasons(impact.sessions[session], locale),
             }
             for session, enrolment in sorted(pairs, key=lambda p: (p[0].starts_at, p[1].id))
         ]

@@ -14,7 +14,7 @@ from makerlab import dates
 from makerlab.auth.models import User
 from makerlab.extensions import db
 from makerlab.labels import attention_label
-from makerlab.planning.hits import Impact, Item
+from makerlab.planning.hits import Impact, Item, detail_of
 from makerlab.sites.services import find_site
 from makerlab.workshops.models import Enrolment
 
@@ -67,7 +67,7 @@ def _span(starts_at: dt.datetime, ends_at: dt.datetime, site_id: int) -> str:
 
 
 def _why(items: list[Item]) -> list[str]:
-    return [f"{attention_label(i.reason)}: {i.detail}" for i in items]
+    return [f"{attention_label(i.reason)}: {detail_of(i.as_json())}" for i in items]
 
 
 def summarise(impact: Impact) -> Summary:
