@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -301,6 +302,8 @@ def is_postgres(session: Any) -> bool:
 def planned_for_their_values(session: Any) -> Iterator[None]:
     """On PostgreSQL, statements run inside are planned for their parameter values every time.
 
+    ``session``: a Session, or a Connection of its own.
+
     psycopg prepares a statement on the server after its fifth execution on a
     connection; PostgreSQL then plans it generically (for any parameters) after
     five more if that plan looks cheaper. For a report's statements, whose
@@ -311,7 +314,8 @@ def planned_for_their_values(session: Any) -> Iterator[None]:
     a report's statement costs about a millisecond, and small, frequent queries
     keep their prepared statements.
     """
-    driver = session.connection().connection.driver_connection
+    connection = session if isinstance(session, sa.Connection) else session.connection()
+    driver: Any = connection.connection.driver_connection
     if not hasattr(driver, "prepare_threshold"):  # SQLite
         yield
         return
@@ -321,3 +325,36 @@ def planned_for_their_values(session: Any) -> Iterator[None]:
         yield
     finally:
         driver.prepare_threshold = before
+
+
+def read_beside(session: Any, stmt: Any) -> Callable[[], Sequence[Any]]:
+    """Start reading ``stmt``; the returned call gives its rows (planned for their values).
+
+    On PostgreSQL, when the session's transaction has written nothing (which
+    another connection could not see yet; GET requests read in autocommit
+    mode, so theirs never has), ``stmt`` runs at once on a connection of its
+    own in a thread: beside a longer statement of the session it costs no
+    time on a machine with a second core. A year's report reads its workshop
+    figures (25 ms) this way while its bookings statement (220 ms) runs.
+    Elsewhere, and after writes, it runs in the session when its rows are
+    asked for. Each statement sees the data committed when it starts, as the
+    session's own statements do in PostgreSQL's default isolation.
+    """
+    def in_session() -> Sequence[Any]:
+        with planned_for_their_values(session):
+            return session.execute(stmt).all()  # type: ignore[no-any-return]
+
+    if not is_postgres(session) or session.scalar(
+        sa.text("SELECT pg_current_xact_id_if_assigned() IS NOT NULL")
+    ):
+        return in_session
+    engine = session.get_bind()
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-beside")
+    future = pool.submit(_rows_on_own_connection, engine, stmt)
+    pool.shutdown(wait=False)  # the thread ends with the statement; the caller waits for it
+    return future.result
+
+
+def _rows_on_own_connection(engine: Engine, stmt: Any) -> Sequence[Any]:
+    with engine.connect() as connection, planned_for_their_values(connection):
+        return connection.execute(stmt).all()

@@ -100,13 +100,14 @@ def build_period_report(first: dt.date | str | None, end: dt.date | str | None,
     site_ids = [site.id for site in sites]
     now = clock.now()
 
+    read_workshop_rows = queries.workshop_rows(win, by_month, site_id)  # started first: beside
     rows = queries.booking_figures(win, by_month, site_id, period, now, site_ids)
     bounds = {sid: [int((start - windows[sid][0]).total_seconds()) for start in starts]
               + [int((windows[sid][1] - windows[sid][0]).total_seconds())]
               for sid, starts in month_starts.items()}
     per_unit = _unit_months(rows, bounds)
     units = _unit_rows(rows["unit"], per_unit, open_seconds)
-    workshop_rows = queries.workshop_rows(win, by_month, site_id)
+    workshop_rows = read_workshop_rows()
     ages, named = _age_bands(rows["age"])
     workshops = _workshop_totals(workshop_rows)
     class_pupils = workshops.pop("class_attended")

@@ -168,3 +168,28 @@ def test_postgres_plans_the_report_for_its_values_every_time(spring: dict[str, A
     prepared = db.session.scalars(sa.text("SELECT statement FROM pg_prepared_statements")).all()
     assert not [s for s in prepared if "period_bookings" in s or "period_sessions" in s], prepared
     assert build_period_report(*SPRING, 1)["workshops"] == WORKSHOPS
+
+
+def test_workshop_figures_read_beside_see_the_same_data(spring: dict[str, Any],
+                                                         backend: str) -> None:
+    """On PostgreSQL the workshop statement runs on a connection of its own beside the bookings
+    statement (db.read_beside); after a write in the same transaction it runs in the session,
+    so what was just written but not committed is counted too."""
+    import sqlalchemy as sa
+
+    from makerlab.db import read_beside
+    from makerlab.schools.models import School
+
+    db.session.commit()
+    if backend == "postgresql":
+        own = db.session.scalar(sa.select(sa.func.pg_backend_pid()))
+        [(beside,)] = read_beside(db.session, sa.select(sa.func.pg_backend_pid()))()
+        assert beside != own
+    assert build_period_report(*SPRING)["workshops"] == WORKSHOPS
+
+    db.session.add(School(name="Gymnasium Am Neuen Tor"))
+    db.session.flush()
+    names = [row.name for row in read_beside(db.session, sa.select(School.name))()]
+    assert "Gymnasium Am Neuen Tor" in names
+    assert build_period_report(*SPRING)["workshops"] == WORKSHOPS
+    db.session.rollback()
