@@ -342,36 +342,11 @@ def bookings_scan(first: str, end: str) -> str:
     return "; ".join(dict.fromkeys(found))
 
 
-def backend_cpu_ms(action: Callable[[], Any], runs: int) -> float | None:
-    """CPU time the PostgreSQL backend spends per call of ``action`` (from /proc).
-
-    Unlike wall-clock time this does not grow while the machine's other
-    processes hold the cores, so it is what one report costs the server.
-    """
-    if db.engine.dialect.name != "postgresql":
-        return None
-    db.session.rollback()
-    pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
-    stat = Path(f"/proc/{pid}/stat")
-    if not stat.exists():
-        return None
-
-    def ticks() -> int:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime + stime
-
-    action()
-    before = ticks()
-    for _ in range(runs):
-        action()
-    return (ticks() - before) * 1000 / os.sysconf("SC_CLK_TCK") / runs
-
-
 def database_cpu_ms(app: Any, action: Callable[[], Any], runs: int) -> float | None:
     """CPU time all PostgreSQL backends of this database spend per call of ``action``.
 
-    For requests, whose connections come from the pool; like
-    :func:`backend_cpu_ms`, read from /proc (a backend started meanwhile counts whole).
+    Unlike wall-clock time this does not grow while the machine's other cores
+    are busy. Read from /proc (a backend started meanwhile counts whole).
     """
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
@@ -420,8 +395,9 @@ def period_figures(app: Any, client: Any, headers: dict[str, str], runs: int) ->
                 build_period_report(*period)
             counted.append(f"{period[0]}..{period[1]} {len(seen)}")
         builder = median_ms(lambda: (db.session.rollback(), build_period_report(*YEAR)), runs)
-        # The same connection for every call, so its backend's CPU time is read.
-        server_cpu = backend_cpu_ms(lambda: build_period_report(*YEAR), runs)
+        # Every backend of the database: the workshop statement runs beside the
+        # session's (makerlab.db.read_beside).
+        server_cpu = database_cpu_ms(app, lambda: build_period_report(*YEAR), runs)
         month_builder = median_ms(lambda: (db.session.rollback(), build_period_report(*MONTH)),
                                   runs)
         scans = {period: bookings_scan(*period) for period in (MONTH, YEAR)}
@@ -439,7 +415,7 @@ def period_figures(app: Any, client: Any, headers: dict[str, str], runs: int) ->
     html = median_ms(lambda: check(client.get(f"/reports?{query}")), max(3, runs // 3))
     lines += [
         f"period builder, the year:            {builder}",
-        f"  PostgreSQL backend CPU per year report: {server_cpu:.0f} ms"
+        f"  PostgreSQL CPU per year report (all backends): {server_cpu:.0f} ms"
         if server_cpu is not None else "  (no PostgreSQL backend CPU on SQLite)",
         f"period builder, a month:             {month_builder}",
         f"GET /api/v1/reports (the year):      {api}",
