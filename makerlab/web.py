@@ -32,7 +32,7 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import can
 from makerlab.auth.services import set_locale
 from makerlab.bookings.forms import MoveForm
-from makerlab.bookings.models import Booking
+from makerlab.bookings.models import Booking, current_at, overdue_at
 from makerlab.bookings.services import list_bookings_stmt
 from makerlab.domains import domain_modules
 from makerlab.enums import BookingStatus, Role
@@ -180,15 +180,13 @@ def _dashboard_data() -> dict[str, Any]:
     if current_user.role in (Role.ADMIN, Role.COORDINATOR, Role.YOUTH_WORKER):
         mine = list_bookings_stmt(booked_by_id=current_user.id)
         data["my_bookings"] = db.session.scalars(
-            mine.where(Booking.ends_at > now, Booking.is_active).limit(8)
+            mine.where(current_at(now)).limit(8)
         ).all()
         data["out_now"] = db.session.scalar(
             sa.select(sa.func.count()).where(Booking.status == BookingStatus.CHECKED_OUT)
         )
         data["overdue"] = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                Booking.status == BookingStatus.CHECKED_OUT, Booking.ends_at < now
-            )
+            sa.select(sa.func.count()).where(overdue_at(now))
         )
         data["units_in_maintenance"] = db.session.scalar(
             sa.select(sa.func.count()).where(Equipment.status == "maintenance")

@@ -29,6 +29,7 @@ from makerlab.equipment.models import Equipment
 from makerlab.extensions import db
 from makerlab.labels import LANGUAGE_LABELS, attention_label, kit_lines, status_label, yes_no
 from makerlab.participants.erasure import ERASED
+from makerlab.planning.hits import detail_of
 from makerlab.schools.models import School
 from makerlab.sites.forms import WEEKDAY_NAMES
 from makerlab.sites.models import Site
@@ -246,6 +247,20 @@ FIELD_LABELS: dict[str, dict[str, Any]] = {
     },
 }
 
+# Columns the code keeps for itself (when someone was last active, a calendar's
+# revision number): their changes are not news to anyone reading the log.
+BOOKKEEPING_FIELDS: dict[str, frozenset[str]] = {
+    "participants": frozenset({"last_activity_at"}),
+    "api_tokens": frozenset({"last_used_at"}),
+    "workshop_sessions": frozenset({"sequence"}),
+}
+_COMMON_BOOKKEEPING = frozenset({"updated_at"})
+
+
+def is_bookkeeping(entity: str, name: str) -> bool:
+    return name in _COMMON_BOOKKEEPING or name in BOOKKEEPING_FIELDS.get(entity, frozenset())
+
+
 CONSENT_KIND_LABELS: dict[str, Any] = {
     "guardian": _l("taking part"),
     "photo": _l("photos and audio"),
@@ -293,8 +308,12 @@ class FieldChange:
     label: str
     before: str | None
     after: str | None
+    # A sentence of its own, where "from ... to ..." would not read (attention).
+    text: str | None = None
 
     def sentence(self) -> str:
+        if self.text is not None:
+            return self.text
         if self.before is None:
             return _("%(field)s: %(after)s", field=self.label, after=self.after)
         if self.after is None:
@@ -330,6 +349,8 @@ class ShownEntry:
             return escape(_("%(what)s created by %(who)s on %(when)s")) % words
         if self.entry.action == "delete":
             return escape(_("%(what)s deleted by %(who)s on %(when)s")) % words
+        if not self.changes:
+            return escape(_("%(what)s changed by %(who)s on %(when)s")) % words
         changes = "; ".join(change.sentence() for change in self.changes)
         return escape(_("%(what)s: %(changes)s, by %(who)s on %(when)s")) % {
             "changes": changes,
@@ -406,8 +427,7 @@ def _formatter(entity: str, names: _Names) -> Callable[[str, Any], str | None]:
         if key == "source" and entity == "consent_records":
             return str(CONSENT_SOURCE_LABELS.get(value, value))
         if key == "attention" and isinstance(value, list):
-            reasons = dict.fromkeys(str(attention_label(item.get("reason", ""))) for item in value)
-            return ", ".join(reasons) if reasons else _("nothing")
+            return _attention_items(value) or None
         if key == "return_condition":
             return str(CONDITION_LABELS.get(value, value))
         if key in ("return_missing", "contents"):
@@ -432,6 +452,33 @@ def _opening_hours(hours: dict[str, Any]) -> str:
         if periods:
             days.append(f"{name} {', '.join(periods)}")
     return "; ".join(days) or _("closed")
+
+
+def _attention_items(items: list[Any]) -> str:
+    """Attention entries as "the site is closed (Passage 13 is closed: 24 Dec)", one each."""
+    parts = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        reason = str(attention_label(str(item.get("reason", ""))))
+        detail = detail_of(item)
+        part = _("%(reason)s (%(detail)s)", reason=reason, detail=detail) if detail else reason
+        if part not in parts:
+            parts.append(part)
+    return "; ".join(parts)
+
+
+def _attention_change(label: str, before: Any, after: Any) -> FieldChange:
+    """ "Needs attention: The site is closed (…)" when added; "Attention dealt with" if cleared."""
+    old = [item for item in before or () if isinstance(item, dict)]
+    new = [item for item in after or () if isinstance(item, dict)]
+    added = [item for item in new if item not in old]
+    was = _attention_items(old) or None
+    if not new:
+        return FieldChange(label, was, None, text=_("Attention dealt with"))
+    items = _attention_items(added or new)
+    text = _("Needs attention: %(items)s", items=items[:1].upper() + items[1:])
+    return FieldChange(label, was, _attention_items(new), text=text)
 
 
 ENTITY_PAGES: dict[str, tuple[str, str]] = {
@@ -461,9 +508,17 @@ def present(rows: Iterable[Any]) -> list[ShownEntry]:
         shown = _formatter(entry.entity, names)
         changes = []
         for key, (before, after) in (entry.changes or {}).items():
-            changes.append(
-                FieldChange(field_label(entry.entity, key), shown(key, before), shown(key, after))
-            )
+            if is_bookkeeping(entry.entity, key):
+                continue
+            label = field_label(entry.entity, key)
+            if key == "attention":
+                if (before or []) != (after or []):
+                    changes.append(_attention_change(label, before, after))
+                continue
+            old, new = shown(key, before), shown(key, after)
+            if old == new and entry.action == "update":
+                continue  # nothing a reader could see changed (e.g. the same minute)
+            changes.append(FieldChange(label, old, new))
         shown_entries.append(
             ShownEntry(
                 entry=entry,

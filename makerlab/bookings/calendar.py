@@ -1,8 +1,9 @@
 """The week grid: units by day, with bookings, maintenance and closures.
 
 Read-only presentation data for the calendar page. Everything is loaded in a
-fixed number of statements (units, bookings, maintenance blocks, closures),
-whatever the number of bookings, and then laid out per site-local day.
+fixed number of statements (units, bookings, maintenance blocks, closures,
+and in the current week the kits overdue since before today), whatever the
+number of bookings, and then laid out per site-local day.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from makerlab import clock, dates
 from makerlab.auth.models import User
-from makerlab.bookings.models import Booking, shown_status
+from makerlab.bookings.models import Booking, is_overdue, overdue_at, shown_status
 from makerlab.enums import BookingStatus
 from makerlab.equipment.models import Equipment, MaintenanceBlock
 from makerlab.extensions import db
@@ -42,10 +43,13 @@ class Block:
     status: str = ""
     overdue: bool = False
     booked_by: str = ""
+    due: dt.datetime | None = None  # an overdue loan shown on today: when it was due back
     _html: Markup | None = field(default=None, repr=False)
 
     @property
     def time_range(self) -> str:
+        if self.due is not None:  # shown on another day than its own: with its days
+            return dates.span(self.local_start, self.local_end)
         start = "…" if self.continues_before else dates.time(self.local_start)
         end = "…" if self.continues_after else dates.time(self.local_end)
         return f"{start}–{end}"
@@ -117,6 +121,8 @@ class WeekGrid:
     tz: str
     rows: list[Row]
     today: dt.date
+    # Kits still out that were due back before today: today is where they need doing.
+    overdue: list[tuple[Equipment, Block]] = field(default_factory=list)
 
     @property
     def week_label(self) -> str:
@@ -143,6 +149,10 @@ class WeekGrid:
     def day_entries(self, index: int) -> list[tuple[Equipment, Cell]]:
         """Units with something on day ``index`` (for the narrow, day-by-day list)."""
         return [(row.unit, row.cells[index]) for row in self.rows if row.cells[index].blocks]
+
+    def overdue_on(self, index: int) -> list[tuple[Equipment, Block]]:
+        """Overdue loans due before day ``index``, if it is today (they are still out)."""
+        return self.overdue if self.days[index] == self.today else []
 
     def closure_on(self, index: int) -> str | None:
         for row in self.rows:
@@ -254,7 +264,6 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
     _mark_closed_days(grid, _closures_overlapping(units, days[0], days[-1]))
 
     now = clock.now()
-    checked_out = BookingStatus.CHECKED_OUT.value
     for b in bookings:
         _place(
             rows[b.equipment_id],
@@ -265,7 +274,7 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
             kind="booking",
             booking_id=b.id,
             status=shown_status(b.status, b.ends_at, rows[b.equipment_id].unit.loanable, now),
-            overdue=b.status == checked_out and b.ends_at < now,
+            overdue=is_overdue(b.status, b.ends_at, now),
             label=b.purpose or "",
             booked_by=b.name or b.email or "",
         )
@@ -282,7 +291,40 @@ def build_week(units: list[Equipment], monday: dt.date, tz: str) -> WeekGrid:
     for row in grid.rows:
         for cell in row.cells:
             cell.blocks.sort(key=lambda block: block.local_start)
+    if grid.today in days:
+        grid.overdue = _overdue_before(units, clock.local_midnight(grid.today, tz), now, zone)
     return grid
+
+
+def _overdue_before(
+    units: list[Equipment], today_start: dt.datetime, now: dt.datetime, zone: ZoneInfo
+) -> list[tuple[Equipment, Block]]:
+    """Loans of ``units`` overdue since before today (from this week or earlier), oldest first."""
+    by_id = {u.id: u for u in units}
+    rows = db.session.execute(
+        sa.select(
+            Booking.id, Booking.equipment_id, Booking.starts_at, Booking.ends_at, Booking.purpose,
+            User.name, User.email,
+        )
+        .outerjoin(User, User.id == Booking.booked_by_id)
+        .where(
+            Booking.equipment_id.in_(list(by_id)), overdue_at(now), Booking.ends_at <= today_start
+        )
+        .order_by(Booking.ends_at, Booking.id)
+    )
+    return [
+        (
+            by_id[r.equipment_id],
+            Block(
+                kind="booking", local_start=r.starts_at.astimezone(zone),
+                local_end=r.ends_at.astimezone(zone), continues_before=False,
+                continues_after=False, booking_id=r.id,
+                status=BookingStatus.CHECKED_OUT.value, overdue=True, label=r.purpose or "",
+                booked_by=r.name or r.email or "", due=r.ends_at,
+            ),
+        )
+        for r in rows
+    ]
 
 
 def _maintenance_overlapping(

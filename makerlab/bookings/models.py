@@ -135,5 +135,18 @@ def shown_status(status: str, ends_at: dt.datetime, loanable: bool, now: dt.date
 
 
 def is_overdue(status: str, ends_at: dt.datetime, now: dt.datetime) -> bool:
-    """A kit is overdue while it is checked out after its booking ended."""
+    """A kit is overdue while it is checked out after its booking ended.
+
+    The one rule for "overdue"; :func:`overdue_at` says the same in a query.
+    """
     return status == _CHECKED_OUT and ends_at < now
+
+
+def overdue_at(now: dt.datetime) -> sa.ColumnElement[bool]:
+    """:func:`is_overdue` as a query condition: checked out and ended before ``now``."""
+    return sa.and_(Booking.status == _CHECKED_OUT, Booking.ends_at < now)
+
+
+def current_at(now: dt.datetime) -> sa.ColumnElement[bool]:
+    """Still ahead for its booker: active and not yet ended, or a kit still out (overdue)."""
+    return sa.or_(sa.and_(Booking.ends_at > now, Booking.is_active), overdue_at(now))

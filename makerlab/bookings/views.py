@@ -44,7 +44,7 @@ from makerlab.bookings.forms import (
     QuickBookForm,
     ReturnForm,
 )
-from makerlab.bookings.models import Booking
+from makerlab.bookings.models import Booking, current_at
 from makerlab.bookings.recurrence import Interval
 from makerlab.categories import label as category_label
 from makerlab.confirmations import Confirmation, render_confirmation
@@ -381,9 +381,9 @@ def move(booking_id: int) -> Any:
 def mine() -> Any:
     now = clock.now()
     mine_stmt = services.list_bookings_stmt(booked_by_id=current_user.id)
-    upcoming = db.session.scalars(mine_stmt.where(Booking.ends_at > now, Booking.is_active)).all()
+    upcoming = db.session.scalars(mine_stmt.where(current_at(now))).all()
     past = db.session.scalars(
-        mine_stmt.where(sa.or_(Booking.ends_at <= now, ~Booking.is_active))
+        mine_stmt.where(~current_at(now))
         .order_by(None)
         .order_by(Booking.starts_at.desc(), Booking.id.desc())
         .limit(PAST_LIMIT)

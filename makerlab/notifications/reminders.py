@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from makerlab import clock, dates, ical
 from makerlab.auth.models import User
-from makerlab.bookings.models import Booking
+from makerlab.bookings.models import Booking, overdue_at
 from makerlab.categories import label as category_label
 from makerlab.db import begin_write
 from makerlab.enums import BookingStatus, EnrolmentStatus, Role, SessionStatus
@@ -211,7 +211,7 @@ def queue_overdue_notices(now: dt.datetime) -> int:
     loans = db.session.scalars(
         sa.select(Booking)
         .options(joinedload(Booking.equipment).joinedload(Equipment.site))
-        .where(Booking.status == BookingStatus.CHECKED_OUT.value, Booking.ends_at < now)
+        .where(overdue_at(now))
         .order_by(Booking.ends_at, Booking.id)
     ).all()
     if not loans:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from makerlab import clock
 from makerlab.auth.models import User
-from makerlab.bookings.models import Booking
+from makerlab.bookings.models import Booking, is_overdue
 from makerlab.enums import BookingStatus
 from makerlab.extensions import db
 from makerlab.workshops.models import WorkshopSession
@@ -77,7 +77,7 @@ def today_at_the_lab(tz: str) -> Today:
         end=end,
         bookings=list(bookings),
         sessions=session_views(sessions),
-        overdue=[row for row in out if row[0].ends_at < now],
+        overdue=[row for row in out if is_overdue(row[0].status, row[0].ends_at, now)],
         due_today=[row for row in out if now <= row[0].ends_at < end],
         out_longer=[row for row in out if row[0].ends_at >= end],
     )

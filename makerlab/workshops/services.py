@@ -179,6 +179,11 @@ class SessionView:
     def seats_free(self) -> int:
         return max(self.session.capacity - self.seats_taken, 0)
 
+    @property
+    def started(self) -> bool:
+        """Begun (or over): free seats are no news, enrolments are closed."""
+        return self.session.starts_at <= clock.now()
+
     def __getattr__(self, name: str) -> Any:
         # Everything else reads through to the session (id, starts_at, ...).
         return getattr(self.session, name)
@@ -716,8 +721,8 @@ def enrol(
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled."))
-    if session.ends_at <= clock.now() and not can_record_afterwards(actor):
-        raise Conflict(_("This session is over."))
+    if not enrolment_open(session):
+        raise Conflict(_("This session has started; enrolments are closed."))
     if participant_id is not None:
         values = _participant_values(session, participant_id)
         duplicate = db.session.scalar(
@@ -751,9 +756,9 @@ def enrol(
     return enrolment
 
 
-def can_record_afterwards(actor: User) -> bool:
-    """Staff may enrol into a session that is over (recording who came); teachers may not."""
-    return actor.role in STAFF
+def enrolment_open(session: WorkshopSession) -> bool:
+    """Enrolments are taken until a session starts (and never for a cancelled one)."""
+    return not _cancelled(session) and clock.now() < session.starts_at
 
 
 @dataclasses.dataclass

@@ -474,8 +474,7 @@ def _render_session(
         ),
         "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED.value],
         "position": {eid: n for n, eid in enumerate(view.waitlist, start=1)},
-        "open": session.status == SessionStatus.SCHEDULED.value
-        and (session.ends_at > clock.now() or services.can_record_afterwards(current_user)),
+        "open": services.enrolment_open(session),
         "attendance_open": services.attendance_open(session),
         "staff": staff,
         "action_form": ActionForm(),

@@ -191,3 +191,50 @@ def test_catalogue_and_calendar_changes_are_in_the_log(api_as: Any, client: Any,
     assert "Weihnachten" in text and "Closure #" in text
     assert "Monday 10:00–16:00" in text
     assert "podcast_kit" not in text and "opening_hours" not in text
+
+
+def test_bookkeeping_and_changes_nobody_could_see_are_left_out(
+    client: Any, login_as: Any, make_user: Any
+) -> None:
+    """Last activity, a calendar's revision and a start moved by seconds are not news."""
+    from makerlab.workshops.models import Workshop, WorkshopSession
+
+    clock.set_frozen(dt.datetime(2026, 12, 4, 7, 26, tzinfo=UTC))
+    worker = make_user("youth_worker")
+    p = _register(worker, 8)
+    workshop = Workshop(title="Löten", min_age=8, max_age=14)
+    db.session.add(workshop)
+    db.session.flush()
+    session = WorkshopSession(
+        workshop_id=workshop.id, site_id=1, capacity=12, location="Werkstatt",
+        starts_at=dt.datetime(2026, 12, 10, 14, 0, tzinfo=UTC),
+        ends_at=dt.datetime(2026, 12, 10, 16, 0, tzinfo=UTC),
+    )
+    db.session.add(session)
+    db.session.commit()
+
+    set_actor(db.session, worker)
+    db.session.refresh(p)
+    db.session.refresh(session)
+    p.last_activity_at = dt.datetime(2026, 12, 4, 7, 26, 40, tzinfo=UTC)  # the same minute
+    p.notes = "Bringt eigenen Lötkolben mit"
+    session.starts_at = dt.datetime(2026, 12, 10, 14, 0, 30, tzinfo=UTC)  # seconds only
+    session.location = "Raum 2"
+    session.sequence += 1
+    db.session.commit()
+    set_actor(db.session, worker)
+    db.session.refresh(p)
+    p.last_activity_at = dt.datetime(2026, 12, 6, 9, 0, tzinfo=UTC)  # nothing else changed
+    db.session.commit()
+    login_as("admin")
+
+    text = plain(client.get("/audit").get_data(as_text=True).split("</form>")[-1])
+    assert f"Teilnehmende Person #{p.id}: Notizen: Bringt eigenen Lötkolben mit, von" in text
+    assert f"Workshop-Termin #{session.id}: Ort von Werkstatt zu Raum 2, von" in text
+    assert f"Teilnehmende Person #{p.id} geändert von {worker.name}" in text
+    for noise in ("Letzte Aktivität", "Kalenderstand", "Beginn von", "Start von"):
+        assert noise not in text
+    english = plain(client.get("/audit", headers=EN).get_data(as_text=True).split("</form>")[-1])
+    assert f"Workshop session #{session.id}: Location from Werkstatt to Raum 2, by" in english
+    for noise in ("Last activity", "Calendar revision", "Start from"):
+        assert noise not in english

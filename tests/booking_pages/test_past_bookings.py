@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from makerlab.extensions import db
 from tests.conftest import at
 
 EN = {"Accept-Language": "en"}
@@ -55,3 +56,47 @@ def test_lists_detail_and_calendar_show_past_reservations(
     for label in ("Reserved", "Checked out", "Overdue", "Returned", "Past", "No-show",
                   "Maintenance", "Closed"):
         assert f">{label}<" in legend
+
+
+def test_an_overdue_kit_is_current_in_my_bookings_and_on_todays_phone_card(
+    client: Any, login_as: Any, frozen: Any, make_unit: Any, make_booking: Any
+) -> None:
+    # Monday 4 January 2027, 08:00 in Halle; the kit was due back last Thursday (last week).
+    user = login_as("youth_worker")
+    kit = make_unit(name="Synth-Koffer Überfällig", category="synth_kit", loanable=True)
+    late = make_booking(
+        kit, at("2026-12-31", "10:00"), at("2026-12-31", "17:30"), booked_by_id=user.id,
+        status="checked_out", checked_out_at=at("2026-12-31", "10:00"),
+    )
+    back = make_booking(
+        kit, at("2026-12-30", "10:00"), at("2026-12-30", "12:00"), booked_by_id=user.id,
+        status="returned", checked_out_at=at("2026-12-30", "10:00"),
+        returned_at=at("2026-12-30", "12:00"),
+    )
+
+    mine = client.get("/bookings/mine").get_data(as_text=True)
+    current, past = mine.split("Vergangen und storniert")
+    assert f"/bookings/{late.id}" in current and "Überfällig" in current
+    assert f"/bookings/{late.id}" not in past
+    assert f"/bookings/{back.id}" in past and f"/bookings/{back.id}" not in current
+    assert "Aktuell und demnächst" in current
+
+    for headers, still_out in (
+        ({}, "Noch ausgegeben, Rückgabe fällig seit Do., 31. Dez. 2026, 17:30"),
+        (EN, "Still out, was due back Thu, 31 Dec 2026, 17:30"),
+    ):
+        html = client.get(f"/calendar?unit={kit.id}", headers=headers).get_data(as_text=True)
+        phone = html[html.index('<div class="d-md-none">') :]
+        today = phone[phone.index('id="today"') :].split("</section>")[0]
+        assert f'class="ml-block ml-overdue" href="/bookings/{late.id}"' in today
+        assert still_out in today
+        assert "Nothing booked." not in today and "Nichts gebucht." not in today
+    # Not on other days, and not once the kit is back.
+    assert phone.count(f'href="/bookings/{late.id}"') == 1
+    late.status, late.returned_at = "returned", at("2027-01-04", "07:55")
+    db.session.commit()
+    html = client.get(f"/calendar?unit={kit.id}").get_data(as_text=True)
+    phone = html[html.index('<div class="d-md-none">') :]
+    assert "Nichts gebucht." in phone[phone.index('id="today"') :].split("</section>")[0]
+    mine = client.get("/bookings/mine").get_data(as_text=True)
+    assert f"/bookings/{late.id}" in mine.split("Vergangen und storniert")[1]

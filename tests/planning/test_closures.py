@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -144,3 +145,32 @@ def test_deleting_the_closure_takes_its_attention_away(plans: Plans, api_as: Any
     assert api.delete(f"/api/v1/closures/{other}").status_code == 204
     assert all(_attention(Booking, b.id) == [] for b in plans.hit)
     assert _attention(WorkshopSession, plans.session.id) == []
+
+
+def test_the_audit_log_says_in_words_what_needs_attention_and_when_it_is_dealt_with(
+    plans: Plans, api_as: Any, client: Any, login_as: Any
+) -> None:
+    api = api_as("coordinator")
+    closure = api.post("/api/v1/sites/1/closures", json=CHRISTMAS).get_json()
+    assert api.delete(f"/api/v1/closures/{closure['id']}").status_code in (200, 204)
+    login_as("admin")
+    booking = plans.hit[0].id
+
+    def log(headers: dict[str, str]) -> str:
+        html = client.get(f"/audit?entity=bookings&entity_id={booking}", headers=headers)
+        return re.sub(r"<[^>]+>", "", html.get_data(as_text=True).split("</form>")[-1])
+
+    german = log({})
+    assert (
+        f"Buchung #{booking}: Braucht Aufmerksamkeit: Der Standort ist geschlossen "
+        "(Passage 13 ist geschlossen: Do., 24. Dez. 2026 – Fr., 1. Jan. 2027 (Weihnachtsferien))"
+    ) in german
+    assert f"Buchung #{booking}: Aufmerksamkeit erledigt, von" in german
+    assert "von nichts" not in german and "zu nichts" not in german
+    english = log({"Accept-Language": "en"})
+    assert (
+        f"Booking #{booking}: Needs attention: The site is closed "
+        "(Passage 13 is closed: Thu, 24 Dec 2026 – Fri, 1 Jan 2027 (Weihnachtsferien))"
+    ) in english
+    assert f"Booking #{booking}: Attention dealt with, by" in english
+    assert "nothing" not in english

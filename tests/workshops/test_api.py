@@ -415,23 +415,36 @@ def test_odd_input_is_refused_cleanly(api_as: Any, frozen: Any, make_session: An
     assert coord.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 0
 
 
-def test_sessions_that_are_over(
+def test_sessions_that_have_started_take_no_enrolments(
     api_as: Any, frozen: Any, make_session: Any, make_school: Any
 ) -> None:
+    """Over or under way: nobody enrols any more (409); attendance stays possible."""
     import datetime as dt
 
-    past = make_session(
-        starts_at=dt.datetime(2027, 2, 1, 8, tzinfo=dt.UTC),
-        ends_at=dt.datetime(2027, 2, 1, 11, tzinfo=dt.UTC),
+    session = make_session(
+        starts_at=dt.datetime(2027, 3, 2, 8, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 3, 2, 11, tzinfo=dt.UTC),
     )
-    url = f"{API}/sessions/{past.id}/enrolments"
-    teacher = api_as("teacher")
-    late = teacher.post(url, json={"class_name": "7a", "headcount": 3})
-    assert late.status_code == 409
-    staff = api_as("youth_worker")  # recording a class that came, afterwards
-    recorded = staff.post(url, json=_class(make_school().id, "7b", 12))
-    assert recorded.status_code == 201
-    came = staff.put(
-        f"{API}/enrolments/{recorded.get_json()['id']}/attendance", json={"attended_count": 11}
+    staff = api_as("youth_worker")
+    enrolled = staff.post(
+        f"{API}/sessions/{session.id}/enrolments", json=_class(make_school().id, "7c", 12)
     )
-    assert came.status_code == 200
+    assert enrolled.status_code == 201
+    under_way = dt.datetime(2027, 3, 2, 8, 0, tzinfo=dt.UTC)  # its very start
+    for now in (under_way, dt.datetime(2027, 3, 5, 9, 0, tzinfo=dt.UTC)):  # and days later
+        clock.set_frozen(now)
+        url = f"{API}/sessions/{session.id}/enrolments"
+        late = api_as("teacher").post(url, json={"class_name": "7a", "headcount": 3})
+        assert late.status_code == 409
+        assert late.headers["Content-Type"].startswith("application/problem+json")
+        assert "Einschreibungen sind geschlossen" in late.get_json()["detail"]
+        staff = api_as("youth_worker")
+        refused = staff.post(url, json=_class(make_school().id, "7b", 12))
+        assert refused.status_code == 409, refused.get_json()
+        assert "Einschreibungen sind geschlossen" in refused.get_json()["detail"]
+        came = staff.put(
+            f"{API}/enrolments/{enrolled.get_json()['id']}/attendance",
+            json={"attended_count": 11},
+        )
+        assert came.status_code == 200
+    assert staff.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 12

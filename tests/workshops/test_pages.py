@@ -230,6 +230,7 @@ def test_staff_run_a_session_roster_attendance_and_sign_in_sheet(
     assert db.session.get(Enrolment, klass.id).attended_count == 18
     assert db.session.get(Enrolment, kid.id).attended_count == 1
 
+    clock.set_frozen(frozen)  # enrolments close when the session starts
     too_young = make_participant(
         first_name="Ben", last_name="Klein", birth_date=dt.date(2020, 1, 1)
     )
@@ -380,5 +381,41 @@ def test_a_refused_enrolment_is_shown_on_the_form_with_409(
     )
     assert refused.status_code == 409
     html = refused.get_data(as_text=True)
-    assert "This session is over." in html and "enrolments are closed" in html
+    assert "This session has started; enrolments are closed." in html
     assert _enrolments(over.id) == []
+
+
+def test_a_session_that_has_started_offers_attendance_but_no_enrolment(
+    client: Any, login_as: Any, frozen: Any, make_session: Any, make_school: Any
+) -> None:
+    from makerlab.workshops import services
+
+    session = make_session(
+        starts_at=frozen + dt.timedelta(days=1), ends_at=frozen + dt.timedelta(days=1, hours=3)
+    )
+    staff = login_as("youth_worker")
+    services.enrol(staff, session, school_id=make_school().id, class_name="6b", headcount=10,
+                   contact_email="klasse6b@schule.example")
+    db.session.commit()
+    clock.set_frozen(frozen + dt.timedelta(days=4))  # days after it took place
+
+    html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "Dieser Termin hat schon begonnen; Einschreibungen sind geschlossen." in html
+    assert "Die Anwesenheit kann weiter eingetragen werden." in html
+    for offered in ("Plätze frei", "Klasse einschreiben", "Teilnehmende Person einschreiben",
+                    "Stornieren…", f"/sessions/{session.id}/enrol"):
+        assert offered not in html, offered
+    assert "Einschreibung geschlossen" in html and 'name="attended-' in html
+    english = client.get(f"/sessions/{session.id}", headers={"Accept-Language": "en"})
+    text = english.get_data(as_text=True)
+    assert "This session has started; enrolments are closed." in text
+    assert "seats free" not in text and "Enrol a class" not in text
+    # The form's address refuses too, with the reason, and writes nothing.
+    refused = client.post(
+        f"/sessions/{session.id}/enrol",
+        data={"school_id": make_school().id, "class_name": "6c", "headcount": 3,
+              "contact_email": "klasse6c@schule.example"},
+    )
+    assert refused.status_code == 409
+    assert "Einschreibungen sind geschlossen" in refused.get_data(as_text=True)
+    assert len(_enrolments(session.id)) == 1
