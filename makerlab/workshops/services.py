@@ -721,7 +721,7 @@ def enrol(
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled."))
-    if not enrolment_open(session):
+    if not enrolment_open(session, actor):
         raise Conflict(_("This session has started; enrolments are closed."))
     if participant_id is not None:
         values = _participant_values(session, participant_id)
@@ -756,9 +756,15 @@ def enrol(
     return enrolment
 
 
-def enrolment_open(session: WorkshopSession) -> bool:
-    """Enrolments are taken until a session starts (and never for a cancelled one)."""
-    return not _cancelled(session) and clock.now() < session.starts_at
+def enrolment_open(session: WorkshopSession, actor: User) -> bool:
+    """Enrolments are taken until a session starts, and never for a cancelled one.
+
+    Staff may still add a class or a participant afterwards: recording who
+    came without having enrolled, so that attendance and reports are right.
+    """
+    if _cancelled(session):
+        return False
+    return clock.now() < session.starts_at or actor.role in STAFF
 
 
 @dataclasses.dataclass

@@ -474,7 +474,7 @@ def _render_session(
         ),
         "cancelled": [e for e in enrolments if e.status == EnrolmentStatus.CANCELLED.value],
         "position": {eid: n for n, eid in enumerate(view.waitlist, start=1)},
-        "open": services.enrolment_open(session),
+        "open": services.enrolment_open(session, current_user),
         "attendance_open": services.attendance_open(session),
         "staff": staff,
         "action_form": ActionForm(),

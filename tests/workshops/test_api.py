@@ -415,10 +415,10 @@ def test_odd_input_is_refused_cleanly(api_as: Any, frozen: Any, make_session: An
     assert coord.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 0
 
 
-def test_sessions_that_have_started_take_no_enrolments(
+def test_sessions_that_have_started_take_no_enrolments_from_teachers(
     api_as: Any, frozen: Any, make_session: Any, make_school: Any
 ) -> None:
-    """Over or under way: nobody enrols any more (409); attendance stays possible."""
+    """Over or under way: teachers enrol no more (409); staff record classes that came."""
     import datetime as dt
 
     session = make_session(
@@ -438,13 +438,12 @@ def test_sessions_that_have_started_take_no_enrolments(
         assert late.status_code == 409
         assert late.headers["Content-Type"].startswith("application/problem+json")
         assert "Einschreibungen sind geschlossen" in late.get_json()["detail"]
-        staff = api_as("youth_worker")
-        refused = staff.post(url, json=_class(make_school().id, "7b", 12))
-        assert refused.status_code == 409, refused.get_json()
-        assert "Einschreibungen sind geschlossen" in refused.get_json()["detail"]
+        staff = api_as("youth_worker")  # recording a class that came unannounced
+        recorded = staff.post(url, json=_class(make_school().id, f"7b{now.day}", 4))
+        assert recorded.status_code == 201, recorded.get_json()
         came = staff.put(
             f"{API}/enrolments/{enrolled.get_json()['id']}/attendance",
             json={"attended_count": 11},
         )
         assert came.status_code == 200
-    assert staff.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 12
+    assert staff.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 12 + 4 + 4
