@@ -11,7 +11,9 @@ from playwright.sync_api import expect
 
 from makerlab import clock
 from makerlab.bookings import services as bookings
+from makerlab.bookings.models import Booking
 from makerlab.equipment import services as equipment
+from makerlab.extensions import db
 from makerlab.notifications.outbox import enqueue
 from makerlab.sites import services as sites
 from makerlab.workshops import services as workshops
@@ -316,3 +318,35 @@ def test_staff_tables_become_cards_on_a_phone(
     assert {t.evaluate("t => getComputedStyle(t).display")
             for t in page.locator("table.sign-table").all()} == {"table"}
     page.emulate_media(media="screen")
+
+
+def test_the_dashboard_opens_with_today_on_a_phone(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_unit: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    kit = make_unit(name="Podcast-Koffer Spätzünder", loanable=True)
+    now = clock.now()
+    db.session.add(
+        Booking(
+            equipment_id=kit.id,
+            starts_at=now - dt.timedelta(days=3),
+            ends_at=now - dt.timedelta(hours=1),
+            blocked_until=now - dt.timedelta(hours=1),
+            status="checked_out",
+            checked_out_at=now - dt.timedelta(days=3),
+        )
+    )
+    commit()
+    for role in ("coordinator", "admin"):
+        log_in(make_user(role))
+        today = page.locator('[data-dashboard="today"]')
+        expect(today).to_contain_text("Heute")
+        overdue = today.get_by_role("link", name="Podcast-Koffer Spätzünder")
+        expect(overdue).to_be_visible()
+        box = overdue.bounding_box()
+        assert box is not None and box["y"] + box["height"] < 844, "today is below the fold"
+        assert no_sideways_scroll(page)
+        page.context.clear_cookies()
