@@ -241,10 +241,14 @@ def test_lists_fit_a_phone(
 
 
 def fits_a_phone(page: Any) -> bool:
-    """True when neither the page nor a table's scroll box scrolls past the 390 px of the screen."""
+    """True when neither the page nor a table's scroll box scrolls past the 390 px of the screen,
+    and no cell of a report is cut off at the sheet's edge or shortened to "…"."""
     return bool(page.evaluate(
         "document.documentElement.scrollWidth <= 390 && [...document.querySelectorAll("
-        "'.table-responsive')].every(box => box.scrollWidth <= box.clientWidth + 1)"
+        "'.table-responsive, .report-table')].every(box => box.scrollWidth <= box.clientWidth + 1)"
+        " && [...document.querySelectorAll('.report-sheet')].every(sheet => [...sheet"
+        ".querySelectorAll('tbody > tr > *, tfoot > tr > *')].every(c => c.getBoundingClientRect().right <= "
+        "sheet.getBoundingClientRect().right + 1 && c.scrollWidth <= c.clientWidth + 1))"
     ))
 
 
@@ -302,6 +306,8 @@ def test_staff_tables_become_cards_on_a_phone(
         ("/equipment/", "Kategorie"),
         ("/workshops", "Alter"),
         ("/reports/terms", "Letzter Tag"),
+        ("/reports/weekly", "Auslastung"),
+        ("/reports", "Auslastung"),
         (f"/sessions/{session.id}/sign-in", "Telefon Erziehungsberechtigte"),
     ):
         page.goto(path)
