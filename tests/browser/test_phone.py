@@ -247,7 +247,8 @@ def fits_a_phone(page: Any) -> bool:
         "document.documentElement.scrollWidth <= 390 && [...document.querySelectorAll("
         "'.table-responsive, .report-table')].every(box => box.scrollWidth <= box.clientWidth + 1)"
         " && [...document.querySelectorAll('.report-sheet')].every(sheet => [...sheet"
-        ".querySelectorAll('tbody > tr > *, tfoot > tr > *')].every(c => c.getBoundingClientRect().right <= "
+        ".querySelectorAll('tbody > tr > *, tfoot > tr > *')].every(c => "
+        "c.getBoundingClientRect().right <= "
         "sheet.getBoundingClientRect().right + 1 && c.scrollWidth <= c.clientWidth + 1))"
     ))
 
