@@ -357,3 +357,23 @@ def test_the_dashboard_opens_with_today_on_a_phone(
         assert box is not None and box["y"] + box["height"] < 844, "today is below the fold"
         assert no_sideways_scroll(page)
         page.context.clear_cookies()
+
+
+def test_long_badges_wrap_inside_the_participant_card(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_participant: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    make_participant(first_name="Jonas", last_name="Richter", guardian_consent=False)
+    commit()
+    log_in(make_user("coordinator"))
+    page.goto("/participants")
+    card = page.locator("table.ml-cards tbody tr").filter(has_text="Richter")
+    badge = card.locator(".badge", has_text="Keine Einwilligung der Erziehungsberechtigten")
+    expect(badge).to_be_visible()
+    badge_box, card_box = badge.bounding_box(), card.bounding_box()
+    assert badge_box and card_box
+    assert badge_box["x"] + badge_box["width"] <= card_box["x"] + card_box["width"], "cut off"
+    assert fits_a_phone(page)
