@@ -262,6 +262,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day_label"] = lambda day, style="day_short": dates.day(day, style)
     app.jinja_env.filters["week_label"] = dates.week
     app.jinja_env.filters["week_in_text"] = dates.week_in_text
+    app.jinja_env.filters["zone_name"] = dates.zone_name
     app.jinja_env.filters["hm"] = lambda instant, tz=None: dates.time(instant, tz=tz)
     app.jinja_env.globals["time_span"] = dates.span
     app.jinja_env.globals["format_day"] = dates.day
