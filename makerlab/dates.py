@@ -18,7 +18,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time, match_skeleton
+from babel.dates import (
+    format_date,
+    format_skeleton,
+    format_time,
+    get_timezone_location,
+    get_timezone_name,
+    match_skeleton,
+)
 from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -178,3 +185,21 @@ def week_in_text(code: str) -> str:
     if match is None:
         return code
     return _("week %(number)d of %(year)d", number=int(match.group(2)), year=int(match.group(1)))
+
+
+def zone_name(zone: str, language: str | None = None) -> str:
+    """A time zone as people read it: "Mitteleuropäische Zeit (Berlin)", not "Europe/Berlin"."""
+    return _zone_name(zone, str(locale(language)))
+
+
+@functools.lru_cache(maxsize=2048)
+def _zone_name(zone: str, code: str) -> str:
+    if zone == "UTC" or zone.startswith("Etc/"):
+        return zone
+    where = _parse(code)
+    try:
+        name = get_timezone_name(zone, locale=where)
+        city = get_timezone_location(zone, locale=where, return_city=True)
+    except LookupError:
+        return zone
+    return f"{name} ({city})" if city and city not in name else name

@@ -32,15 +32,16 @@ from makerlab.auth.models import User
 from makerlab.auth.permissions import can
 from makerlab.auth.services import set_locale
 from makerlab.bookings.forms import MoveForm
-from makerlab.bookings.models import Booking, current_at, overdue_at
+from makerlab.bookings.models import current_at
 from makerlab.bookings.services import list_bookings_stmt
 from makerlab.domains import domain_modules
-from makerlab.enums import BookingStatus, Role
+from makerlab.enums import Role
 from makerlab.equipment.models import Equipment
 from makerlab.extensions import db, login_manager
 from makerlab.labels import attention_label, kit_lines, status_label, tag
 from makerlab.pages import safe_next
 from makerlab.planning.hits import detail_of
+from makerlab.today.services import today_at_the_lab
 from makerlab.workshops.models import Enrolment, WorkshopSession
 from makerlab.workshops.services import upcoming_sessions
 
@@ -49,6 +50,8 @@ bp = Blueprint("main", __name__)
 # Items of the "Needs attention" panel on the dashboard; the rest on /attention. Few, so
 # that today's figures and bookings stay near the top on a phone.
 ATTENTION_ON_DASHBOARD = 3
+# Items of the "Today" block at the top of a staff dashboard; the rest on /today.
+TODAY_ON_DASHBOARD = 6
 
 # Navigation: (endpoint, label, permission). Entries whose endpoint is not
 # registered yet are skipped, so a domain's pages appear once it adds them.
@@ -182,12 +185,19 @@ def _dashboard_data() -> dict[str, Any]:
         data["my_bookings"] = db.session.scalars(
             mine.where(current_at(now)).limit(8)
         ).all()
-        data["out_now"] = db.session.scalar(
-            sa.select(sa.func.count()).where(Booking.status == BookingStatus.CHECKED_OUT)
+        today = today_at_the_lab(current_app.config["TIMEZONE"])
+        # Overdue kits first, then what is due back today, then today's sessions and bookings.
+        today_items = (
+            [("overdue", row) for row in today.overdue]
+            + [("due", row) for row in today.due_today]
+            + [("session", view) for view in today.sessions]
+            + [("booking", row) for row in today.bookings]
         )
-        data["overdue"] = db.session.scalar(
-            sa.select(sa.func.count()).where(overdue_at(now))
-        )
+        data["today"] = today
+        data["today_items"] = today_items[:TODAY_ON_DASHBOARD]
+        data["today_total"] = len(today_items)
+        data["out_now"] = len(today.overdue) + len(today.due_today) + len(today.out_longer)
+        data["overdue"] = len(today.overdue)
         data["units_in_maintenance"] = db.session.scalar(
             sa.select(sa.func.count()).where(Equipment.status == "maintenance")
         )
@@ -252,6 +262,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day_label"] = lambda day, style="day_short": dates.day(day, style)
     app.jinja_env.filters["week_label"] = dates.week
     app.jinja_env.filters["week_in_text"] = dates.week_in_text
+    app.jinja_env.filters["zone_name"] = dates.zone_name
     app.jinja_env.filters["hm"] = lambda instant, tz=None: dates.time(instant, tz=tz)
     app.jinja_env.globals["time_span"] = dates.span
     app.jinja_env.globals["format_day"] = dates.day

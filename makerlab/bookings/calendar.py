@@ -75,7 +75,7 @@ class Block:
         css = "overdue" if self.overdue else escape(self.status)
         flags = ""
         if self.status == "checked_out":
-            flags += " · " + escape(tag(_("out")))
+            flags += " · " + escape(tag(status_label("checked_out")))  # the legend's word
         if self.overdue:
             flags += " · " + escape(tag(_("overdue")))
         if self.status == "no_show":

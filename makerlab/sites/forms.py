@@ -20,6 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from makerlab.dates import zone_name
 from makerlab.forms import DayField, choices
 from makerlab.sites.services import REASON_MAX, WEEKDAYS
 
@@ -102,7 +103,7 @@ class SiteForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices((z, z) for z in time_zone_choices())  # type: ignore[assignment]
+        self.timezone.choices = choices((z, zone_name(z)) for z in time_zone_choices())  # type: ignore[assignment]
 
     @classmethod
     def for_site(cls, site: Any) -> SiteForm:
@@ -136,7 +137,7 @@ class NewSiteForm(FlaskForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.timezone.choices = choices((z, z) for z in time_zone_choices())  # type: ignore[assignment]
+        self.timezone.choices = choices((z, zone_name(z)) for z in time_zone_choices())  # type: ignore[assignment]
 
 
 class ClosureForm(FlaskForm):

@@ -575,3 +575,15 @@ def test_find_free_unit_asks_for_the_site_where_there_are_several(
     assert "Drucker Silberhöhe" in page and "Prusa Eins" not in page
     refused = client.get(f"{query}&site_id=4242").get_data(as_text=True)
     assert "Drucker Silberhöhe" not in refused and "is-invalid" in refused
+
+
+def test_calendar_entries_use_the_legends_word_for_a_kit_out(
+    client: Any, login_as: Any, scene: dict[str, Any]
+) -> None:
+    login_as("youth_worker")
+    html = client.get("/calendar?week=2027-W01", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    legend = html.split('class="ml-legend')[1].split("</p>")[0]
+    assert "Checked out" in legend
+    assert "Podcast-Koffer 1" in html and "· Checked out" in html and "· Out" not in html

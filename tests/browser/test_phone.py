@@ -11,7 +11,9 @@ from playwright.sync_api import expect
 
 from makerlab import clock
 from makerlab.bookings import services as bookings
+from makerlab.bookings.models import Booking
 from makerlab.equipment import services as equipment
+from makerlab.extensions import db
 from makerlab.notifications.outbox import enqueue
 from makerlab.sites import services as sites
 from makerlab.workshops import services as workshops
@@ -239,10 +241,15 @@ def test_lists_fit_a_phone(
 
 
 def fits_a_phone(page: Any) -> bool:
-    """True when neither the page nor a table's scroll box scrolls past the 390 px of the screen."""
+    """True when neither the page nor a table's scroll box scrolls past the 390 px of the screen,
+    and no cell of a report is cut off at the sheet's edge or shortened to "…"."""
     return bool(page.evaluate(
         "document.documentElement.scrollWidth <= 390 && [...document.querySelectorAll("
-        "'.table-responsive')].every(box => box.scrollWidth <= box.clientWidth + 1)"
+        "'.table-responsive, .report-table')].every(box => box.scrollWidth <= box.clientWidth + 1)"
+        " && [...document.querySelectorAll('.report-sheet')].every(sheet => [...sheet"
+        ".querySelectorAll('tbody > tr > *, tfoot > tr > *')].every(c => "
+        "c.getBoundingClientRect().right <= "
+        "sheet.getBoundingClientRect().right + 1 && c.scrollWidth <= c.clientWidth + 1))"
     ))
 
 
@@ -300,6 +307,8 @@ def test_staff_tables_become_cards_on_a_phone(
         ("/equipment/", "Kategorie"),
         ("/workshops", "Alter"),
         ("/reports/terms", "Letzter Tag"),
+        ("/reports/weekly", "Auslastung"),
+        ("/reports", "Auslastung"),
         (f"/sessions/{session.id}/sign-in", "Telefon Erziehungsberechtigte"),
     ):
         page.goto(path)
@@ -316,3 +325,55 @@ def test_staff_tables_become_cards_on_a_phone(
     assert {t.evaluate("t => getComputedStyle(t).display")
             for t in page.locator("table.sign-table").all()} == {"table"}
     page.emulate_media(media="screen")
+
+
+def test_the_dashboard_opens_with_today_on_a_phone(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_unit: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    kit = make_unit(name="Podcast-Koffer Spätzünder", loanable=True)
+    now = clock.now()
+    db.session.add(
+        Booking(
+            equipment_id=kit.id,
+            starts_at=now - dt.timedelta(days=3),
+            ends_at=now - dt.timedelta(hours=1),
+            blocked_until=now - dt.timedelta(hours=1),
+            status="checked_out",
+            checked_out_at=now - dt.timedelta(days=3),
+        )
+    )
+    commit()
+    for role in ("coordinator", "admin"):
+        log_in(make_user(role))
+        today = page.locator('[data-dashboard="today"]')
+        expect(today).to_contain_text("Heute")
+        overdue = today.get_by_role("link", name="Podcast-Koffer Spätzünder")
+        expect(overdue).to_be_visible()
+        box = overdue.bounding_box()
+        assert box is not None and box["y"] + box["height"] < 844, "today is below the fold"
+        assert no_sideways_scroll(page)
+        page.context.clear_cookies()
+
+
+def test_long_badges_wrap_inside_the_participant_card(
+    page: Any,
+    log_in: Callable[[Any], None],
+    make_user: Callable[..., Any],
+    make_participant: Callable[..., Any],
+    commit: Callable[[], None],
+) -> None:
+    make_participant(first_name="Jonas", last_name="Richter", guardian_consent=False)
+    commit()
+    log_in(make_user("coordinator"))
+    page.goto("/participants")
+    card = page.locator("table.ml-cards tbody tr").filter(has_text="Richter")
+    badge = card.locator(".badge", has_text="Keine Einwilligung der Erziehungsberechtigten")
+    expect(badge).to_be_visible()
+    badge_box, card_box = badge.bounding_box(), card.bounding_box()
+    assert badge_box and card_box
+    assert badge_box["x"] + badge_box["width"] <= card_box["x"] + card_box["width"], "cut off"
+    assert fits_a_phone(page)

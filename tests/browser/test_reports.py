@@ -96,3 +96,21 @@ def test_weekly_report_with_pdf_csv_and_xlsx(
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))  # German
     names = {cell for row in rows[1:] for cell in row}
     assert {"Epilog Fusion Pro", "Podcast-Koffer 1"} <= names
+
+
+def test_week_headers_of_the_key_figures_do_not_overlap(
+    page: Any, log_in: Callable[[Any], None], make_user: Callable[..., Any]
+) -> None:
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in(make_user("coordinator"))
+    page.goto("/reports/weekly")
+    headers = page.locator("table.comparison thead th")
+    expect(headers).to_have_count(6)
+    expect(headers.nth(1)).to_contain_text("KW")
+    # Each header's text stays inside its own cell (it wraps after the slash).
+    spill = headers.evaluate_all(
+        "cells => cells.filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent)"
+    )
+    assert spill == []
+    week = headers.nth(1).inner_text()
+    assert week.splitlines()[0].strip().startswith("KW") and "/" in week.splitlines()[0]

@@ -60,7 +60,7 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     upcoming = page.get_by_role("region", name="Anstehende Termine")
     upcoming.get_by_role("link").filter(has_text="Löten für Einsteiger").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Löten für Einsteiger")
-    expect(page.get_by_role("main")).to_contain_text("10 von 30 belegt")
+    expect(page.get_by_role("main")).to_contain_text("20 von 30 Plätzen frei")
 
     page.get_by_label("Klasse", exact=True).fill("7b")
     page.get_by_label("Anzahl Schüler*innen").fill("25")
@@ -84,7 +84,7 @@ def test_class_waitlisted_then_promoted_when_another_class_cancels(
     expect(ours).to_contain_text("Klasse 7b, 25 Schüler*innen")
     expect(ours).to_contain_text("Bestätigt")
     expect(ours).not_to_contain_text("Warteliste")
-    expect(page.get_by_role("main")).to_contain_text("25 von 30 belegt")
+    expect(page.get_by_role("main")).to_contain_text("5 von 30 Plätzen frei")
 
     mails = db.session.scalars(
         sa.select(Notification)

@@ -122,3 +122,10 @@ def test_resend_needs_the_forms_csrf_token(
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Notification, note_id).status == "pending"
+
+
+def test_outbox_says_automatically_in_german(client: Any, login_as: Callable[..., Any]) -> None:
+    login_as("coordinator")
+    html = client.get("/outbox").get_data(as_text=True)
+    assert "E-Mails werden automatisch mindestens einmal pro Minute verschickt" in html
+    assert "Scheduler" not in html

@@ -418,6 +418,11 @@ def test_young_people_turning_16_are_listed_for_their_own_consent(
     assert "Own consent from 16" in index
     page = client.get("/participants/own-consent", headers=EN).get_data(as_text=True)
     assert "Jonas" in page and "Lea" in page and "Soon" in page and "Tim" not in page
+    # Jonas is 16 already, Lea turns 16 soon: each date reads the right way round.
+    assert "16 since Mon, 1 Mar 2027" in page and "Turns 16 on Tue, 30 Mar 2027" in page
+    german = client.get("/participants/own-consent").get_data(as_text=True)
+    assert "16 seit Mo., 1. März 2027" in german and "Wird 16 am Di., 30. März 2027" in german
+    assert "Wird 16 am Mo., 1. März 2027" not in german
     # Jonas tells staff his own choice (the same as his parents'): off the list.
     response = api.post(
         f"/api/v1/participants/{turned.id}/consents", json={"source": "staff", "photo": False}

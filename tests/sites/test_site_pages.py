@@ -80,7 +80,7 @@ def test_coordinator_adds_a_site_and_sets_its_week(client: Any, login_as: Any) -
     page = client.get(f"/sites/{site.id}").get_data(as_text=True)
     assert 'value="13:00"' in page and 'value="24:00"' in page
     # Days without times say so.
-    assert page.count("geschlossen</span>") == 7
+    assert page.count("Geschlossen</span>") == 7
     assert page.count('ml-closed-note badge text-bg-secondary d-none"') == 2
 
 
@@ -238,3 +238,21 @@ def test_admin_sees_the_site_in_english(client: Any, login_as: Any) -> None:
     page = client.get("/sites/1").get_data(as_text=True)
     assert "Opening hours" in page and "Closures" in page and "Monday" in page
     assert "Sites and closures" in page  # the menu entry
+
+
+def test_site_pages_read_well(
+    app: Any, client: Any, login_as: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = services.default_site()
+    monkeypatch.setitem(app.config, "CENTRE_NAME", site.name)
+    login_as("admin")
+    german = client.get(f"/sites/{site.id}").get_data(as_text=True)
+    title = german.split("<title>")[1].split("</title>")[0]
+    assert title.count(site.name) == 1 and "Öffnungs- und Schließzeiten" in title
+    assert ">Geschlossen</span>" in german and ">geschlossen</span>" not in german
+    assert "Mitteleuropäische Zeit (Berlin)" in german
+    listing = client.get("/sites").get_data(as_text=True)
+    assert "Mitteleuropäische Zeit (Berlin)" in listing
+    assert '<div class="small text-muted">Europe/Berlin</div>' not in listing
+    english = client.get("/sites", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Central European Time (Berlin)" in english

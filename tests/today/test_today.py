@@ -147,3 +147,61 @@ def test_dashboard_items_link_to_their_pages(
     html = client.get("/").get_data(as_text=True)
     assert f'href="/bookings/{booking.id}"' in html
     assert 'href="/bookings/loans"' in html and 'href="/equipment/?status=maintenance"' in html
+
+
+def test_staff_dashboard_opens_with_today(
+    frozen: Any, client: Any, login_as: Any, book: Any
+) -> None:
+    kit = {"loanable": True}
+    overdue = book(berlin(2, 10), berlin(4, 18), "checked_out", name="Koffer überfällig", **kit)
+    due = book(berlin(4, 10), berlin(5, 17), "checked_out", name="Koffer fällig", **kit)
+    today = book(berlin(5, 10), berlin(5, 12), name="Lasercutter heute")
+    book(berlin(6, 10), berlin(6, 12), name="Drucker morgen")
+    workshop = session_at(berlin(5, 14), berlin(5, 16), "Synthesizer bauen")
+    login_as("coordinator")
+
+    html = client.get("/").get_data(as_text=True)
+    block = html.split('data-dashboard="today"')[1].split("</section>")[0]
+    # Today's block comes before the shortcuts and the counts, so a phone shows it first.
+    assert html.index('data-dashboard="today"') < html.index('aria-label="Schnellzugriff"')
+    assert html.index('data-dashboard="today"') < html.index('href="/bookings/new"')
+    assert "Heute" in block and "Di., 5. Jan. 2027" in block
+    assert block.index("Koffer überfällig") < block.index("Koffer fällig")
+    assert "Fällig 17:00" in block and "10:00–12:00" in block and "14:00–16:00" in block
+    assert {
+        f"/bookings/{overdue.id}",
+        f"/bookings/{due.id}",
+        f"/bookings/{today.id}",
+        f"/sessions/{workshop.id}",
+    } == links(block)
+    assert "Drucker morgen" not in block
+    assert 'href="/today"' in block
+
+
+def test_dashboard_today_block_is_short_and_its_statements_do_not_grow(
+    frozen: Any, client: Any, login_as: Any, book: Any
+) -> None:
+    login_as("admin")
+
+    def statements() -> tuple[int, str]:
+        with recorded_statements(db.engine) as seen:
+            html = client.get("/", headers=EN).get_data(as_text=True)
+        return len(seen), html
+
+    for n in range(2):
+        book(berlin(5, 8 + n), berlin(5, 9 + n), name=f"Gerät {n}")
+        session_at(berlin(5, 8 + n), berlin(5, 9 + n), f"Workshop {n}")
+    few, _html = statements()
+    for n in range(2, 8):
+        book(berlin(5, 8 + n), berlin(5, 9 + n), name=f"Gerät {n}")
+        session_at(berlin(5, 8 + n), berlin(5, 9 + n), f"Workshop {n}")
+    many, html = statements()
+    assert many == few
+    block = html.split('data-dashboard="today"')[1].split("</section>")[0]
+    assert len(links(block)) == 6
+    assert "All 16 items of today" in block
+
+
+def test_no_today_block_for_teachers(client: Any, login_as: Any) -> None:
+    login_as("teacher")
+    assert 'data-dashboard="today"' not in client.get("/").get_data(as_text=True)

@@ -405,7 +405,7 @@ def test_a_session_that_has_started_takes_no_enrolments_from_teachers(
     html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     assert "Dieser Termin hat schon begonnen." in html
     assert "Einschreibung geschlossen" in html
-    assert not re.search(r"\d+ Plätze? frei", html)  # no free seats to offer any more
+    assert not re.search(r"Plätzen? frei|Platz frei", html)  # no free seats to offer any more
     assert 'name="attended-' in html
     added = client.post(
         f"/sessions/{session.id}/enrol",
@@ -419,7 +419,7 @@ def test_a_session_that_has_started_takes_no_enrolments_from_teachers(
     login_as("teacher", school_id=school.id)
     html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
     assert "Dieser Termin hat schon begonnen; Einschreibungen sind geschlossen." in html
-    for offered in ("Plätze frei", "Klasse einschreiben", "Stornieren…",
+    for offered in ("Plätzen frei", "Klasse einschreiben", "Stornieren…",
                     f"/sessions/{session.id}/enrol"):
         assert offered not in html, offered
     english = client.get(f"/sessions/{session.id}", headers={"Accept-Language": "en"})
@@ -432,3 +432,34 @@ def test_a_session_that_has_started_takes_no_enrolments_from_teachers(
     assert refused.status_code == 409
     assert "Einschreibungen sind geschlossen" in refused.get_data(as_text=True)
     assert len(_enrolments(session.id)) == 2
+
+
+def test_seats_are_written_one_way_on_every_page(
+    client: Any,
+    frozen: Any,
+    login_as: Any,
+    make_session: Any,
+    make_workshop: Any,
+    make_school: Any,
+) -> None:
+    workshop = make_workshop(title="Podcast-Labor")
+    session = make_session(workshop, capacity=24)
+    single = make_session(workshop, capacity=1, starts_at=session.starts_at + dt.timedelta(days=7),
+                          ends_at=session.ends_at + dt.timedelta(days=7))
+    school = make_school()
+    db.session.add(
+        Enrolment(session_id=session.id, school_id=school.id, class_name="7b", headcount=18,
+                  seats=18, contact_email="k@schule.example", status="confirmed")
+    )
+    db.session.commit()
+    login_as("coordinator")
+    pages = ("/programme", f"/workshops/{workshop.id}", f"/sessions/{session.id}", "/workshops")
+    for path in pages:
+        german = client.get(path).get_data(as_text=True)
+        assert "6 von 24 Plätzen frei" in german, path
+        for other in ("frei von", "18/24", "18 von 24", "belegt"):
+            assert other not in german, (path, other)
+        english = client.get(path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+        assert "6 of 24 seats free" in english and "18 of 24" not in english, path
+    programme = client.get("/programme").get_data(as_text=True)
+    assert "1 von 1 Platz frei" in programme and single.capacity == 1
