@@ -184,6 +184,11 @@ class SessionView:
         """Begun (or over): free seats are no news, enrolments are closed."""
         return self.session.starts_at <= clock.now()
 
+    @property
+    def over(self) -> bool:
+        """Ended: it can no longer be cancelled."""
+        return self.session.ends_at <= clock.now()
+
     def __getattr__(self, name: str) -> Any:
         # Everything else reads through to the session (id, starts_at, ...).
         return getattr(self.session, name)
@@ -426,6 +431,8 @@ def cancel_session(actor: User, session: WorkshopSession, reason: str = "") -> W
     lock_session(session)
     if _cancelled(session):
         raise Conflict(_("This session has been cancelled already."))
+    if session.ends_at <= clock.now():
+        raise Conflict(_("This session is over; it can no longer be cancelled."))
     release_equipment(actor, session)
     now = clock.now()
     session.status = SessionStatus.CANCELLED.value
@@ -795,6 +802,9 @@ def cancel_enrolment(actor: User, enrolment: Enrolment) -> list[Enrolment]:
     db.session.refresh(enrolment)
     if enrolment.status == CANCELLED:
         raise Conflict(_("This enrolment has been cancelled already."))
+    if session.starts_at <= clock.now() and is_teacher(actor):
+        # Staff may still correct the list (who came); a school's history stays as it was.
+        raise Conflict(_("This session has started; enrolments can no longer be cancelled."))
     was_confirmed = enrolment.status == CONFIRMED
     enrolment.status = CANCELLED
     enrolment.cancelled_at = clock.now()

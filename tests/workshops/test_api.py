@@ -447,3 +447,31 @@ def test_sessions_that_have_started_take_no_enrolments_from_teachers(
         )
         assert came.status_code == 200
     assert staff.get(f"{API}/sessions/{session.id}").get_json()["seats_taken"] == 12 + 4 + 4
+
+
+def test_a_session_that_is_over_cannot_be_cancelled_nor_its_enrolments_by_teachers(
+    api_as: Any, frozen: Any, make_session: Any, make_school: Any
+) -> None:
+    """Cancelling afterwards would mail every contact about something that took place."""
+    import datetime as dt
+
+    session = make_session(
+        starts_at=dt.datetime(2027, 3, 2, 8, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2027, 3, 2, 11, tzinfo=dt.UTC),
+    )
+    school = make_school()
+    teacher = api_as("teacher", school_id=school.id)
+    enrolled = teacher.post(f"{API}/sessions/{session.id}/enrolments",
+                            json={"class_name": "5a", "headcount": 10})
+    assert enrolled.status_code == 201, enrolled.get_json()
+    clock.set_frozen(dt.datetime(2027, 3, 2, 9, 0, tzinfo=dt.UTC))  # under way
+    late = teacher.delete(f"{API}/enrolments/{enrolled.get_json()['id']}")
+    assert late.status_code == 409
+    assert "begonnen" in late.get_json()["detail"]
+    clock.set_frozen(dt.datetime(2027, 3, 3, 9, 0, tzinfo=dt.UTC))  # the day after
+    coordinator = api_as("coordinator")
+    refused = coordinator.delete(f"{API}/sessions/{session.id}")
+    assert refused.status_code == 409
+    assert "vorbei" in refused.get_json()["detail"]
+    session_now = coordinator.get(f"{API}/sessions/{session.id}").get_json()
+    assert session_now["status"] == "scheduled" and session_now["seats_taken"] == 10

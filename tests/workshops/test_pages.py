@@ -463,3 +463,16 @@ def test_seats_are_written_one_way_on_every_page(
         assert "6 of 24 seats free" in english and "18 of 24" not in english, path
     programme = client.get("/programme").get_data(as_text=True)
     assert "1 von 1 Platz frei" in programme and single.capacity == 1
+
+
+def test_a_session_that_is_over_offers_no_cancelling(
+    client: Any, login_as: Any, frozen: Any, make_session: Any
+) -> None:
+    session = make_session(
+        starts_at=frozen + dt.timedelta(days=1), ends_at=frozen + dt.timedelta(days=1, hours=3)
+    )
+    login_as("coordinator")
+    assert "Termin absagen…" in client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    clock.set_frozen(frozen + dt.timedelta(days=2))
+    html = client.get(f"/sessions/{session.id}").get_data(as_text=True)
+    assert "Termin absagen…" not in html and "Termin bearbeiten" in html
